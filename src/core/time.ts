@@ -1,0 +1,171 @@
+/**
+ * Time-zone arithmetic on UTC epoch milliseconds that never consults the host's TZ.
+ *
+ * Offsets come from `Intl.DateTimeFormat` (the ICU tz database Node ships). date-fns-tz 3.2's
+ * `getTimezoneOffset` is not used: it answers −4h for New York at 2024-03-10T03:00Z, five hours before the
+ * DST change (see time.spec.ts). A zone lookup costs microseconds and a strategy asks for the local wall time
+ * of every bar, so a `ZoneClock` looks up once per UTC day (twice: the day's first and last millisecond) and, when the offset is
+ * the same at both ends, answers the rest of the day with arithmetic (~20 ns). A day with a DST change falls
+ * back to the same check per UTC hour, and an hour with a change (never in practice) to a call per event.
+ */
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Local calendar fields of an instant in a zone. `weekday`: 0 = Sunday … 6 = Saturday. */
+export interface LocalDate {
+  readonly year: number;
+  readonly month: number; // 1-12
+  readonly day: number; // 1-31
+  readonly weekday: number;
+}
+
+export interface ZoneClock {
+  readonly zone: string;
+  /** Offset from UTC in ms at `ts` (Tokyo: +9h). */
+  offsetMs(ts: number): number;
+  /** `ts` shifted to local wall time, as epoch-like ms (use only with the helpers below). */
+  localMs(ts: number): number;
+  /** Days since 1970-01-01 of the local calendar date at `ts`. */
+  localDayIndex(ts: number): number;
+  /** Minutes since local midnight at `ts` (0 … 1439). */
+  localMinuteOfDay(ts: number): number;
+  localDate(ts: number): LocalDate;
+  /** The UTC instant of local wall time `minuteOfDay` on local day `dayIndex`. */
+  utcOf(dayIndex: number, minuteOfDay: number): number;
+}
+
+/** Throws a RangeError naming the zone when it is not a valid IANA zone. */
+export function assertTimeZone(zone: string): void {
+  offsetFormatter(zone);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function offsetFormatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      throw new RangeError(`unknown time zone "${zone}" (expected an IANA name such as "Asia/Tokyo")`);
+    }
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Offset of `zone` from UTC at `ts`, in ms, straight from ICU (no cache). */
+export function zoneOffsetAt(zone: string, ts: number): number {
+  const parts = offsetFormatter(zone).formatToParts(ts);
+  const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+  const wholeSeconds = Math.floor(ts / 1000) * 1000;
+  return wall - wholeSeconds;
+}
+
+export function zoneClock(zone: string): ZoneClock {
+  assertTimeZone(zone);
+  let dayKey = Number.NaN;
+  let dayOffset = 0;
+  let dayUniform = false;
+  let hourKey = Number.NaN;
+  let hourOffset = 0;
+  let hourUniform = false;
+
+  const raw = (ts: number): number => zoneOffsetAt(zone, ts);
+
+  const offsetMs = (ts: number): number => {
+    const d = Math.floor(ts / DAY_MS);
+    if (d !== dayKey) {
+      dayKey = d;
+      const start = raw(d * DAY_MS);
+      dayUniform = start === raw(d * DAY_MS + DAY_MS - 1);
+      dayOffset = start;
+    }
+    if (dayUniform) return dayOffset;
+    const h = Math.floor(ts / HOUR_MS);
+    if (h !== hourKey) {
+      hourKey = h;
+      const start = raw(h * HOUR_MS);
+      hourUniform = start === raw(h * HOUR_MS + HOUR_MS - 1);
+      hourOffset = start;
+    }
+    return hourUniform ? hourOffset : raw(ts);
+  };
+
+  const localMs = (ts: number): number => ts + offsetMs(ts);
+
+  return {
+    zone,
+    offsetMs,
+    localMs,
+    localDayIndex: (ts) => Math.floor(localMs(ts) / DAY_MS),
+    localMinuteOfDay: (ts) => {
+      const l = localMs(ts);
+      return Math.floor((l - Math.floor(l / DAY_MS) * DAY_MS) / MINUTE_MS);
+    },
+    localDate: (ts) => dateOfDayIndex(Math.floor(localMs(ts) / DAY_MS)),
+    utcOf: (dayIndex, minuteOfDay) => {
+      const wall = dayIndex * DAY_MS + minuteOfDay * MINUTE_MS;
+      // Two passes settle the offset even across a DST change (wall times in a gap resolve forward).
+      const guess = wall - offsetMs(wall);
+      return wall - offsetMs(guess);
+    },
+  };
+}
+
+/** Civil date of a day index (days since 1970-01-01), proleptic Gregorian; no Date allocation. */
+export function dateOfDayIndex(dayIndex: number): LocalDate {
+  // Howard Hinnant's civil_from_days.
+  const z = dayIndex + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const weekday = (((dayIndex + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  return { year, month, day, weekday };
+}
+
+/** Day index (days since 1970-01-01) of a civil date. */
+export function dayIndexOf(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = month > 2 ? month - 3 : month + 9;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return dayIndexOf(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - dayIndexOf(year, month, 1);
+}
+
+/** "HH:MM" (00:00 … 24:00) → minutes since midnight; throws a RangeError naming the bad value. */
+export function parseWallTime(hhmm: string): number {
+  const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(hhmm);
+  if (!m) throw new RangeError(`"${hhmm}" is not a wall time; expected HH:MM, 00:00 to 24:00`);
+  const minutes = Number(m[1]) * 60 + Number(m[2]);
+  if (minutes > 1440) throw new RangeError(`"${hhmm}" is past 24:00`);
+  return minutes;
+}
+
+/** ISO-8601 UTC text of an epoch-ms instant (for reports and messages). */
+export function isoUtc(ts: number): string {
+  return new Date(ts).toISOString();
+}
