@@ -1,0 +1,318 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { ConfigError, DataError } from '../src/core/errors';
+import { DAY_MS, isoUtc, parseWallTime, zoneClock, type ZoneClock } from '../src/core/time';
+import type { Bar, Tick } from '../src/core/types';
+
+/** Where a daily bucket starts: a local wall time in an IANA zone. */
+export interface SessionSpec {
+  readonly zone: string;
+  /** "HH:MM" local wall time (00:00 … 24:00). */
+  readonly time: string;
+}
+
+/** The FX trading day: it rolls at 17:00 New York time, summer and winter. */
+export const FX_SESSION: SessionSpec = { zone: 'America/New_York', time: '17:00' };
+
+/** What a late event is handed to, with the number dropped so far (this one included). */
+export type LateHandler = (event: Tick | Bar, droppedSoFar: number) => void;
+
+interface BarBuilderBaseOptions {
+  /**
+   * Event-time watermark (UTC epoch ms): every bucket ending at or before a value closes. Live feeds pass
+   * `watermarkClock(...)` from `src/core/clocks` so a quiet market still gets its bar on time.
+   */
+  readonly clock$?: Observable<number>;
+  /** Daily buckets only (intervalMs = 86_400_000): where the day starts. Default {@link FX_SESSION}. */
+  readonly session?: SessionSpec;
+  /**
+   * Volume of a bar built from quotes: `'ticks'` (default) counts the quotes, `'zero'` reports 0.
+   * Quote sizes are resting liquidity, not traded volume, so they are never summed.
+   */
+  readonly quoteVolume?: 'ticks' | 'zero';
+}
+
+export type BarBuilderOptions = BarBuilderBaseOptions &
+  (
+    | {
+        /** An event older than the open bucket is a `DataError` (default). */
+        readonly late?: 'error';
+      }
+    | {
+        /** An event older than the open bucket is dropped, counted and handed to `onLate`. */
+        readonly late: 'drop';
+        readonly onLate: LateHandler;
+      }
+  );
+
+/** Per-symbol accumulator: one object per symbol, reused bucket after bucket. */
+interface SymbolBucket {
+  readonly symbol: string;
+  /** Start of the bucket these fields describe (NaN before the first event). */
+  cell: number;
+  /** The bucket was emitted already (an input bar ended at its end). */
+  closed: boolean;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/**
+ * Aggregates quote ticks (mid price), trade ticks (last price, size as volume) or finer bars into bars of
+ * `intervalMs`, one open bucket per symbol.
+ *
+ * Buckets are aligned to UTC epoch multiples of `intervalMs`; a bar's `ts` is its bucket's START. Daily
+ * buckets (`intervalMs` = 86_400_000) run from one session boundary to the next in a zone, by default 17:00
+ * America/New_York (the FX day), DST-correct: across a DST change a daily bucket spans 23 or 25 hours, and
+ * the bar carries its true span as `intervalMs`, so `ts + intervalMs` is always the instant it closed.
+ *
+ * open = first, high/low = extremes, close = last (in arrival order), volume = sum: trade sizes, input bar
+ * volumes, or for quotes the number of quotes ("tick volume", what MetaTrader and cTrader report for FX,
+ * which has no consolidated traded volume; `quoteVolume: 'zero'` gives IB MIDPOINT-style 0).
+ *
+ * Event time only, never wall time. The stream's time (its watermark) is the largest `ts` seen (an input
+ * bar counts at its start) or `clock$` value. Every bucket ending at or before the watermark closes; bars
+ * closing together come out in order of first appearance of their symbols, so output is ordered by close
+ * time and deterministic. An input bar ending exactly at its bucket's end closes that symbol's bucket at
+ * once: a 1-minute bar built from 5-second bars is out with the :55 bar, not when the :00 bar shows up.
+ * Completion flushes the open buckets; an error is passed on without flushing. Empty buckets give no bar.
+ *
+ * Several symbols on one stream must be merged in time order (as replay and a single live feed are): an
+ * event older than the open bucket is late and follows `late` — `'error'` (default, a `DataError` naming
+ * symbol, event time and bucket) or `'drop'` (counted and handed to `onLate`, never silently).
+ *
+ * ```
+ * 1-minute bars; a b c in 10:00–10:01, d at 10:01:30, e at 10:02:10; clock$ k = 10:03:00
+ * source:  -a--b--c---d----e-------|
+ * clock$:  -------------------k-----
+ * result:  -----------x----y--z----|     x = 10:00 bar (a,b,c), y = 10:01 (d), z = 10:02 (e)
+ * ```
+ *
+ * Hot path: no allocation or closure per event except the emitted `Bar`.
+ */
+export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}): OperatorFunction<Tick | Bar, Bar> {
+  if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
+    throw new ConfigError(`intervalMs must be a positive whole number of milliseconds, got ${String(intervalMs)}`, 'barBuilder');
+  }
+  const session = resolveSession(intervalMs, options.session);
+  const late = options.late ?? 'error';
+  if (late !== 'error' && late !== 'drop') {
+    throw new ConfigError(`late must be 'error' or 'drop', got ${JSON.stringify(late)}`, 'barBuilder');
+  }
+  const onLate = options.late === 'drop' ? options.onLate : undefined;
+  if (late === 'drop' && typeof onLate !== 'function') {
+    throw new ConfigError("late: 'drop' needs an onLate(event, droppedSoFar) callback, so drops are never silent", 'barBuilder');
+  }
+  const quoteVolumeOption = options.quoteVolume ?? 'ticks';
+  if (quoteVolumeOption !== 'ticks' && quoteVolumeOption !== 'zero') {
+    throw new ConfigError(`quoteVolume must be 'ticks' or 'zero', got ${JSON.stringify(quoteVolumeOption)}`, 'barBuilder');
+  }
+  const quoteVolume = quoteVolumeOption === 'ticks' ? 1 : 0;
+  const clock$ = options.clock$;
+
+  return (source) =>
+    new Observable<Bar>((subscriber) => {
+      const zone: ZoneClock | undefined = session ? zoneClock(session.zone) : undefined;
+      const sessionMinute = session ? session.minute : 0;
+      // The one bucket every open symbol is in: all buckets share one grid and everything older closed.
+      let cellStart = -Infinity;
+      let cellEnd = -Infinity;
+      const bySymbol = new Map<string, SymbolBucket>();
+      const firstSeen: SymbolBucket[] = [];
+      let lastSymbol = '';
+      let last: SymbolBucket | undefined;
+      let dropped = 0;
+      let done = false;
+
+      subscriber.add(() => {
+        done = true;
+        bySymbol.clear();
+        firstSeen.length = 0;
+        last = undefined;
+      });
+
+      const moveCellTo = (ts: number): void => {
+        if (zone === undefined) {
+          cellStart = ts - (((ts % intervalMs) + intervalMs) % intervalMs);
+          cellEnd = cellStart + intervalMs;
+          return;
+        }
+        let day = zone.localDayIndex(ts);
+        let start = zone.utcOf(day, sessionMinute);
+        while (start > ts) start = zone.utcOf(--day, sessionMinute);
+        let end = zone.utcOf(day + 1, sessionMinute);
+        while (end <= ts) {
+          start = end;
+          end = zone.utcOf(++day + 1, sessionMinute);
+        }
+        cellStart = start;
+        cellEnd = end;
+      };
+
+      const emit = (b: SymbolBucket): void => {
+        b.closed = true;
+        subscriber.next({
+          symbol: b.symbol,
+          ts: cellStart,
+          intervalMs: cellEnd - cellStart,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+        });
+      };
+
+      const closeCell = (): void => {
+        for (let i = 0; i < firstSeen.length && !done; i++) {
+          const b = firstSeen[i];
+          if (b.cell === cellStart && !b.closed) emit(b);
+        }
+      };
+
+      const fail = (error: unknown): void => {
+        done = true;
+        subscriber.error(error);
+      };
+
+      const lateEvent = (event: Tick | Bar, why: string): void => {
+        if (onLate === undefined) {
+          fail(
+            new DataError(
+              `late event: ${why} (late: 'error')`,
+              { field: 'ts' },
+              `symbol ${event.symbol}, event ts ${isoUtc(event.ts)}, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
+            ),
+          );
+          return;
+        }
+        try {
+          onLate(event, ++dropped);
+        } catch (error) {
+          fail(error);
+        }
+      };
+
+      const onEvent = (event: Tick | Bar): void => {
+        if (done) return;
+        const ts = event.ts;
+        if (ts >= cellEnd) {
+          closeCell();
+          if (done) return;
+          moveCellTo(ts);
+        } else if (ts < cellStart) {
+          lateEvent(event, 'older than the open bucket');
+          return;
+        }
+
+        let b = last;
+        if (event.symbol !== lastSymbol || b === undefined) {
+          b = bySymbol.get(event.symbol);
+          if (b === undefined) {
+            b = { symbol: event.symbol, cell: Number.NaN, closed: false, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+            bySymbol.set(event.symbol, b);
+            firstSeen.push(b);
+          }
+          lastSymbol = event.symbol;
+          last = b;
+        }
+
+        let open: number;
+        let high: number;
+        let low: number;
+        let close: number;
+        let volume: number;
+        let endsBucket = false;
+        if ('kind' in event) {
+          if (event.kind === 'quote') {
+            open = high = low = close = (event.bid + event.ask) * 0.5;
+            volume = quoteVolume;
+          } else {
+            open = high = low = close = event.price;
+            volume = event.size;
+          }
+        } else {
+          const end = ts + event.intervalMs;
+          if (end > cellEnd) {
+            fail(
+              new DataError(
+                'an input bar must fit inside one output bucket (its interval must divide the output interval and align with it)',
+                { field: 'intervalMs' },
+                `symbol ${event.symbol}, bar ${isoUtc(ts)} + ${event.intervalMs} ms, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
+              ),
+            );
+            return;
+          }
+          endsBucket = end === cellEnd;
+          open = event.open;
+          high = event.high;
+          low = event.low;
+          close = event.close;
+          volume = event.volume;
+        }
+
+        if (b.cell !== cellStart) {
+          b.cell = cellStart;
+          b.closed = false;
+          b.open = open;
+          b.high = high;
+          b.low = low;
+          b.close = close;
+          b.volume = volume;
+        } else if (b.closed) {
+          lateEvent(event, 'its bucket was already closed by an input bar ending at the bucket end');
+          return;
+        } else {
+          if (high > b.high) b.high = high;
+          if (low < b.low) b.low = low;
+          b.close = close;
+          b.volume += volume;
+        }
+        if (endsBucket) emit(b);
+      };
+
+      if (clock$ !== undefined) {
+        subscriber.add(
+          clock$.subscribe({
+            next: (watermark) => {
+              if (done || !(watermark >= cellEnd)) return;
+              closeCell();
+              if (!done) moveCellTo(watermark);
+            },
+            error: (error: unknown) => fail(error),
+          }),
+        );
+      }
+      subscriber.add(
+        source.subscribe({
+          next: onEvent,
+          error: (error: unknown) => fail(error),
+          complete: () => {
+            if (done) return;
+            closeCell();
+            if (!done) subscriber.complete();
+          },
+        }),
+      );
+    });
+}
+
+interface ResolvedSession {
+  readonly zone: string;
+  readonly minute: number;
+}
+
+function resolveSession(intervalMs: number, session: SessionSpec | undefined): ResolvedSession | undefined {
+  if (session === undefined && intervalMs !== DAY_MS) return undefined;
+  if (intervalMs !== DAY_MS) {
+    throw new ConfigError(`session applies to daily bars only (intervalMs 86400000), got intervalMs ${intervalMs}`, 'barBuilder');
+  }
+  const spec = session ?? FX_SESSION;
+  try {
+    zoneClock(spec.zone);
+    return { zone: spec.zone, minute: parseWallTime(spec.time) };
+  } catch (error) {
+    throw new ConfigError(`session: ${error instanceof Error ? error.message : String(error)}`, 'barBuilder');
+  }
+}

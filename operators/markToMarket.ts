@@ -1,0 +1,53 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Bar, ExecutionEvent } from '../src/core/types';
+import type { Book } from '../src/portfolio/book';
+import type { PortfolioUpdate } from '../src/portfolio/types';
+
+/**
+ * The one place the book changes: applies order events and fills, marks on bars, and reports each change
+ * in order, after applying it (so whoever handles an update and queries the book sees that update).
+ * - a bar → `{ kind: 'mark', bar, equity }`: the bar's close is the symbol's mark; `equity` is the account's
+ *   at that close, in the account currency (one small object per bar; per-strategy figures are queries on the
+ *   book);
+ * - an order event → the same event, once the book has updated its working orders;
+ * - a fill → the same fill, once positions and PnL include it, then `{ kind: 'trade', trade }` if it closed a
+ *   round trip. A fill the book refuses as a duplicate (a book created with `dedupe`) is not passed on.
+ *
+ * ```
+ * input:  --b--o--f-----b--|     b: bar   o: order event   f: fill closing a trade
+ * output: --m--o--(ft)--m--|    m: mark  t: the trade f closed
+ * ```
+ *
+ * A book error (an unknown symbol, a conversion rate not seen yet) errors the stream.
+ */
+export function markToMarket(book: Book): OperatorFunction<Bar | ExecutionEvent, PortfolioUpdate> {
+  return (source) =>
+    new Observable<PortfolioUpdate>((subscriber) =>
+      source.subscribe({
+        next(input) {
+          if (subscriber.closed) return;
+          try {
+            const kind = (input as ExecutionEvent).kind;
+            if (kind === undefined) {
+              const bar = input as Bar;
+              subscriber.next({ kind: 'mark', bar, equity: book.mark(bar) });
+            } else if (kind === 'fill') {
+              const fill = input as ExecutionEvent & { kind: 'fill' };
+              const result = book.applyFill(fill);
+              if (!result.applied) return;
+              subscriber.next(fill);
+              if (result.closedTrade !== undefined) subscriber.next({ kind: 'trade', trade: result.closedTrade });
+            } else {
+              const event = input as ExecutionEvent & { kind: 'order' };
+              book.applyOrderEvent(event);
+              subscriber.next(event);
+            }
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

@@ -1,0 +1,76 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ContractBook, Order, OrderEvent } from '../src/core/types';
+import { createLimitCheck, type RiskLimits, type RiskView } from '../src/risk/limits';
+
+export interface RiskContext {
+  /** The portfolio the limits read (positions, working orders, prices, equity). `Book` satisfies it. */
+  readonly book: RiskView;
+  readonly contracts: ContractBook;
+  /** While the latest value is true every order is refused (`KILL_SWITCH`). No value yet = off. */
+  readonly killSwitch$?: Observable<boolean>;
+}
+
+/**
+ * The risk check between orders and the broker (the seed's RiskManager / OrderRouter check): every order
+ * becomes exactly one decision, `Accepted` or `Rejected` with a reason code and a message a person can read
+ * — never a silent drop. Limits are described on `riskLimitsSchema`; with none set and no kill switch every
+ * order is accepted. Checks, first failure wins: KILL_SWITCH, MAX_ORDER_SIZE, MAX_POSITION,
+ * MAX_GROSS_NOTIONAL, MAX_DAILY_LOSS, ORDER_RATE. The decision's ts is the order's.
+ *
+ * ```
+ * killSwitch$: f-------t------f--
+ * orders:      --a--b-----c-----d--|
+ * decisions:   --A--R-----K-----A--|    A: Accepted   R: Rejected MAX_ORDER_SIZE   K: Rejected KILL_SWITCH
+ * ```
+ *
+ * The kill switch is subscribed before the orders and torn down with them; its error errors the stream
+ * (a risk input that dies must not leave trading unguarded), its completion keeps its last value.
+ */
+export function riskGate(limits: RiskLimits, ctx: RiskContext): OperatorFunction<Order, OrderEvent> {
+  return (source) =>
+    new Observable<OrderEvent>((subscriber) => {
+      let killed = false;
+      if (ctx.killSwitch$ !== undefined) {
+        subscriber.add(
+          ctx.killSwitch$.subscribe({
+            next: (on) => {
+              killed = on;
+            },
+            error: (error) => subscriber.error(error),
+          }),
+        );
+      }
+      const limitCheck = createLimitCheck(limits, ctx.book, ctx.contracts);
+      subscriber.add(
+        source.subscribe({
+          next(order) {
+            let decision: OrderEvent;
+            try {
+              if (killed) {
+                decision = {
+                  kind: 'order',
+                  status: 'Rejected',
+                  order,
+                  ts: order.ts,
+                  reason: 'KILL_SWITCH',
+                  message: `order ${order.id} refused: the kill switch is on`,
+                };
+              } else {
+                const refusal = limitCheck.check(order);
+                decision =
+                  refusal === undefined
+                    ? { kind: 'order', status: 'Accepted', order, ts: order.ts }
+                    : { kind: 'order', status: 'Rejected', order, ts: order.ts, reason: refusal.reason, message: refusal.message };
+              }
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            subscriber.next(decision);
+          },
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
+    });
+}

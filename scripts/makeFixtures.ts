@@ -1,0 +1,252 @@
+/**
+ * Writes the test and demo fixtures: `npm run fixtures` (or `npx tsx scripts/makeFixtures.ts [outDir]`).
+ *
+ * fixtures/usdjpy.parquet — synthetic 1-minute USDJPY bars, 2024-01-01T00:00Z to 2024-07-01T00:00Z:
+ * - PRNG: mulberry32 seeded with SEED = 20240101 (below); normals by Box–Muller. Same seed → same bytes.
+ * - FX week only: a minute is traded from Sunday 22:00 UTC to Friday 22:00 UTC.
+ * - Geometric Brownian motion, ~8 % a year: σ per minute = 0.08 / √(5 × 1440 × 52). Each minute is four
+ *   15-second steps; high/low are the extremes of that path, open is the previous close.
+ * - Every price (open, high, low, close) on the 0.001 grid. Rounding is monotonic, so low ≤ open/close ≤ high
+ *   still holds after it.
+ * - Gotobi days (src/strategy/gotobiDays.ts, JST calendar): from 09:00 to 09:55 JST an upward drift of
+ *   GOTOBI_DRIFT in total (log return), the pre-fix dollar buying the demo strategy looks for.
+ * - A minute is missing with probability MISSING_MINUTE_P (the walk goes on underneath), a weekend opens
+ *   with a small gap.
+ * - Volume: integer tick counts, busier in the London and New York sessions.
+ *
+ * fixtures/bad/ — small files each breaking one rule, for the data layer's error tests (see fixtures/README.md).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quotedString } from '@duckdb/node-api';
+import type { Bar } from '../src/core/types';
+import { DAY_MS, HOUR_MS, MINUTE_MS, zoneClock } from '../src/core/time';
+import { writeBarsParquet } from '../src/data/dataStore';
+import { withConnection } from '../src/data/duckdb';
+import { isGotobiDay } from '../src/strategy/gotobiDays';
+
+export const SEED = 20240101;
+export const START = Date.UTC(2024, 0, 1);
+export const END = Date.UTC(2024, 6, 1);
+export const START_PRICE = 141.0;
+export const ANNUAL_VOLATILITY = 0.08;
+export const SIGMA_PER_MINUTE = ANNUAL_VOLATILITY / Math.sqrt(5 * 1440 * 52);
+export const GOTOBI_DRIFT = 0.0006;
+export const MISSING_MINUTE_P = 1 / 5000;
+/** The 0.001 price grid, as ticks per yen (dividing by an integer gives the closest double to k/1000). */
+const TICKS_PER_YEN = 1000;
+const STEPS_PER_MINUTE = 4;
+const GOTOBI_FROM_MINUTE = 9 * 60;
+const GOTOBI_TO_MINUTE = 9 * 60 + 55;
+
+/** mulberry32: a small, well-mixed 32-bit PRNG; returns uniforms in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normals(uniform: () => number): () => number {
+  let spare = Number.NaN;
+  return () => {
+    if (spare === spare) {
+      const z = spare;
+      spare = Number.NaN;
+      return z;
+    }
+    const u = 1 - uniform(); // (0, 1]: log stays finite
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** Sunday 22:00 UTC to Friday 22:00 UTC. */
+export function isFxOpen(ts: number): boolean {
+  const weekday = (Math.floor(ts / DAY_MS) + 4) % 7; // 1970-01-01 was a Thursday
+  const hour = Math.floor((ts % DAY_MS) / HOUR_MS);
+  if (weekday === 6) return false;
+  if (weekday === 0) return hour >= 22;
+  if (weekday === 5) return hour < 22;
+  return true;
+}
+
+/** Relative activity by UTC hour: Tokyo, London, the London/New York overlap, the late lull. */
+function activity(ts: number): number {
+  const hour = Math.floor((ts % DAY_MS) / HOUR_MS);
+  if (hour < 7) return 0.8;
+  if (hour < 12) return 1.2;
+  if (hour < 16) return 1.5;
+  if (hour < 21) return 0.9;
+  return 0.4;
+}
+
+function onGrid(price: number): number {
+  return Math.round(price * TICKS_PER_YEN) / TICKS_PER_YEN;
+}
+
+/** The demo series, deterministic for a seed. */
+export function* usdJpyBars(seed = SEED): Generator<Bar> {
+  const uniform = mulberry32(seed);
+  const normal = normals(uniform);
+  const tokyo = zoneClock('Asia/Tokyo');
+  const stepSigma = SIGMA_PER_MINUTE / Math.sqrt(STEPS_PER_MINUTE);
+  let price = START_PRICE;
+  let wasOpen = true;
+  for (let ts = START; ts < END; ts += MINUTE_MS) {
+    if (!isFxOpen(ts)) {
+      wasOpen = false;
+      continue;
+    }
+    if (!wasOpen) {
+      price *= Math.exp(SIGMA_PER_MINUTE * 10 * normal()); // the weekend's news
+      wasOpen = true;
+    }
+    const minute = tokyo.localMinuteOfDay(ts);
+    const gotobi = minute >= GOTOBI_FROM_MINUTE && minute < GOTOBI_TO_MINUTE && isGotobiDay(tokyo.localDayIndex(ts));
+    const drift = gotobi ? GOTOBI_DRIFT / (GOTOBI_TO_MINUTE - GOTOBI_FROM_MINUTE) / STEPS_PER_MINUTE : 0;
+    const open = price;
+    let high = price;
+    let low = price;
+    for (let s = 0; s < STEPS_PER_MINUTE; s++) {
+      price *= Math.exp(drift - (stepSigma * stepSigma) / 2 + stepSigma * normal());
+      if (price > high) high = price;
+      if (price < low) low = price;
+    }
+    const volume = Math.max(1, Math.round(120 * activity(ts) * Math.exp(0.35 * normal())));
+    if (uniform() < MISSING_MINUTE_P) continue;
+    yield { symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: onGrid(open), high: onGrid(high), low: onGrid(low), close: onGrid(price), volume };
+  }
+}
+
+const HEADER = 'timestamp,open,high,low,close,volume';
+
+/** Small CSV files, each breaking one rule (or, for the vendor file, none). */
+export const BAD_CSV: Readonly<Record<string, string>> = {
+  'non_increasing.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,141.030,141.000,141.020,98',
+    '2024-01-02T00:01:00Z,141.020,141.040,141.010,141.030,77',
+  ].join('\n'),
+  'high_below_low.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,140.980,141.000,141.020,98',
+  ].join('\n'),
+  'negative_price.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,-141.010,141.030,141.000,141.020,98',
+  ].join('\n'),
+  'nan_price.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,141.030,141.000,141.020,98',
+    '2024-01-02T00:02:00Z,141.020,141.040,141.010,NaN,77',
+  ].join('\n'),
+  'missing_value.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,,141.000,141.020,98',
+  ].join('\n'),
+  'negative_volume.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,141.030,141.000,141.020,-5',
+  ].join('\n'),
+  'missing_column.csv': [
+    'timestamp,open,high,low,volume',
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,120',
+  ].join('\n'),
+  'naive_timestamp.csv': [
+    HEADER,
+    '2024-01-02 09:00:00,141.000,141.020,140.990,141.010,120',
+    '2024-01-02 09:01:00,141.010,141.030,141.000,141.020,98',
+  ].join('\n'),
+  'unparseable_timestamp.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-13-02 25:00,141.010,141.030,141.000,141.020,98',
+    '2024-01-02T00:02:00Z,141.020,141.040,141.010,141.030,77',
+  ].join('\n'),
+  'malformed_row.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120',
+    '2024-01-02T00:01:00Z,141.010,141.030,141.000',
+    '2024-01-02T00:02:00Z,141.020,141.040,141.010,141.030,77',
+  ].join('\n'),
+  'mixed_bad.csv': [
+    HEADER,
+    '2024-01-02T00:00:00Z,141.000,141.020,140.990,141.010,120', // 1 good
+    '2024-01-02T00:01:00Z,141.010,140.980,141.000,141.020,98', // 2 high < low
+    '2024-01-02T00:02:00Z,141.020,141.040,141.010,141.030,77', // 3 good
+    '2024-01-02T00:02:00Z,141.030,141.050,141.020,141.040,60', // 4 repeats row 3's time
+    '2024-01-02T00:03:00Z,141.040,141.060,141.030,141.050,-1', // 5 negative volume
+    'yesterday,141.050,141.070,141.040,141.060,55', // 6 not a time
+    '2024-01-02T00:05:00Z,141.060', // 7 malformed
+    '2024-01-02T00:06:00Z,141.060,141.080,141.050,141.070,50', // 8 good
+  ].join('\n'),
+  // A vendor export (pandas to_csv of a tz-aware index): valid, with CRLF line ends.
+  'vendor_valid.csv': [
+    'date,Open,High,Low,Close,Volume',
+    '2024-01-02 00:00:00+00:00,141.000,141.020,140.990,141.010,120',
+    '2024-01-02 00:01:00+00:00,141.010,141.030,141.000,141.020,98',
+    '2024-01-02 00:02:00+00:00,141.020,141.040,141.010,141.030,77',
+    '',
+  ].join('\r\n'),
+};
+
+const GOOD_ROWS = [
+  ["'2024-01-02 00:00:00+00'", 141.0, 141.02, 140.99, 141.01, 120],
+  ["'2024-01-02 00:01:00+00'", 141.01, 141.03, 141.0, 141.02, 98],
+  ["'2024-01-02 00:02:00+00'", 141.02, 141.04, 141.01, 141.03, 77],
+] as const;
+
+function valuesSql(rows: readonly (readonly (string | number | null)[])[]): string {
+  return rows.map((r) => `(${r.map((v) => (v === null ? 'NULL' : String(v))).join(', ')})`).join(', ');
+}
+
+/** Small Parquet files, each breaking one rule: SELECT statements, typed as a vendor would write them. */
+export const BAD_PARQUET: Readonly<Record<string, string>> = {
+  'non_increasing.parquet': `SELECT CAST(t AS TIMESTAMPTZ) AS timestamp, o AS open, h AS high, l AS low, c AS close, v AS volume
+    FROM (VALUES ${valuesSql([GOOD_ROWS[0], GOOD_ROWS[2], GOOD_ROWS[1]])}) AS r(t, o, h, l, c, v)`,
+  'high_below_low.parquet': `SELECT CAST(t AS TIMESTAMPTZ) AS timestamp, o AS open, h AS high, l AS low, c AS close, v AS volume
+    FROM (VALUES ${valuesSql([GOOD_ROWS[0], ["'2024-01-02 00:01:00+00'", 141.01, 140.98, 141.0, 141.02, 98]])}) AS r(t, o, h, l, c, v)`,
+  'null_close.parquet': `SELECT CAST(t AS TIMESTAMPTZ) AS timestamp, o AS open, h AS high, l AS low, CAST(c AS DOUBLE) AS close, v AS volume
+    FROM (VALUES ${valuesSql([GOOD_ROWS[0], ["'2024-01-02 00:01:00+00'", 141.01, 141.03, 141.0, null, 98]])}) AS r(t, o, h, l, c, v)`,
+  'missing_column.parquet': `SELECT CAST(t AS TIMESTAMPTZ) AS timestamp, o AS open, h AS high, l AS low, v AS volume
+    FROM (VALUES ${valuesSql(GOOD_ROWS)}) AS r(t, o, h, l, c, v)`,
+  'naive_strings.parquet': `SELECT strftime(CAST(t AS TIMESTAMPTZ), '%Y-%m-%d %H:%M:%S') AS datetime, o AS Open, h AS High, l AS Low, c AS Close, v AS Volume
+    FROM (VALUES ${valuesSql(GOOD_ROWS)}) AS r(t, o, h, l, c, v)`,
+};
+
+export async function writeFixtures(outDir: string): Promise<void> {
+  const badDir = join(outDir, 'bad');
+  mkdirSync(badDir, { recursive: true });
+  const usdjpy = join(outDir, 'usdjpy.parquet');
+  const { rows } = await writeBarsParquet(usdjpy, usdJpyBars());
+  console.log(`${usdjpy}: ${rows} bars`);
+  for (const [name, text] of Object.entries(BAD_CSV)) {
+    writeFileSync(join(badDir, name), text.endsWith('\n') ? text : `${text}\n`);
+  }
+  await withConnection(async (connection) => {
+    for (const [name, select] of Object.entries(BAD_PARQUET)) {
+      await connection.run(`COPY (${select}) TO ${quotedString(join(badDir, name))} (FORMAT parquet, COMPRESSION zstd)`);
+    }
+  });
+  console.log(`${badDir}: ${Object.keys(BAD_CSV).length + Object.keys(BAD_PARQUET).length} files`);
+}
+
+if (require.main === module) {
+  writeFixtures(process.argv[2] ?? 'fixtures').catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from 'commander';
+import { ConfigError, DataError } from '../core/errors';
+import { createTimestampParser } from '../data/timestamps';
+
+/** Parsers for commander options and the exit-code convention every command shares. */
+
+export const EXIT_OK = 0;
+/** Bad data: a file row, a feed message. */
+export const EXIT_DATA = 1;
+/** Bad arguments or config. */
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
+}
+
+/** An ISO-8601 time (UTC unless it names a zone, or in `timezone` when naive) or epoch number → epoch ms. */
+export function parseInstant(option: string, value: string, timezone?: string): number {
+  let ms: number;
+  try {
+    ms = createTimestampParser({ file: option, column: option, timezone: timezone ?? 'UTC' })(value, 1);
+  } catch (e) {
+    throw new InvalidArgumentError(`${option}: ${(e as Error).message}`);
+  }
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${option}: "${value}" is not a time (ISO-8601 or epoch)`);
+  return ms;
+}
+
+/**
+ * Maps an error to the message a person reads and the exit code: config/argument problems → 2, bad data → 1.
+ * Anything else is a bug: its stack is printed and the exit code is 1.
+ */
+export function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof InvalidArgumentError || error instanceof ConfigError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof DataError) {
+    io.stderr.write(`invalid data: ${error.message}\n`);
+    return EXIT_DATA;
+  }
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT_DATA;
+}

@@ -1,0 +1,156 @@
+import { writeFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Command, CommanderError } from 'commander';
+import { tap } from 'rxjs';
+import { swapCurrencies } from '../../operators/fxInvert';
+import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { ConfigError } from '../core/errors';
+import type { ContractBook } from '../core/types';
+import { withConnection } from '../data/duckdb';
+import { replayFile, type ValidationReport } from '../data/replay';
+import { loadRunnerConfig } from '../runner/config';
+import { renderHtmlReport } from '../runner/report/htmlReport';
+import { serializeReport } from '../runner/report/replayReport';
+import { formatSummaryTable } from '../runner/report/summaryTable';
+import { runTradeRunner } from '../runner/tradeRunner';
+import { EXIT_OK, EXIT_USAGE, parseInstant, reportError, type CliIo } from './args';
+
+export const DEFAULT_CONFIG_PATH = resolve(__dirname, '../../config/gotobi.json');
+
+interface ReplayCliOptions {
+  readonly config: string;
+  readonly contracts: string;
+  readonly symbol?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly timezone?: string;
+  readonly json?: string;
+  readonly html?: string;
+  readonly progress: boolean;
+}
+
+/**
+ * `npm run replay -- <file> [options]`: replays a bar file through the strategies of a runner config and
+ * prints a per-strategy summary. Returns the exit code: 0 ok, 1 data error, 2 bad arguments or config.
+ */
+export async function runReplay(argv: readonly string[], io: CliIo = process): Promise<number> {
+  const program = new Command('replay')
+    .description('Replay a bar file (Parquet or CSV) through the strategies of a runner config.')
+    .argument('<file>', 'a .parquet or .csv bar file')
+    .option('--config <path>', 'runner config (account, broker, risk, strategies)', DEFAULT_CONFIG_PATH)
+    .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH)
+    .option('--symbol <symbol>', 'symbol of the bars (default: from the file name or its metadata)')
+    .option('--from <time>', 'first bar time, inclusive (ISO-8601, UTC unless it names a zone)')
+    .option('--to <time>', 'end time, exclusive')
+    .option('--timezone <zone>', 'IANA zone of timestamps written without one (overrides config data.timezone)')
+    .option('--json <path>', 'write the full report (fills, trades, analyzers) as JSON')
+    .option('--html <path>', 'write a self-contained HTML report (equity, drawdown, trades)')
+    .option('--no-progress', 'no progress bar on stderr')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    throw e;
+  }
+  const file = program.args[0];
+  const opts = program.opts<ReplayCliOptions>();
+
+  try {
+    const contracts = loadContracts(opts.contracts);
+    const config = loadRunnerConfig(opts.config);
+    const timezone = opts.timezone ?? config.data?.timezone;
+    const from = opts.from === undefined ? undefined : parseInstant('--from', opts.from, timezone);
+    const to = opts.to === undefined ? undefined : parseInstant('--to', opts.to, timezone);
+    const symbol = opts.symbol ?? symbolFromFileName(file, contracts);
+    const traded = config.data?.invert === true && symbol !== undefined ? swapCurrencies(symbol) : symbol;
+    if (traded !== undefined) {
+      const strangers = config.strategies.filter((s) => s.symbol !== traded);
+      if (strangers.length > 0) {
+        throw new ConfigError(
+          `the file has ${traded} bars but strategies ${strangers.map((s) => `"${s.id}" (${s.symbol})`).join(', ')} trade another symbol; pass --symbol or fix the config`,
+          opts.config,
+        );
+      }
+    }
+
+    let validation: ValidationReport | undefined;
+    const total = opts.progress && io.stderr.isTTY === true ? await countRows(file) : undefined;
+    const progress = total === undefined ? undefined : new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} bars | {eta_formatted} left', stream: process.stderr, hideCursor: true });
+    let seen = 0;
+    const bars$ = replayFile(file, {
+      symbol,
+      timezone,
+      from,
+      to,
+      policy: config.data?.policy,
+      onReport: (r) => (validation = r),
+    }).pipe(
+      tap(() => {
+        if (progress !== undefined && ++seen % 16_384 === 0) progress.update(seen);
+      }),
+    );
+    progress?.start(total ?? 0, 0);
+    const run = runTradeRunner({ config, contracts, bars$, equitySeries: opts.html !== undefined });
+    let result;
+    try {
+      result = await run.result;
+    } finally {
+      if (progress !== undefined) {
+        progress.update(seen);
+        progress.stop();
+      }
+    }
+    const { report, series } = result;
+
+    if (validation !== undefined && validation.rowsSkipped > 0) {
+      io.stderr.write(`${file}: skipped ${validation.rowsSkipped} invalid row(s) (data.policy "skip")\n`);
+    }
+    io.stdout.write(`${formatSummaryTable(report)}\n`);
+    if (opts.json !== undefined) {
+      writeFileSync(opts.json, serializeReport(report));
+      io.stdout.write(`JSON report: ${opts.json}\n`);
+    }
+    if (opts.html !== undefined) {
+      writeFileSync(opts.html, renderHtmlReport(report, series));
+      io.stdout.write(`HTML report: ${opts.html}\n`);
+    }
+    return EXIT_OK;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+/** The contract symbol the file name names (`usdjpy.parquet`, `USDJPY_2024-1m.csv` → USDJPY), if exactly one. */
+export function symbolFromFileName(file: string, contracts: ContractBook): string | undefined {
+  const name = basename(file, extname(file)).toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const hits = Object.keys(contracts).filter((symbol) => name.includes(symbol.replace(/[^A-Z0-9]/g, '')));
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/** Rows in a Parquet file from its footer (for the progress bar); undefined for other files. */
+async function countRows(file: string): Promise<number | undefined> {
+  if (extname(file).toLowerCase() !== '.parquet') return undefined;
+  try {
+    return await withConnection(async (connection) => {
+      const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM read_parquet('${file.replaceAll("'", "''")}')`);
+      return Number(reader.getRows()[0][0]);
+    });
+  } catch {
+    return undefined; // the replay itself reports what is wrong with the file
+  }
+}
+
+if (require.main === module) {
+  runReplay(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.exitCode = reportError(e, process);
+    },
+  );
+}

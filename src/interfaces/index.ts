@@ -1,0 +1,45 @@
+/**
+ * Control surfaces: what an operator sees and switches while the engine runs. The runner builds one
+ * `ControlState` from its streams and hands it to the surfaces; they never touch the graph directly.
+ *
+ * ```ts
+ * const control = createControlState({
+ *   mode: 'live', accountCurrency: 'USD', strategyIds: ['gotobi-a', 'gotobi-b'],
+ *   readPositions: () => book.positions(), flatten: (id) => …,
+ * });
+ * const graph = buildGraph({ …, killSwitch$: control.killSwitch$ });    // riskGate refuses while it is on
+ * graph.events$.pipe(tap(control.record)).subscribe(…);                  // bars, equity, orders, fills
+ * control.attach({ connection$ });                                       // live broker/feed state
+ * const surfaces = await startControlSurfaces(control, config.interfaces);
+ * // … on shutdown:
+ * await surfaces.close();
+ * control.dispose();
+ * ```
+ */
+export {
+  createControlState,
+  UnknownStrategyError,
+  type ControlEvent,
+  type ControlEventKind,
+  type ControlSources,
+  type ControlState,
+  type ControlStateOptions,
+  type EngineControl,
+  type EngineEvent,
+  type EngineMode,
+  type EngineStatus,
+  type KillSwitchState,
+  type LegPnl,
+  type PnlSummary,
+  type StrategyPnl,
+} from './control';
+export { startHttpApi, type HttpApi, type HttpApiOptions } from './httpApi';
+export { startTelegramBot, type TelegramBot, type TelegramBotClosed, type TelegramBotOptions, type TelegramLogEntry } from './telegramBot';
+export { escapeMarkdownV2 } from './telegramFormat';
+export {
+  controlSurfacesConfigSchema,
+  startControlSurfaces,
+  type ControlSurfaces,
+  type ControlSurfacesConfig,
+  type ControlSurfacesEnvironment,
+} from './surfaces';

@@ -1,0 +1,317 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadContracts, parseContracts } from '../core/contracts';
+import { ConfigError } from '../core/errors';
+import type { Fill, Order, OrderEvent, Side } from '../core/types';
+import { makeBar } from '../testing/marbles';
+import { createBook, DAY_MS, type BookOptions } from './book';
+import { ACCOUNT_ID } from './types';
+
+const contracts = loadContracts();
+const T0 = Date.parse('2024-03-05T00:00:00Z');
+const MIN = 60_000;
+
+let execSeq = 0;
+function fill(side: Side, qty: number, price: number, fields: Partial<Fill> = {}): Fill {
+  execSeq++;
+  return {
+    kind: 'fill',
+    execId: `x${execSeq}`,
+    orderId: `o${execSeq}`,
+    strategyId: 's',
+    symbol: 'USDJPY',
+    ts: T0 + execSeq * MIN,
+    side,
+    qty,
+    price,
+    commission: 0,
+    ...fields,
+  };
+}
+
+function mark(symbol: string, close: number, minute = 0) {
+  return makeBar({ symbol, ts: T0 + minute * MIN, close });
+}
+
+function book(options: Partial<BookOptions> = {}) {
+  return createBook({ contracts, accountCurrency: 'USD', initialCash: 1_000_000, ...options });
+}
+
+describe('book: USDJPY PnL in JPY and USD', () => {
+  it('realizes buy 100,000 @ 150.000 / sell @ 151.000 as 100,000 JPY = 100,000 / 151 USD', () => {
+    const b = book();
+    b.applyFill(fill('BUY', 100_000, 150.0));
+    const result = b.applyFill(fill('SELL', 100_000, 151.0));
+    expect(result.applied).toBe(true);
+    expect(result.closedTrade).toMatchObject({
+      strategyId: 's',
+      symbol: 'USDJPY',
+      side: 'LONG',
+      qty: 100_000,
+      entryPrice: 150,
+      exitPrice: 151,
+      pnl: 100_000,
+      pnlNet: 100_000,
+    });
+    expect(result.closedTrade?.pnlNetAccount).toBeCloseTo(662.2516556, 6);
+    const [position] = b.positions();
+    expect(position).toMatchObject({ strategyId: 's', symbol: 'USDJPY', qty: 0, avgPrice: 0, realizedPnl: 100_000 });
+    expect(position.realizedPnlAccount).toBeCloseTo(662.25, 2);
+    expect(b.equity()).toBeCloseTo(1_000_662.25, 2);
+    expect(b.equity('s')).toBeCloseTo(1_000_662.25, 2);
+  });
+
+  it('keeps JPY figures as they are with a JPY account', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 150_000_000 });
+    b.applyFill(fill('BUY', 100_000, 150.0));
+    const { closedTrade } = b.applyFill(fill('SELL', 100_000, 151.0));
+    expect(closedTrade?.pnlNetAccount).toBe(100_000);
+    expect(b.equity()).toBe(150_100_000);
+  });
+
+  it('marks unrealized PnL at the last close, converted at that close', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0));
+    b.applyFill(fill('BUY', 100_000, 150.0));
+    const equity = b.mark(mark('USDJPY', 152, 1));
+    const [position] = b.accountPositions();
+    expect(position.strategyId).toBe(ACCOUNT_ID);
+    expect(position.unrealizedPnl).toBe(200_000);
+    expect(position.unrealizedPnlAccount).toBeCloseTo(200_000 / 152, 9);
+    expect(equity).toBeCloseTo(1_000_000 + 200_000 / 152, 6);
+  });
+
+  it('converts commission at the rate of its fill', () => {
+    const b = book();
+    b.applyFill(fill('BUY', 100_000, 150, { commission: 300 }));
+    b.applyFill(fill('SELL', 100_000, 150, { commission: 302 }));
+    const [position] = b.positions();
+    expect(position.commission).toBe(602);
+    expect(position.commissionAccount).toBeCloseTo(300 / 150 + 302 / 150, 9);
+    expect(b.equity()).toBeCloseTo(1_000_000 - 602 / 150, 6);
+  });
+});
+
+describe('book: a cross (EURJPY) with a USD account', () => {
+  it('converts JPY to USD at the latest USDJPY close seen on the bars stream', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0));
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', commission: 1_500 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(10, 9); // 1,500 / 150
+    b.mark(mark('USDJPY', 151, 1));
+    const equity = b.mark(mark('EURJPY', 161, 1));
+    expect(equity).toBeCloseTo(1_000_000 - 10 + 100_000 / 151, 6);
+    b.mark(mark('USDJPY', 152, 2));
+    const { closedTrade } = b.applyFill(fill('SELL', 100_000, 162, { symbol: 'EURJPY', commission: 1_520 }));
+    // pnl 200,000 JPY; pnlNet = 200,000 − 1,500 − 1,520 = 196,980 JPY at 152
+    expect(closedTrade).toMatchObject({ pnl: 200_000, pnlNet: 196_980 });
+    expect(closedTrade?.pnlNetAccount).toBeCloseTo(196_980 / 152, 9);
+    expect(b.positions()[0].realizedPnlAccount).toBeCloseTo(200_000 / 152, 9);
+  });
+
+  it('values a cross notional through the rate pair and a base-currency pair as its units', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0));
+    b.mark(mark('EURJPY', 165, 0));
+    b.mark(mark('EURUSD', 1.1, 0));
+    expect(b.notionalAccount('USDJPY', -300_000)).toBe(300_000);
+    expect(b.notionalAccount('EURJPY', 100_000)).toBeCloseTo(110_000, 9);
+    expect(b.notionalAccount('EURUSD', 100_000)).toBeCloseTo(110_000, 9);
+  });
+
+  it('is a clear error when no rate has been seen yet, not a guess', () => {
+    const b = book();
+    expect(() => b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', commission: 1_500 }))).toThrow(
+      /no USDJPY price seen yet to convert JPY to USD for EURJPY/,
+    );
+  });
+
+  it('is a ConfigError when the contracts have no pair linking the currencies', () => {
+    const only = parseContracts({
+      EURJPY: {
+        secType: 'CASH',
+        baseCurrency: 'EUR',
+        quoteCurrency: 'JPY',
+        multiplier: 100000,
+        tickSize: 0.001,
+        exchange: 'IDEALPRO',
+        ib: { symbol: 'EUR', secType: 'CASH', exchange: 'IDEALPRO', currency: 'JPY' },
+      },
+    });
+    const b = createBook({ contracts: only, accountCurrency: 'USD', initialCash: 0 });
+    expect(() => b.track('s', 'EURJPY')).toThrow(ConfigError);
+    expect(() => b.track('s', 'EURJPY')).toThrow(/no USD\/JPY or JPY\/USD pair/);
+  });
+});
+
+describe('book: trades', () => {
+  it('splits a reversing fill: closes the trade, opens the next with the remainder, commission pro rata', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 0 });
+    b.applyFill(fill('BUY', 100_000, 150, { commission: 300 }));
+    const reversal = b.applyFill(fill('SELL', 300_000, 151, { commission: 900 }));
+    expect(reversal.closedTrade).toMatchObject({
+      side: 'LONG',
+      qty: 100_000,
+      entryPrice: 150,
+      exitPrice: 151,
+      pnl: 100_000,
+      pnlNet: 100_000 - 300 - 300,
+    });
+    expect(b.position('s', 'USDJPY')).toBe(-200_000);
+    expect(b.positions()[0].avgPrice).toBe(151);
+    const close = b.applyFill(fill('BUY', 200_000, 150, { commission: 600 }));
+    expect(close.closedTrade).toMatchObject({
+      side: 'SHORT',
+      qty: 200_000,
+      entryPrice: 151,
+      exitPrice: 150,
+      pnl: 200_000,
+      pnlNet: 200_000 - 600 - 600,
+    });
+    expect(b.trades()).toHaveLength(2);
+    expect(b.trades()[1].entryTs).toBe(b.trades()[0].exitTs);
+    expect(b.positions()[0]).toMatchObject({ realizedPnl: 300_000, commission: 1_800 });
+  });
+
+  it('keeps a trade open through a partial close (avg price unchanged, realized accumulates)', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 0 });
+    b.applyFill(fill('BUY', 200_000, 150));
+    expect(b.applyFill(fill('SELL', 100_000, 151)).closedTrade).toBeUndefined();
+    expect(b.positions()[0]).toMatchObject({ qty: 100_000, avgPrice: 150, realizedPnl: 100_000 });
+    expect(b.trades()).toEqual([]);
+    const { closedTrade } = b.applyFill(fill('SELL', 100_000, 149.5));
+    // all opened 200,000 @ 150; closed 100,000 @ 151 and 100,000 @ 149.5 → exit 150.25
+    expect(closedTrade).toMatchObject({ qty: 200_000, entryPrice: 150, exitPrice: 150.25, pnl: 50_000 });
+    expect(b.positions()[0].realizedPnl).toBe(50_000);
+  });
+
+  it('re-averages on adds; trade pnl = qty × (exit − entry) equals realized PnL', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 0 });
+    b.applyFill(fill('SELL', 100_000, 150));
+    b.applyFill(fill('SELL', 100_000, 152));
+    expect(b.positions()[0].avgPrice).toBe(151);
+    b.applyFill(fill('BUY', 100_000, 149));
+    b.applyFill(fill('SELL', 200_000, 153)); // add after a partial close
+    const { closedTrade } = b.applyFill(fill('BUY', 300_000, 150));
+    expect(closedTrade).toMatchObject({ side: 'SHORT', qty: 400_000, entryPrice: 152, exitPrice: 149.75 });
+    expect(closedTrade?.pnl).toBeCloseTo(900_000, 6);
+    expect(b.positions()[0].realizedPnl).toBeCloseTo(900_000, 6);
+  });
+});
+
+describe('book: working orders and fills', () => {
+  const order = (id: string, side: Side, qty: number, strategyId = 's'): Order => ({
+    id,
+    strategyId,
+    symbol: 'USDJPY',
+    ts: T0,
+    side,
+    qty,
+    type: 'MARKET',
+  });
+  const event = (status: OrderEvent['status'], o: Order): OrderEvent => ({ kind: 'order', status, order: o, ts: T0 });
+
+  it('counts an order as working from Accepted until its fills cover it', () => {
+    const b = book({ dedupe: true });
+    const o = order('s-1', 'SELL', 200_000);
+    b.applyOrderEvent(event('Accepted', o));
+    b.applyOrderEvent(event('Submitted', o));
+    expect(b.working('s', 'USDJPY')).toBe(-200_000);
+    expect(b.accountWorking('USDJPY')).toBe(-200_000);
+    b.applyFill(fill('SELL', 50_000, 150, { orderId: 's-1' }));
+    expect(b.working('s', 'USDJPY')).toBe(-150_000);
+    expect(b.position('s', 'USDJPY')).toBe(-50_000);
+    b.applyOrderEvent(event('Filled', o)); // status before the last execution: still working
+    expect(b.working('s', 'USDJPY')).toBe(-150_000);
+    b.applyFill(fill('SELL', 150_000, 150, { orderId: 's-1' }));
+    expect(b.working('s', 'USDJPY')).toBe(0);
+    expect(b.workingOrders()).toEqual([]);
+    b.applyOrderEvent(event('Submitted', o)); // a late status does not bring it back
+    expect(b.working('s', 'USDJPY')).toBe(0);
+  });
+
+  it('drops a cancelled or rejected order and lists the rest as working', () => {
+    const b = book();
+    b.applyOrderEvent(event('Accepted', order('a', 'BUY', 100_000)));
+    b.applyOrderEvent(event('Accepted', order('b', 'BUY', 100_000, 't')));
+    b.applyOrderEvent(event('Accepted', order('c', 'SELL', 300_000)));
+    b.applyOrderEvent(event('Cancelled', order('a', 'BUY', 100_000)));
+    b.applyOrderEvent(event('Rejected', order('b', 'BUY', 100_000, 't')));
+    expect(b.workingOrders().map((w) => [w.order.id, w.remaining])).toEqual([['c', 300_000]]);
+    expect(b.accountWorking('USDJPY')).toBe(-300_000);
+  });
+
+  it('with dedupe, applies a fill once per execId', () => {
+    const b = book({ dedupe: true });
+    const f = fill('BUY', 100_000, 150);
+    expect(b.applyFill(f).applied).toBe(true);
+    expect(b.applyFill(f).applied).toBe(false);
+    expect(b.position('s', 'USDJPY')).toBe(100_000);
+  });
+
+  it('nets strategies on the account', () => {
+    const b = book();
+    b.applyFill(fill('BUY', 100_000, 150, { strategyId: 'long' }));
+    b.applyFill(fill('SELL', 100_000, 151, { strategyId: 'short' }));
+    expect(b.position('long', 'USDJPY')).toBe(100_000);
+    expect(b.position('short', 'USDJPY')).toBe(-100_000);
+    expect(b.accountPosition('USDJPY')).toBe(0);
+    // The account realized 100,000 JPY netting them; each strategy is still open.
+    expect(b.accountPositions()[0].realizedPnl).toBe(100_000);
+    expect(b.trades()).toEqual([]);
+    expect(b.symbols()).toEqual(['USDJPY']);
+  });
+
+  it('refuses the reserved account id as a strategy id', () => {
+    expect(() => book().applyFill(fill('BUY', 1, 150, { strategyId: ACCOUNT_ID }))).toThrow(/reserved/);
+  });
+});
+
+describe('book: equity curve and day start', () => {
+  it('keeps one point per UTC day (its last mark) plus the latest mark, per account and strategy', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 0 });
+    b.track('s', 'USDJPY');
+    const day1 = T0;
+    const day2 = T0 + DAY_MS;
+    b.mark(makeBar({ ts: day1, close: 150 }));
+    b.applyFill(fill('BUY', 100_000, 150));
+    b.mark(makeBar({ ts: day1 + MIN, close: 151 }));
+    b.mark(makeBar({ ts: day2, close: 149 }));
+    expect(b.equityCurve()).toEqual([
+      { ts: day1 + 2 * MIN, equity: 100_000 },
+      { ts: day2 + MIN, equity: -100_000 },
+    ]);
+    expect(b.equityCurve('s')).toEqual(b.equityCurve());
+    expect(b.equityCurve('unknown')).toEqual([]);
+    expect(b.dayStartEquity(day2 + MIN)).toBe(100_000);
+    expect(b.dayStartEquity(day2 + DAY_MS)).toBe(-100_000);
+  });
+
+  it('samples a day at its last mark, not after a fill at the next day’s first open', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 0 });
+    b.track('s', 'USDJPY');
+    b.applyFill(fill('BUY', 100_000, 150));
+    b.mark(makeBar({ ts: T0, close: 151 })); // day 1 ends at +100,000
+    b.applyFill(fill('SELL', 100_000, 152, { commission: 1_000 })); // at day 2's first open
+    b.mark(makeBar({ ts: T0 + DAY_MS, open: 152, close: 153 }));
+    const expected = [
+      { ts: T0 + MIN, equity: 100_000 },
+      { ts: T0 + DAY_MS + MIN, equity: 199_000 },
+    ];
+    expect(b.equityCurve('s')).toEqual(expected);
+    expect(b.equityCurve()).toEqual(expected);
+    expect(b.equity('s')).toBe(199_000);
+  });
+
+  it('keeps every mark with equityIntervalMs 0', () => {
+    const b = book({ accountCurrency: 'JPY', initialCash: 10, equityIntervalMs: 0 });
+    b.mark(makeBar({ ts: T0, close: 150 }));
+    b.mark(makeBar({ ts: T0 + MIN, close: 150 }));
+    b.mark(makeBar({ ts: T0 + 2 * MIN, close: 150 }));
+    expect(b.equityCurve().map((p) => p.ts)).toEqual([T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
+  });
+
+  it('rejects a bad account currency or cash', () => {
+    expect(() => book({ accountCurrency: 'usd' })).toThrow(/three-letter/);
+    expect(() => book({ initialCash: Number.NaN })).toThrow(/initial cash/);
+  });
+});

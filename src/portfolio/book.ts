@@ -1,0 +1,528 @@
+import { ConfigError } from '../core/errors';
+import { contractFor } from '../core/contracts';
+import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, Trade } from '../core/types';
+import { resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
+import { ACCOUNT_ID, type PositionSnapshot, type WorkingOrder } from './types';
+
+export const DAY_MS = 86_400_000;
+
+/** Quantities closer to zero than this (units) are zero: guards sums of fractional contracts. */
+const QTY_EPSILON = 1e-9;
+
+export interface BookOptions {
+  readonly contracts: ContractBook;
+  readonly accountCurrency: string;
+  /** Account currency. */
+  readonly initialCash: number;
+  /**
+   * Resolution of the kept equity curves: one point per interval of bar close time (the last mark in it).
+   * Default one UTC day, so memory grows with days, not bars; 0 keeps a point per mark.
+   */
+  readonly equityIntervalMs?: number;
+  /**
+   * Remember every execId and finished order id, so a broker that replays executions or sends late statuses
+   * after a reconnect can neither double a fill nor revive a finished order. For live brokers. Off by default:
+   * replay brokers report each execution once, and the memory and hashing would grow with every fill of a
+   * long replay.
+   */
+  readonly dedupe?: boolean;
+}
+
+/** What applying a fill did. */
+export interface FillResult {
+  /** False when the fill's execId was applied before (with `dedupe`: a broker replaying executions). */
+  readonly applied: boolean;
+  /** The round trip the fill closed (a reversing fill closes one and opens the next). */
+  readonly closedTrade?: Trade;
+}
+
+/**
+ * The portfolio (the seed's TickerStore / book.py / pnl.py): positions, average prices, realized and
+ * unrealized PnL per (strategy, symbol) and per account (all strategies netted per symbol), in the quote
+ * currency and in the account currency; the trade list; working orders; equity.
+ *
+ * Conventions:
+ * - Quantities are signed units. Average price is the average cost of the open quantity: adding re-averages,
+ *   reducing leaves it unchanged and realizes `closed × (price − avg)` (signed), a reversal realizes the
+ *   whole old position and opens the remainder at the fill price.
+ * - Realized PnL (gross) and commission are booked separately; each is converted to the account currency at
+ *   the rate of its fill. Unrealized PnL is converted at the current mark. Equity = initial cash + realized −
+ *   commission + unrealized, all in the account currency. A strategy's equity is the same sum over its own
+ *   positions, as if it had the account alone (Backtrader running that leg by itself).
+ * - Trades (per strategy only): a trade opens when the position leaves zero and closes when it returns to
+ *   zero. A partial reduce keeps it open (Backtrader-like); a reversing fill closes it and opens the next with
+ *   the remainder, its commission split pro rata by quantity. A closed trade's qty is all units it opened,
+ *   entryPrice / exitPrice the quantity-weighted prices of its opening / closing fills, so
+ *   pnl = qty × (exit − entry) signed by side equals the realized PnL of its closing fills even with adds and
+ *   partial closes; pnlNet = pnl − entry and exit commission; pnlNetAccount converts pnlNet at the closing
+ *   fill's rate.
+ * - Working orders: an order is working from `Accepted` (or any live status for an order not seen before)
+ *   until its fills cover it or it is `Cancelled` / `Rejected`. Fills, not the `Filled` status, reduce it, so
+ *   a live broker reporting the status before the execution never makes the order vanish early.
+ * - With `dedupe`, a fill whose execId was applied before is ignored (returns `applied: false`) and a late
+ *   status of a finished order does not make it working again.
+ */
+export interface Book {
+  readonly accountCurrency: string;
+  readonly initialCash: number;
+  readonly contracts: ContractBook;
+  /** Registers a (strategy, symbol) ahead of its first fill so it appears in positions and equity curves. */
+  track(strategyId: string, symbol: string): void;
+  applyFill(fill: Fill): FillResult;
+  applyOrderEvent(event: OrderEvent): void;
+  /** Records the bar's close as the symbol's mark; returns the account equity at that close. */
+  mark(bar: Bar): number;
+  /** Signed units held by a strategy. */
+  position(strategyId: string, symbol: string): number;
+  /** Signed units of a strategy's orders still working. */
+  working(strategyId: string, symbol: string): number;
+  /** Signed units held by the account (all strategies). */
+  accountPosition(symbol: string): number;
+  accountWorking(symbol: string): number;
+  /** Last close seen for the symbol, undefined before its first bar. */
+  lastPrice(symbol: string): number | undefined;
+  /** Symbols the account has held or ordered. */
+  symbols(): readonly string[];
+  /**
+   * |units| of `symbol` valued at its last close in the account currency (for USDJPY and a USD account,
+   * exactly |units|). Throws when the symbol has no price yet.
+   */
+  notionalAccount(symbol: string, units: number): number;
+  /** Equity in the account currency now (account, or one strategy as if alone). */
+  equity(strategyId?: string): number;
+  /**
+   * Account equity at the start of the UTC day of `ts` (the equity of the last mark of the previous day;
+   * initial cash on the first day; the current equity when no bar of that day has been marked yet).
+   */
+  dayStartEquity(ts: number): number;
+  positions(): readonly PositionSnapshot[];
+  accountPositions(): readonly PositionSnapshot[];
+  /** Closed trades in closing order. */
+  trades(): readonly Trade[];
+  workingOrders(): readonly WorkingOrder[];
+  /** Equity curve (account, or a strategy), one point per `equityIntervalMs` plus the latest mark. */
+  equityCurve(strategyId?: string): readonly EquityPoint[];
+}
+
+interface OpenTrade {
+  readonly side: 'LONG' | 'SHORT';
+  readonly entryTs: number;
+  entryPrice: number;
+  openedQty: number;
+  entryCommission: number;
+  exitPrice: number;
+  closedQty: number;
+  exitCommission: number;
+}
+
+interface Owner {
+  readonly id: string;
+  /** Realized − commission, account currency. */
+  cash: number;
+  readonly ledgers: Ledger[];
+  readonly bySymbol: Map<string, Ledger>;
+  /** Equity at the last mark. */
+  equity: number;
+  readonly curve: EquityPoint[];
+}
+
+interface Ledger {
+  readonly owner: Owner;
+  readonly symbol: string;
+  readonly spec: ContractSpec;
+  readonly price: PriceCell;
+  readonly conversion: Conversion;
+  readonly keepsTrades: boolean;
+  qty: number;
+  avgPrice: number;
+  realized: number;
+  realizedAccount: number;
+  commission: number;
+  commissionAccount: number;
+  working: number;
+  trade: OpenTrade | undefined;
+}
+
+interface WorkingEntry {
+  readonly order: WorkingOrder['order'];
+  readonly ledger: Ledger;
+  readonly accountLedger: Ledger;
+  readonly sign: number;
+  remaining: number;
+}
+
+const DUPLICATE: FillResult = Object.freeze({ applied: false });
+const APPLIED: FillResult = Object.freeze({ applied: true });
+
+export function createBook(options: BookOptions): Book {
+  const { contracts, accountCurrency, initialCash } = options;
+  if (!/^[A-Z]{3}$/.test(accountCurrency)) {
+    throw new ConfigError(`account currency must be a three-letter ISO code such as "USD", got "${accountCurrency}"`);
+  }
+  if (!Number.isFinite(initialCash)) throw new ConfigError(`initial cash must be a finite number, got ${initialCash}`);
+  const equityIntervalMs = options.equityIntervalMs ?? DAY_MS;
+  if (!(equityIntervalMs >= 0) || !Number.isFinite(equityIntervalMs)) {
+    throw new RangeError(`equityIntervalMs must be a finite number ≥ 0, got ${equityIntervalMs}`);
+  }
+
+  const cells = new Map<string, PriceCell>();
+  const cellOf = (symbol: string): PriceCell => {
+    let cell = cells.get(symbol);
+    if (cell === undefined) {
+      cell = { symbol, last: Number.NaN };
+      cells.set(symbol, cell);
+    }
+    return cell;
+  };
+  const conversions = new Map<string, Conversion>();
+  const conversionOf = (spec: ContractSpec): Conversion => {
+    let c = conversions.get(spec.symbol);
+    if (c === undefined) {
+      c = resolveConversion(spec, accountCurrency, contracts, cellOf);
+      conversions.set(spec.symbol, c);
+    }
+    return c;
+  };
+
+  const newOwner = (id: string): Owner => ({ id, cash: 0, ledgers: [], bySymbol: new Map(), equity: initialCash, curve: [] });
+  const account = newOwner(ACCOUNT_ID);
+  const strategies = new Map<string, Owner>();
+  /** Strategies in registration order, for the per-mark equity loop. */
+  const strategyList: Owner[] = [];
+  const workingById = new Map<string, WorkingEntry>();
+  const dedupe = options.dedupe ?? false;
+  const finishedOrders = new Set<string>();
+  const execIds = new Set<string>();
+  const closedTrades: Trade[] = [];
+
+  let now = 0;
+  let markedDay = Number.NaN;
+  let dayStart = initialCash;
+  let period = Number.NaN;
+  let lastMarkTs = Number.NaN;
+  let cachedSymbol = '';
+  let cachedCell: PriceCell | undefined;
+  /**
+   * Strategy equities are computed lazily: only the account's is needed per bar. `owner.equity` of the
+   * strategies holds their equity at the last mark once `strategiesSampled` is true; it is made so before
+   * the first fill after a mark (the state is still the mark's then), at a curve boundary and on a query.
+   */
+  let strategiesSampled = true;
+  const sampleStrategies = (): void => {
+    if (strategiesSampled) return;
+    for (let i = 0; i < strategyList.length; i++) strategyList[i].equity = equityOf(strategyList[i]);
+    strategiesSampled = true;
+  };
+
+  const ledgerOf = (owner: Owner, symbol: string): Ledger => {
+    let ledger = owner.bySymbol.get(symbol);
+    if (ledger === undefined) {
+      const spec = contractFor(contracts, symbol);
+      ledger = {
+        owner,
+        symbol,
+        spec,
+        price: cellOf(symbol),
+        conversion: conversionOf(spec),
+        keepsTrades: owner !== account,
+        qty: 0,
+        avgPrice: 0,
+        realized: 0,
+        realizedAccount: 0,
+        commission: 0,
+        commissionAccount: 0,
+        working: 0,
+        trade: undefined,
+      };
+      owner.bySymbol.set(symbol, ledger);
+      owner.ledgers.push(ledger);
+    }
+    return ledger;
+  };
+
+  const strategyOwner = (strategyId: string): Owner => {
+    if (strategyId === ACCOUNT_ID) {
+      throw new ConfigError(`strategy id "${ACCOUNT_ID}" is reserved for account-level positions`);
+    }
+    let owner = strategies.get(strategyId);
+    if (owner === undefined) {
+      owner = newOwner(strategyId);
+      strategies.set(strategyId, owner);
+      strategyList.push(owner);
+    }
+    return owner;
+  };
+
+  const unrealizedAccount = (ledger: Ledger): number => {
+    if (ledger.qty === 0) return 0;
+    const last = ledger.price.last;
+    if (Number.isNaN(last)) return 0;
+    return toAccount(ledger.qty * (last - ledger.avgPrice), ledger.conversion, last);
+  };
+
+  const equityOf = (owner: Owner): number => {
+    let equity = initialCash + owner.cash;
+    const ledgers = owner.ledgers;
+    for (let i = 0; i < ledgers.length; i++) {
+      if (ledgers[i].qty !== 0) equity += unrealizedAccount(ledgers[i]);
+    }
+    return equity;
+  };
+
+  /** Applies a fill to one ledger; returns the trade it closed, if any. */
+  const applyToLedger = (ledger: Ledger, fill: Fill): Trade | undefined => {
+    const q = fill.qty;
+    const price = fill.price;
+    const sign = fill.side === 'BUY' ? 1 : -1;
+    const commissionAccount = toAccount(fill.commission, ledger.conversion, price);
+    ledger.commission += fill.commission;
+    ledger.commissionAccount += commissionAccount;
+    ledger.owner.cash -= commissionAccount;
+
+    const before = ledger.qty;
+    let closeQty = 0;
+    if (before !== 0 && Math.sign(before) !== sign) closeQty = Math.min(q, Math.abs(before));
+    let openQty = q - closeQty;
+    if (openQty < QTY_EPSILON) openQty = 0;
+    if (closeQty > 0) {
+      const realized = closeQty * (price - ledger.avgPrice) * Math.sign(before);
+      const realizedAccount = toAccount(realized, ledger.conversion, price);
+      ledger.realized += realized;
+      ledger.realizedAccount += realizedAccount;
+      ledger.owner.cash += realizedAccount;
+    }
+    let after = before + sign * q;
+    if (Math.abs(after) < QTY_EPSILON) after = 0;
+    if (after === 0) ledger.avgPrice = 0;
+    else if (openQty > 0) {
+      const held = Math.abs(before);
+      ledger.avgPrice = closeQty > 0 || held === 0 ? price : (held * ledger.avgPrice + openQty * price) / (held + openQty);
+    }
+    ledger.qty = after;
+    if (!ledger.keepsTrades) return undefined;
+
+    let closed: Trade | undefined;
+    const trade = ledger.trade;
+    if (closeQty > 0 && trade !== undefined) {
+      trade.exitPrice =
+        trade.closedQty === 0 ? price : (trade.exitPrice * trade.closedQty + closeQty * price) / (trade.closedQty + closeQty);
+      trade.closedQty += closeQty;
+      trade.exitCommission += openQty === 0 ? fill.commission : (fill.commission * closeQty) / q;
+      if (after === 0 || openQty > 0) {
+        const direction = trade.side === 'LONG' ? 1 : -1;
+        const pnl = direction * trade.openedQty * (trade.exitPrice - trade.entryPrice);
+        const pnlNet = pnl - trade.entryCommission - trade.exitCommission;
+        closed = {
+          strategyId: ledger.owner.id,
+          symbol: ledger.symbol,
+          side: trade.side,
+          qty: trade.openedQty,
+          entryTs: trade.entryTs,
+          exitTs: fill.ts,
+          entryPrice: trade.entryPrice,
+          exitPrice: trade.exitPrice,
+          pnl,
+          pnlNet,
+          pnlNetAccount: toAccount(pnlNet, ledger.conversion, price),
+        };
+        closedTrades.push(closed);
+        ledger.trade = undefined;
+      }
+    }
+    if (openQty > 0) {
+      const entryCommission = closeQty === 0 ? fill.commission : (fill.commission * openQty) / q;
+      const open = ledger.trade;
+      if (open === undefined) {
+        ledger.trade = {
+          side: sign > 0 ? 'LONG' : 'SHORT',
+          entryTs: fill.ts,
+          entryPrice: price,
+          openedQty: openQty,
+          entryCommission,
+          exitPrice: 0,
+          closedQty: 0,
+          exitCommission: 0,
+        };
+      } else {
+        open.entryPrice = (open.entryPrice * open.openedQty + openQty * price) / (open.openedQty + openQty);
+        open.openedQty += openQty;
+        open.entryCommission += entryCommission;
+      }
+    }
+    return closed;
+  };
+
+  const dropWorking = (entry: WorkingEntry): void => {
+    const signed = entry.sign * entry.remaining;
+    entry.ledger.working -= signed;
+    entry.accountLedger.working -= signed;
+    if (Math.abs(entry.ledger.working) < QTY_EPSILON) entry.ledger.working = 0;
+    if (Math.abs(entry.accountLedger.working) < QTY_EPSILON) entry.accountLedger.working = 0;
+    workingById.delete(entry.order.id);
+    if (dedupe) finishedOrders.add(entry.order.id);
+  };
+
+  const applyFill = (fill: Fill): FillResult => {
+    if (dedupe) {
+      if (execIds.has(fill.execId)) return DUPLICATE;
+      execIds.add(fill.execId);
+    }
+    sampleStrategies();
+    if (fill.ts > now) now = fill.ts;
+    const entry = workingById.get(fill.orderId);
+    if (entry !== undefined) {
+      const covered = Math.min(fill.qty, entry.remaining);
+      entry.remaining -= covered;
+      entry.ledger.working -= entry.sign * covered;
+      entry.accountLedger.working -= entry.sign * covered;
+      if (entry.remaining < QTY_EPSILON) {
+        entry.remaining = 0;
+        dropWorking(entry);
+      }
+    }
+    applyToLedger(ledgerOf(account, fill.symbol), fill);
+    const closedTrade = applyToLedger(ledgerOf(strategyOwner(fill.strategyId), fill.symbol), fill);
+    return closedTrade === undefined ? APPLIED : { applied: true, closedTrade };
+  };
+
+  const applyOrderEvent = (event: OrderEvent): void => {
+    const { order } = event;
+    const known = workingById.get(order.id);
+    switch (event.status) {
+      case 'Accepted':
+      case 'Submitted':
+      case 'PartiallyFilled': {
+        if (known !== undefined || finishedOrders.has(order.id)) return;
+        const remaining = order.qty - (event.status === 'Accepted' ? 0 : (event.filledQty ?? 0));
+        if (remaining < QTY_EPSILON) return;
+        const sign = order.side === 'BUY' ? 1 : -1;
+        const entry: WorkingEntry = {
+          order,
+          ledger: ledgerOf(strategyOwner(order.strategyId), order.symbol),
+          accountLedger: ledgerOf(account, order.symbol),
+          sign,
+          remaining,
+        };
+        entry.ledger.working += sign * remaining;
+        entry.accountLedger.working += sign * remaining;
+        workingById.set(order.id, entry);
+        return;
+      }
+      case 'Filled':
+        // The fills reduce the order; an order whose status arrived before its executions stays working
+        // until they do.
+        if (known !== undefined && known.remaining === 0) dropWorking(known);
+        return;
+      case 'Cancelled':
+      case 'Rejected':
+        if (known !== undefined) dropWorking(known);
+        else if (dedupe) finishedOrders.add(order.id);
+        return;
+    }
+  };
+
+  const mark = (bar: Bar): number => {
+    let cell = cachedCell;
+    if (bar.symbol !== cachedSymbol || cell === undefined) {
+      cell = cellOf(bar.symbol);
+      cachedSymbol = bar.symbol;
+      cachedCell = cell;
+    }
+    const closeTs = bar.ts + bar.intervalMs;
+    if (closeTs > now) now = closeTs;
+    const day = Math.floor(closeTs / DAY_MS);
+    if (day !== markedDay) {
+      dayStart = account.equity;
+      markedDay = day;
+    }
+    const p = equityIntervalMs === 0 ? closeTs : Math.floor(closeTs / equityIntervalMs);
+    if (p !== period) {
+      if (!Number.isNaN(period)) {
+        // Before this bar's price is recorded, the state is still that of the last mark (or was sampled).
+        sampleStrategies();
+        account.curve.push({ ts: lastMarkTs, equity: account.equity });
+        for (let i = 0; i < strategyList.length; i++) {
+          strategyList[i].curve.push({ ts: lastMarkTs, equity: strategyList[i].equity });
+        }
+      }
+      period = p;
+    }
+    cell.last = bar.close;
+    lastMarkTs = closeTs;
+    strategiesSampled = strategyList.length === 0;
+    account.equity = equityOf(account);
+    return account.equity;
+  };
+
+  const snapshot = (ledger: Ledger): PositionSnapshot => {
+    const last = ledger.price.last;
+    const unrealized = ledger.qty === 0 || Number.isNaN(last) ? 0 : ledger.qty * (last - ledger.avgPrice);
+    return {
+      strategyId: ledger.owner.id,
+      symbol: ledger.symbol,
+      ts: now,
+      qty: ledger.qty,
+      avgPrice: ledger.avgPrice,
+      realizedPnl: ledger.realized,
+      unrealizedPnl: unrealized,
+      realizedPnlAccount: ledger.realizedAccount,
+      unrealizedPnlAccount: unrealizedAccount(ledger),
+      commission: ledger.commission,
+      commissionAccount: ledger.commissionAccount,
+      working: ledger.working,
+      lastPrice: last,
+    };
+  };
+
+  const lookup = (strategyId: string, symbol: string): Ledger | undefined =>
+    (strategyId === ACCOUNT_ID ? account : strategies.get(strategyId))?.bySymbol.get(symbol);
+
+  return {
+    accountCurrency,
+    initialCash,
+    contracts,
+    track: (strategyId, symbol) => {
+      ledgerOf(strategyOwner(strategyId), symbol);
+      ledgerOf(account, symbol);
+    },
+    applyFill,
+    applyOrderEvent,
+    mark,
+    position: (strategyId, symbol) => lookup(strategyId, symbol)?.qty ?? 0,
+    working: (strategyId, symbol) => lookup(strategyId, symbol)?.working ?? 0,
+    accountPosition: (symbol) => account.bySymbol.get(symbol)?.qty ?? 0,
+    accountWorking: (symbol) => account.bySymbol.get(symbol)?.working ?? 0,
+    lastPrice: (symbol) => {
+      const last = cells.get(symbol)?.last;
+      return last === undefined || Number.isNaN(last) ? undefined : last;
+    },
+    symbols: () => account.ledgers.map((l) => l.symbol),
+    notionalAccount: (symbol, units) => {
+      const spec = contractFor(contracts, symbol);
+      if (units === 0) return 0;
+      const size = Math.abs(units);
+      if (spec.baseCurrency === accountCurrency) return size;
+      const last = cells.get(symbol)?.last;
+      if (last === undefined || Number.isNaN(last)) {
+        throw new ConfigError(`no ${symbol} price seen yet to value ${size} units in ${accountCurrency}`);
+      }
+      return toAccount(size * last, conversionOf(spec), last);
+    },
+    equity: (strategyId) => {
+      if (strategyId === undefined) return equityOf(account);
+      const owner = strategies.get(strategyId);
+      return owner === undefined ? initialCash : equityOf(owner);
+    },
+    dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > markedDay || Number.isNaN(markedDay) ? equityOf(account) : dayStart),
+    positions: () => strategyList.flatMap((owner) => owner.ledgers.map(snapshot)),
+    accountPositions: () => account.ledgers.map(snapshot),
+    trades: () => closedTrades,
+    workingOrders: () => [...workingById.values()].map((e) => ({ order: e.order, remaining: e.remaining })),
+    equityCurve: (strategyId) => {
+      const owner = strategyId === undefined ? account : strategies.get(strategyId);
+      if (owner === undefined) return [];
+      sampleStrategies();
+      return Number.isNaN(lastMarkTs) ? owner.curve.slice() : [...owner.curve, { ts: lastMarkTs, equity: owner.equity }];
+    },
+  };
+}

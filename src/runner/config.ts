@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { commissionConfigSchema } from '../broker/commission';
+import { ConfigError } from '../core/errors';
+import { formatZodError } from '../core/schemas';
+import { controlSurfacesConfigSchema } from '../interfaces/surfaces';
+import { riskLimitsSchema } from '../risk/limits';
+import { sizerConfigSchema } from '../risk/sizers';
+import { strategySpecsSchema } from '../strategy/registry';
+import { ANALYZER_NAMES, analyzerNamesSchema } from './analyzers/createAnalyzers';
+
+/**
+ * A runner config (the seed's StrategySpec list plus RunnerConfig), e.g. `config/gotobi.json`:
+ *
+ * ```json
+ * { "account": { "currency": "USD", "initialCash": 1000000 },
+ *   "broker": { "commission": { "perUnit": 0 }, "slippageTicks": 0 },
+ *   "risk": { "maxPositionContracts": 5 },
+ *   "strategies": [ { "id": "long_into_fix", "type": "gotobi", "symbol": "USDJPY", "side": "long",
+ *                     "contracts": 1, "entry": "01:00", "exit": "09:55", "timezone": "Asia/Tokyo" } ] }
+ * ```
+ *
+ * Every section but `account` and `strategies` is optional: no `risk` → nothing refused, no commission or
+ * slippage → zero, no `analyzers` → all of them. `data.invert` passes the bars through `fxInvert` (the
+ * strategies then trade the inverted symbol, which must be in contracts.json).
+ */
+export const runnerConfigSchema = z.strictObject({
+  account: z.strictObject({
+    currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as "USD"'),
+    initialCash: z.number().finite().positive(),
+  }),
+  broker: z
+    .strictObject({
+      commission: commissionConfigSchema.optional(),
+      slippageTicks: z.number().finite().nonnegative().optional(),
+    })
+    .optional(),
+  risk: riskLimitsSchema.optional(),
+  sizer: sizerConfigSchema.optional(),
+  strategies: strategySpecsSchema.min(1, 'at least one strategy'),
+  analyzers: analyzerNamesSchema.optional(),
+  data: z
+    .strictObject({
+      invert: z.boolean().optional(),
+      /** Zone of naive timestamps in the data file. */
+      timezone: z.string().min(1).optional(),
+      /** 'skip' drops invalid rows (reported) instead of stopping at the first one. */
+      policy: z.enum(['error', 'skip']).optional(),
+    })
+    .optional(),
+  interfaces: controlSurfacesConfigSchema.optional(),
+});
+
+export type RunnerConfig = z.output<typeof runnerConfigSchema>;
+
+export const DEFAULT_ANALYZERS = ANALYZER_NAMES;
+
+/** Validates a parsed config; the error names the source and every offending field (`strategies[1].fast: …`). */
+export function parseRunnerConfig(doc: unknown, source = 'runner config'): RunnerConfig {
+  const parsed = runnerConfigSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
+  return parsed.data;
+}
+
+export function loadRunnerConfig(path: string): RunnerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config (${(e as Error).message})`, path);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`not valid JSON (${(e as Error).message})`, path);
+  }
+  return parseRunnerConfig(doc, path);
+}
