@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
@@ -60,6 +60,7 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
   const opts = program.opts<ReplayCliOptions>();
 
   try {
+    if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError(`no such file: ${file}`, 'replay');
     const contracts = loadContracts(opts.contracts);
     const config = loadRunnerConfig(opts.config);
     const timezone = opts.timezone ?? config.data?.timezone;

@@ -147,7 +147,10 @@ export interface Trade {
   readonly pnl: number;
   /** pnl − entry and exit commission (pro rata on partial/reversing fills). */
   readonly pnlNet: number;
-  /** pnlNet in the account currency at the rate of the closing fill. */
+  /**
+   * pnlNet in the account currency as booked: realized PnL at each closing fill's rate, each commission at
+   * the rate of the fill that paid it (so closed trades add up exactly to the equity they moved).
+   */
   readonly pnlNetAccount: number;
 }
 

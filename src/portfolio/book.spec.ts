@@ -102,9 +102,11 @@ describe('book: a cross (EURJPY) with a USD account', () => {
     expect(equity).toBeCloseTo(1_000_000 - 10 + 100_000 / 151, 6);
     b.mark(mark('USDJPY', 152, 2));
     const { closedTrade } = b.applyFill(fill('SELL', 100_000, 162, { symbol: 'EURJPY', commission: 1_520 }));
-    // pnl 200,000 JPY; pnlNet = 200,000 − 1,500 − 1,520 = 196,980 JPY at 152
+    // pnl 200,000 JPY; pnlNet = 200,000 − 1,500 − 1,520 = 196,980 JPY. In USD as booked: the realized
+    // 200,000 and the exit commission at 152, the entry commission at 150 (the rate when it was paid).
     expect(closedTrade).toMatchObject({ pnl: 200_000, pnlNet: 196_980 });
-    expect(closedTrade?.pnlNetAccount).toBeCloseTo(196_980 / 152, 9);
+    expect(closedTrade?.pnlNetAccount).toBeCloseTo(200_000 / 152 - 1_500 / 150 - 1_520 / 152, 9);
+    expect(b.equity()).toBeCloseTo(1_000_000 + (closedTrade?.pnlNetAccount ?? Number.NaN), 9);
     expect(b.positions()[0].realizedPnlAccount).toBeCloseTo(200_000 / 152, 9);
   });
 
@@ -313,5 +315,23 @@ describe('book: equity curve and day start', () => {
   it('rejects a bad account currency or cash', () => {
     expect(() => book({ accountCurrency: 'usd' })).toThrow(/three-letter/);
     expect(() => book({ initialCash: Number.NaN })).toThrow(/initial cash/);
+  });
+});
+
+describe('book: the account is the sum of its strategies', () => {
+  it('adds up to the cent even when netting would realize JPY on other fills, at other rates', () => {
+    const b = book();
+    // Two strategies overlap on USDJPY; the netted account position never returns to zero in between, so a
+    // netted ledger would realize JPY at different fills (and USDJPY rates) than the strategies do.
+    b.mark(mark('USDJPY', 150, 0));
+    b.applyFill(fill('BUY', 100_000, 150, { strategyId: 'a', commission: 100 }));
+    b.applyFill(fill('BUY', 200_000, 151, { strategyId: 'b', commission: 200 }));
+    b.mark(mark('USDJPY', 152, 1));
+    const a = b.applyFill(fill('SELL', 100_000, 152, { strategyId: 'a', commission: 100 })).closedTrade;
+    b.mark(mark('USDJPY', 149, 2));
+    const c = b.applyFill(fill('SELL', 200_000, 149, { strategyId: 'b', commission: 200 })).closedTrade;
+    const total = (a?.pnlNetAccount ?? Number.NaN) + (c?.pnlNetAccount ?? Number.NaN);
+    expect(b.equity()).toBeCloseTo(1_000_000 + total, 9);
+    expect(b.equity('a') - 1_000_000 + (b.equity('b') - 1_000_000)).toBeCloseTo(b.equity() - 1_000_000, 9);
   });
 });

@@ -54,8 +54,9 @@ export interface FillResult {
  *   the remainder, its commission split pro rata by quantity. A closed trade's qty is all units it opened,
  *   entryPrice / exitPrice the quantity-weighted prices of its opening / closing fills, so
  *   pnl = qty × (exit − entry) signed by side equals the realized PnL of its closing fills even with adds and
- *   partial closes; pnlNet = pnl − entry and exit commission; pnlNetAccount converts pnlNet at the closing
- *   fill's rate.
+ *   partial closes; pnlNet = pnl − entry and exit commission. pnlNetAccount is the same money as the book
+ *   booked it: the realized PnL of each closing fill at that fill's rate, minus each commission at the rate
+ *   of the fill that paid it, so the closed trades' pnlNetAccount add up exactly to the equity they moved.
  * - Working orders: an order is working from `Accepted` (or any live status for an order not seen before)
  *   until its fills cover it or it is `Cancelled` / `Rejected`. Fills, not the `Filled` status, reduce it, so
  *   a live broker reporting the status before the execution never makes the order vanish early.
@@ -113,6 +114,8 @@ interface OpenTrade {
   exitPrice: number;
   closedQty: number;
   exitCommission: number;
+  /** Account currency: realized PnL at each closing fill's rate, less each commission at its fill's rate. */
+  netAccount: number;
 }
 
 interface Owner {
@@ -203,15 +206,18 @@ export function createBook(options: BookOptions): Book {
   let cachedSymbol = '';
   let cachedCell: PriceCell | undefined;
   /**
-   * Strategy equities are computed lazily: only the account's is needed per bar. `owner.equity` of the
-   * strategies holds their equity at the last mark once `strategiesSampled` is true; it is made so before
-   * the first fill after a mark (the state is still the mark's then), at a curve boundary and on a query.
+   * The account's equity is the sum of what its strategies booked, not a valuation of the netted account
+   * ledgers: netting realizes quote-currency PnL on other fills, so at other conversion rates, and the
+   * account total would drift (by cents) from the sum of the strategies a report lists.
    */
-  let strategiesSampled = true;
-  const sampleStrategies = (): void => {
-    if (strategiesSampled) return;
-    for (let i = 0; i < strategyList.length; i++) strategyList[i].equity = equityOf(strategyList[i]);
-    strategiesSampled = true;
+  const sampleAccountEquity = (): number => {
+    let equity = initialCash;
+    for (let i = 0; i < strategyList.length; i++) {
+      const owner = strategyList[i];
+      owner.equity = equityOf(owner);
+      equity += owner.equity - initialCash;
+    }
+    return equity;
   };
 
   const ledgerOf = (owner: Owner, symbol: string): Ledger => {
@@ -280,13 +286,14 @@ export function createBook(options: BookOptions): Book {
     ledger.owner.cash -= commissionAccount;
 
     const before = ledger.qty;
+    let realizedAccount = 0;
     let closeQty = 0;
     if (before !== 0 && Math.sign(before) !== sign) closeQty = Math.min(q, Math.abs(before));
     let openQty = q - closeQty;
     if (openQty < QTY_EPSILON) openQty = 0;
     if (closeQty > 0) {
       const realized = closeQty * (price - ledger.avgPrice) * Math.sign(before);
-      const realizedAccount = toAccount(realized, ledger.conversion, price);
+      realizedAccount = toAccount(realized, ledger.conversion, price);
       ledger.realized += realized;
       ledger.realizedAccount += realizedAccount;
       ledger.owner.cash += realizedAccount;
@@ -307,7 +314,9 @@ export function createBook(options: BookOptions): Book {
       trade.exitPrice =
         trade.closedQty === 0 ? price : (trade.exitPrice * trade.closedQty + closeQty * price) / (trade.closedQty + closeQty);
       trade.closedQty += closeQty;
-      trade.exitCommission += openQty === 0 ? fill.commission : (fill.commission * closeQty) / q;
+      const exitShare = openQty === 0 ? 1 : closeQty / q;
+      trade.exitCommission += fill.commission * exitShare;
+      trade.netAccount += realizedAccount - commissionAccount * exitShare;
       if (after === 0 || openQty > 0) {
         const direction = trade.side === 'LONG' ? 1 : -1;
         const pnl = direction * trade.openedQty * (trade.exitPrice - trade.entryPrice);
@@ -323,14 +332,16 @@ export function createBook(options: BookOptions): Book {
           exitPrice: trade.exitPrice,
           pnl,
           pnlNet,
-          pnlNetAccount: toAccount(pnlNet, ledger.conversion, price),
+          pnlNetAccount: trade.netAccount,
         };
         closedTrades.push(closed);
         ledger.trade = undefined;
       }
     }
     if (openQty > 0) {
-      const entryCommission = closeQty === 0 ? fill.commission : (fill.commission * openQty) / q;
+      const entryShare = closeQty === 0 ? 1 : openQty / q;
+      const entryCommission = fill.commission * entryShare;
+      const entryCommissionAccount = commissionAccount * entryShare;
       const open = ledger.trade;
       if (open === undefined) {
         ledger.trade = {
@@ -342,11 +353,13 @@ export function createBook(options: BookOptions): Book {
           exitPrice: 0,
           closedQty: 0,
           exitCommission: 0,
+          netAccount: -entryCommissionAccount,
         };
       } else {
         open.entryPrice = (open.entryPrice * open.openedQty + openQty * price) / (open.openedQty + openQty);
         open.openedQty += openQty;
         open.entryCommission += entryCommission;
+        open.netAccount -= entryCommissionAccount;
       }
     }
     return closed;
@@ -367,7 +380,6 @@ export function createBook(options: BookOptions): Book {
       if (execIds.has(fill.execId)) return DUPLICATE;
       execIds.add(fill.execId);
     }
-    sampleStrategies();
     if (fill.ts > now) now = fill.ts;
     const entry = workingById.get(fill.orderId);
     if (entry !== undefined) {
@@ -438,8 +450,7 @@ export function createBook(options: BookOptions): Book {
     const p = equityIntervalMs === 0 ? closeTs : Math.floor(closeTs / equityIntervalMs);
     if (p !== period) {
       if (!Number.isNaN(period)) {
-        // Before this bar's price is recorded, the state is still that of the last mark (or was sampled).
-        sampleStrategies();
+        // Before this bar's price is recorded, `owner.equity` is still that of the last mark.
         account.curve.push({ ts: lastMarkTs, equity: account.equity });
         for (let i = 0; i < strategyList.length; i++) {
           strategyList[i].curve.push({ ts: lastMarkTs, equity: strategyList[i].equity });
@@ -449,8 +460,7 @@ export function createBook(options: BookOptions): Book {
     }
     cell.last = bar.close;
     lastMarkTs = closeTs;
-    strategiesSampled = strategyList.length === 0;
-    account.equity = equityOf(account);
+    account.equity = sampleAccountEquity();
     return account.equity;
   };
 
@@ -509,11 +519,11 @@ export function createBook(options: BookOptions): Book {
       return toAccount(size * last, conversionOf(spec), last);
     },
     equity: (strategyId) => {
-      if (strategyId === undefined) return equityOf(account);
+      if (strategyId === undefined) return sampleAccountEquity();
       const owner = strategies.get(strategyId);
       return owner === undefined ? initialCash : equityOf(owner);
     },
-    dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > markedDay || Number.isNaN(markedDay) ? equityOf(account) : dayStart),
+    dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > markedDay || Number.isNaN(markedDay) ? sampleAccountEquity() : dayStart),
     positions: () => strategyList.flatMap((owner) => owner.ledgers.map(snapshot)),
     accountPositions: () => account.ledgers.map(snapshot),
     trades: () => closedTrades,
@@ -521,7 +531,6 @@ export function createBook(options: BookOptions): Book {
     equityCurve: (strategyId) => {
       const owner = strategyId === undefined ? account : strategies.get(strategyId);
       if (owner === undefined) return [];
-      sampleStrategies();
       return Number.isNaN(lastMarkTs) ? owner.curve.slice() : [...owner.curve, { ts: lastMarkTs, equity: owner.equity }];
     },
   };
