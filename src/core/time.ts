@@ -2,10 +2,10 @@
  * Time-zone arithmetic on UTC epoch milliseconds that never consults the host's TZ.
  *
  * Offsets come from `Intl.DateTimeFormat` (the ICU tz database Node ships). date-fns-tz 3.2's
- * `getTimezoneOffset` is not used: it answers −4h for New York at 2024-03-10T03:00Z, five hours before the
- * DST change (see time.spec.ts). A zone lookup costs microseconds and a strategy asks for the local wall time
- * of every bar, so a `ZoneClock` looks up once per UTC day (twice: the day's first and last millisecond) and, when the offset is
- * the same at both ends, answers the rest of the day with arithmetic (~20 ns). A day with a DST change falls
+ * `getTimezoneOffset` is not used: it reads its Date as a local wall time (marnusw/date-fns-tz#227), so it
+ * answers −4 h for New York at 2024-03-10T03:00Z, four hours before the DST change. A zone lookup costs
+ * microseconds and a strategy asks for the local wall time of every bar, so a `ZoneClock` looks up once per
+ * UTC day (twice: the day's first and last millisecond) and, when the offset is the same at both ends, answers the rest of the day with arithmetic (~20 ns). A day with a DST change falls
  * back to the same check per UTC hour, and an hour with a change (never in practice) to a call per event.
  */
 
