@@ -1,15 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, DataError } from '../core/errors';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { OpenBarReader } from '../data/barBatch';
 import { BAR_RULE_TEXT } from '../data/barRules';
 import { createGapTracker, type Gap, type GapSummary } from '../data/gaps';
 import { formatDuration } from '../data/intervals';
 import { readerFor, replayWith } from '../data/replay';
-import { createTimestampParser } from '../data/timestamps';
 import { describeSkipped, type ValidationReport } from '../data/validation';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE, nonNegativeInteger, parseInstant, positiveInteger, reportError, type CliIo } from './args';
 
 /**
  * `npm run inspect -- <file>`: what a bar file holds — rows, first/last time, interval, gaps (FX weekends
@@ -118,34 +118,7 @@ export function formatInspect(summary: InspectSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-export interface InspectIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
-}
-
-function instant(option: string, timezone: string | undefined): (value: string) => number {
-  return (value) => {
-    try {
-      const ms = createTimestampParser({ file: option, column: option, timezone: timezone ?? 'UTC' })(value, 1);
-      if (Number.isNaN(ms)) throw new InvalidArgumentError(`${option}: "${value}" is not a time (ISO-8601 or epoch)`);
-      return ms;
-    } catch (e) {
-      throw e instanceof InvalidArgumentError ? e : new InvalidArgumentError(String(e));
-    }
-  };
-}
+export type InspectIo = CliIo;
 
 /** The command as a function: argv after the script name; returns the exit code. */
 export async function runInspect(argv: readonly string[], io: InspectIo = process): Promise<number> {
@@ -164,7 +137,7 @@ export async function runInspect(argv: readonly string[], io: InspectIo = proces
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     throw e;
   }
   const file = program.args[0];
@@ -176,8 +149,8 @@ export async function runInspect(argv: readonly string[], io: InspectIo = proces
       symbol: opts.symbol,
       intervalMs: opts.interval,
       timezone: opts.timezone,
-      from: opts.from === undefined ? undefined : instant('--from', opts.timezone)(opts.from),
-      to: opts.to === undefined ? undefined : instant('--to', opts.timezone)(opts.to),
+      from: opts.from === undefined ? undefined : parseInstant('--from', opts.from, opts.timezone),
+      to: opts.to === undefined ? undefined : parseInstant('--to', opts.to, opts.timezone),
       listGaps: opts.list,
     });
     io.stdout.write(formatInspect(summary));
@@ -185,34 +158,16 @@ export async function runInspect(argv: readonly string[], io: InspectIo = proces
       const first = summary.report.examples[0];
       const where = first.field ? `row ${first.row}, field "${first.field}"` : `row ${first.row}`;
       io.stderr.write(`${file}: invalid data: ${summary.report.rowsSkipped} invalid row(s); first at ${where}: ${BAR_RULE_TEXT[first.rule]} (${first.detail})\n`);
-      return 1;
+      return EXIT_DATA;
     }
-    return 0;
+    return EXIT_OK;
   } catch (e) {
-    if (e instanceof InvalidArgumentError) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof ConfigError) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof DataError) {
-      io.stderr.write(`invalid data: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return reportError(e, io);
   }
 }
 
 if (require.main === module) {
-  runInspect(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`inspect failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 3;
-    },
-  );
+  void runInspect(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -34,6 +34,15 @@ describe('zoneClock', () => {
     }
   });
 
+  it('resolves wall times in a DST gap forward and repeated ones to the earlier instant', () => {
+    const ny = zoneClock('America/New_York');
+    expect(ny.utcOf(dayIndexOf(2024, 3, 10), 2 * 60 + 30)).toBe(Date.UTC(2024, 2, 10, 7, 30)); // 03:30 EDT
+    expect(ny.utcOf(dayIndexOf(2024, 3, 10), 1 * 60 + 30)).toBe(Date.UTC(2024, 2, 10, 6, 30)); // 01:30 EST
+    expect(ny.utcOf(dayIndexOf(2024, 3, 10), 3 * 60)).toBe(Date.UTC(2024, 2, 10, 7, 0)); // 03:00 EDT
+    expect(ny.utcOf(dayIndexOf(2024, 11, 3), 1 * 60 + 30)).toBe(Date.UTC(2024, 10, 3, 5, 30)); // first 01:30 (EDT)
+    expect(ny.utcOf(dayIndexOf(2024, 11, 3), 2 * 60)).toBe(Date.UTC(2024, 10, 3, 7, 0)); // 02:00 EST
+  });
+
   it('rejects an unknown zone by name', () => {
     expect(() => zoneClock('Mars/Olympus')).toThrow('unknown time zone "Mars/Olympus"');
   });

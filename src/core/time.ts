@@ -32,7 +32,13 @@ export interface ZoneClock {
   /** Minutes since local midnight at `ts` (0 … 1439). */
   localMinuteOfDay(ts: number): number;
   localDate(ts: number): LocalDate;
-  /** The UTC instant of local wall time `minuteOfDay` on local day `dayIndex`. */
+  /**
+   * The UTC instant of a local wall time (epoch-like ms, as `localMs` gives), resolved like Temporal's
+   * 'compatible' disambiguation: a time skipped by a spring-forward moves forward by the gap (02:30 → 03:30),
+   * a time repeated by a fall-back takes the earlier instant. Cached per local day.
+   */
+  utcOfWall(wallMs: number): number;
+  /** `utcOfWall` of local wall time `minuteOfDay` on local day `dayIndex`. */
   utcOf(dayIndex: number, minuteOfDay: number): number;
 }
 
@@ -106,6 +112,30 @@ export function zoneClock(zone: string): ZoneClock {
 
   const localMs = (ts: number): number => ts + offsetMs(ts);
 
+  // Its own cache, keyed by LOCAL day: parsing naive timestamps calls this once per row.
+  let wallDay = Number.NaN;
+  let wallOffset = 0;
+  let wallUniform = false;
+  const utcOfWall = (wall: number): number => {
+    const d = Math.floor(wall / DAY_MS);
+    if (d !== wallDay) {
+      wallDay = d;
+      // No zone changes its offset twice within three days.
+      wallOffset = raw(d * DAY_MS - DAY_MS);
+      wallUniform = wallOffset === raw(d * DAY_MS + 2 * DAY_MS);
+    }
+    if (wallUniform) return wall - wallOffset;
+    // The offsets a day either side are the two the change is between. A wall time that exists once fits
+    // one of them; a repeated one fits both (take the earlier instant); a skipped one fits neither and
+    // moves forward by the gap.
+    const before = raw(wall - DAY_MS);
+    const after = raw(wall + DAY_MS);
+    const beforeFits = raw(wall - before) === before;
+    const afterFits = raw(wall - after) === after;
+    if (beforeFits && afterFits) return Math.min(wall - before, wall - after);
+    return afterFits ? wall - after : wall - before;
+  };
+
   return {
     zone,
     offsetMs,
@@ -116,12 +146,8 @@ export function zoneClock(zone: string): ZoneClock {
       return Math.floor((l - Math.floor(l / DAY_MS) * DAY_MS) / MINUTE_MS);
     },
     localDate: (ts) => dateOfDayIndex(Math.floor(localMs(ts) / DAY_MS)),
-    utcOf: (dayIndex, minuteOfDay) => {
-      const wall = dayIndex * DAY_MS + minuteOfDay * MINUTE_MS;
-      // Two passes settle the offset even across a DST change (wall times in a gap resolve forward).
-      const guess = wall - offsetMs(wall);
-      return wall - offsetMs(guess);
-    },
+    utcOfWall,
+    utcOf: (dayIndex, minuteOfDay) => utcOfWall(dayIndex * DAY_MS + minuteOfDay * MINUTE_MS),
   };
 }
 

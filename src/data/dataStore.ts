@@ -31,6 +31,9 @@ export interface WriteBarsResult {
   readonly rows: number;
 }
 
+/** Numbers the temporary files of concurrent writes in this process. */
+let writes = 0;
+
 export type BarSource = Iterable<Bar> | AsyncIterable<Bar> | Observable<Bar>;
 
 interface StagedBars {
@@ -151,7 +154,7 @@ async function writeWith(connection: DuckDBConnection, path: string, bars: BarSo
   if (symbol !== undefined) metadata.push(`symbol: ${quotedString(symbol)}`);
   if (intervalMs !== undefined) metadata.push(`intervalMs: ${quotedString(String(intervalMs))}`);
   const kv = metadata.length ? `, KV_METADATA {${metadata.join(', ')}}` : '';
-  const temporary = `${path}.${process.pid}.writing`;
+  const temporary = `${path}.${process.pid}-${++writes}.writing`;
   const sql = `COPY (
       SELECT make_timestamptz(CAST(ts AS BIGINT) * 1000) AS timestamp, open, high, low, close, volume
       FROM (${existing}SELECT 1 AS src, seq, ts, open, high, low, close, volume FROM incoming) AS merged (src, seq, ts, open, high, low, close, volume)

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { quotedIdentifier, quotedString, type DuckDBConnection, type DuckDBDataChunk, type DuckDBDoubleVector, type DuckDBResult, type DuckDBVarCharVector } from '@duckdb/node-api';
+import { DuckDBVector, quotedIdentifier, quotedString, type DuckDBConnection, type DuckDBDataChunk, type DuckDBDoubleVector, type DuckDBResult, type DuckDBVarCharVector } from '@duckdb/node-api';
 import { DataError } from '../core/errors';
 import { DAY_MS } from '../core/time';
 import { allocateBatch, type BarBatch, type BarBatchReader, type BarColumnNames, type BarFileMetadata, type BarReaderOptions, type OpenBarReader } from './barBatch';
@@ -208,8 +208,8 @@ export const openParquetReader: OpenBarReader = async (file: string, options: Ba
     }
 
     const rowColumn = plan.hasVolume ? 6 : 5;
-    const chunkRows = 2048;
-    const batch = allocateBatch(options.batchRows + chunkRows);
+    // Chunks are appended whole, so a batch may run past batchRows by less than one chunk.
+    const batch = allocateBatch(options.batchRows + DuckDBVector.standardSize());
     let nextRow = 1;
     let exhausted = false;
 

@@ -1,5 +1,5 @@
 import { ConfigError, DataError } from '../core/errors';
-import { DAY_MS, HOUR_MS, MINUTE_MS, assertTimeZone, dayIndexOf, daysInMonth, zoneOffsetAt } from '../core/time';
+import { DAY_MS, HOUR_MS, MINUTE_MS, assertTimeZone, dayIndexOf, daysInMonth, zoneClock } from '../core/time';
 
 /**
  * Timestamps as files write them → UTC epoch ms.
@@ -59,28 +59,7 @@ export function checkTimeZone(timezone: string): void {
 export function wallToUtc(timezone: string): (wallMs: number) => number {
   checkTimeZone(timezone);
   if (timezone === 'UTC' || timezone === 'Etc/UTC') return (wallMs) => wallMs;
-  let day = Number.NaN;
-  let uniform = false;
-  let offset = 0;
-  return (wallMs) => {
-    const d = Math.floor(wallMs / DAY_MS);
-    if (d !== day) {
-      day = d;
-      offset = zoneOffsetAt(timezone, d * DAY_MS - DAY_MS);
-      uniform = offset === zoneOffsetAt(timezone, d * DAY_MS + 2 * DAY_MS);
-    }
-    return uniform ? wallMs - offset : resolveAroundChange(timezone, wallMs);
-  };
-}
-
-function resolveAroundChange(zone: string, wallMs: number): number {
-  const before = zoneOffsetAt(zone, wallMs - DAY_MS);
-  const after = zoneOffsetAt(zone, wallMs + DAY_MS);
-  const beforeFits = zoneOffsetAt(zone, wallMs - before) === before;
-  const afterFits = zoneOffsetAt(zone, wallMs - after) === after;
-  if (beforeFits && afterFits) return Math.min(wallMs - before, wallMs - after);
-  if (afterFits) return wallMs - after;
-  return wallMs - before; // fits before the change, or falls in the gap (then: forward by the gap)
+  return zoneClock(timezone).utcOfWall;
 }
 
 const ISO_LIKE =
@@ -94,17 +73,52 @@ export interface TimestampTextOptions {
   readonly timezone?: string;
 }
 
+/** `(text, row, start?, end?) → epoch ms`; `start`/`end` pick a slice of `text` without copying it. */
+export type TimestampParser = (text: string, row: number, start?: number, end?: number) => number;
+
+const NO_ZONE = Number.NaN;
+
 /**
- * A parser for one column of one file: `(text, row) → epoch ms`, NaN when the text is not a time. It throws
- * a DataError (file, row, column) for text without a zone when no timezone is configured: that is a
+ * A parser for one column of one file: text → epoch ms, NaN when the text is not a time. It throws a
+ * DataError (file, row, column) for text without a zone when no timezone is configured: that is a
  * configuration problem of the whole file, so no policy skips it.
+ *
+ * The common shapes (`2024-01-02T09:30:00.250Z`, `2024-01-02 09:30:00+09:00`, epoch digits) are read from
+ * character codes without allocating; anything else goes through the regular expressions above, with the
+ * same result.
  */
-export function createTimestampParser(options: TimestampTextOptions): (text: string, row: number) => number {
+export function createTimestampParser(options: TimestampTextOptions): TimestampParser {
   const { file, column, timezone } = options;
   const toUtc = timezone === undefined ? undefined : wallToUtc(timezone);
   let unit: EpochUnit | undefined;
+  let lastDateKey = -1;
+  let lastDayIndex = Number.NaN;
 
-  return (raw, row) => {
+  /** Day index of a civil date, NaN when it does not exist; the last date is remembered (files are sorted). */
+  const dayOf = (year: number, month: number, day: number): number => {
+    const key = year * 10000 + month * 100 + day;
+    if (key !== lastDateKey) {
+      lastDateKey = key;
+      lastDayIndex = month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) ? Number.NaN : dayIndexOf(year, month, day);
+    }
+    return lastDayIndex;
+  };
+
+  /** Wall time + zone offset (NO_ZONE when the text has none) → UTC ms. */
+  const finish = (wall: number, offset: number, text: string, row: number): number => {
+    if (offset === offset) return wall - offset;
+    if (wall !== wall) return wall;
+    if (toUtc === undefined) {
+      throw new DataError(
+        'timestamp has no time zone',
+        { file, row, field: column },
+        `"${text.trim()}"; set the timezone option (e.g. "UTC" or "Asia/Tokyo") to read wall times`,
+      );
+    }
+    return toUtc(wall);
+  };
+
+  const slow = (raw: string, row: number): number => {
     const text = raw.trim();
     if (EPOCH_NUMBER.test(text)) {
       const value = Number(text);
@@ -113,30 +127,130 @@ export function createTimestampParser(options: TimestampTextOptions): (text: str
     }
     const m = ISO_LIKE.exec(text);
     if (!m) return Number.NaN;
-    const year = Number(m[1]);
-    const month = Number(m[3]);
-    const day = Number(m[4]);
     const hour = m[5] === undefined ? 0 : Number(m[5]);
     const minute = m[6] === undefined ? 0 : Number(m[6]);
     const second = m[7] === undefined ? 0 : Number(m[7]);
-    const millis = m[8] === undefined ? 0 : Math.round(Number(`0.${m[8]}`) * 1000);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-      return Number.NaN;
-    }
-    const wall = dayIndexOf(year, month, day) * DAY_MS + hour * HOUR_MS + minute * MINUTE_MS + second * 1000 + millis;
-    const zone = m[9];
-    if (zone === undefined) {
-      if (toUtc === undefined) {
-        throw new DataError(
-          'timestamp has no time zone',
-          { file, row, field: column },
-          `"${text}"; set the timezone option (e.g. "UTC" or "Asia/Tokyo") to read wall times`,
-        );
-      }
-      return toUtc(wall);
-    }
-    return wall - zoneOffsetMs(zone);
+    const millis = m[8] === undefined ? 0 : fractionToMs(Number(m[8]), m[8].length);
+    const day = dayOf(Number(m[1]), Number(m[3]), Number(m[4]));
+    if (day !== day || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+    const wall = day * DAY_MS + hour * HOUR_MS + minute * MINUTE_MS + second * 1000 + millis;
+    return finish(wall, m[9] === undefined ? NO_ZONE : zoneOffsetMs(m[9]), text, row);
   };
+
+  return (text, row, start = 0, end = text.length) => {
+    while (start < end && text.charCodeAt(start) === SPACE) start++;
+    while (end > start && text.charCodeAt(end - 1) === SPACE) end--;
+    const fast = parseCommonShapes(text, start, end);
+    if (fast === UNKNOWN_SHAPE) return slow(start === 0 && end === text.length ? text : text.slice(start, end), row);
+    if (fast === EPOCH_SHAPE) {
+      const value = Number(text.slice(start, end));
+      unit ??= epochUnitOf(value);
+      return epochToMs(value, unit);
+    }
+    const day = dayOf(shape.year, shape.month, shape.day);
+    if (day !== day || shape.hour > 23 || shape.minute > 59 || shape.second > 59) return Number.NaN;
+    const wall = day * DAY_MS + shape.hour * HOUR_MS + shape.minute * MINUTE_MS + shape.second * 1000 + shape.millis;
+    return finish(wall, shape.offset, start === 0 && end === text.length ? text : text.slice(start, end), row);
+  };
+}
+
+const SPACE = 32;
+const UNKNOWN_SHAPE = 0;
+const EPOCH_SHAPE = 1;
+const ISO_SHAPE = 2;
+
+/** Fields of the last ISO text `parseCommonShapes` read (one shared record: no allocation per row). */
+const shape = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millis: 0, offset: NO_ZONE };
+
+function digit(text: string, i: number): number {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+function twoDigits(text: string, i: number): number {
+  const a = digit(text, i);
+  const b = digit(text, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/** Milliseconds of a fraction of a second written with `digits` digits (rounded to the nearest ms). */
+function fractionToMs(fraction: number, digits: number): number {
+  return digits <= 3 ? fraction * 10 ** (3 - digits) : Math.round(fraction / 10 ** (digits - 3));
+}
+
+/**
+ * Recognises epoch digits and `YYYY-MM-DD[(T| )HH:MM[:SS[.f…]]][Z|±HH[:]MM|±HH]` (separator `-`, `/` or `.`)
+ * in text[start, end); fills `shape` for ISO text. UNKNOWN_SHAPE sends the text to the slow path.
+ */
+function parseCommonShapes(text: string, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0) return UNKNOWN_SHAPE;
+  let allDigits = true;
+  for (let i = start; i < end && allDigits; i++) allDigits = digit(text, i) >= 0;
+  if (allDigits) return EPOCH_SHAPE;
+  if (length < 10) return UNKNOWN_SHAPE;
+  const y1 = twoDigits(text, start);
+  const y2 = twoDigits(text, start + 2);
+  const sep = text.charCodeAt(start + 4);
+  if (y1 < 0 || y2 < 0 || (sep !== 45 && sep !== 47 && sep !== 46) || text.charCodeAt(start + 7) !== sep) return UNKNOWN_SHAPE;
+  const month = twoDigits(text, start + 5);
+  const day = twoDigits(text, start + 8);
+  if (month < 0 || day < 0) return UNKNOWN_SHAPE;
+  shape.year = y1 * 100 + y2;
+  shape.month = month;
+  shape.day = day;
+  shape.hour = 0;
+  shape.minute = 0;
+  shape.second = 0;
+  shape.millis = 0;
+  shape.offset = NO_ZONE;
+  let p = start + 10;
+  const t = text.charCodeAt(p);
+  if (p < end && (t === 84 || t === 32)) {
+    const hour = twoDigits(text, p + 1);
+    const minute = twoDigits(text, p + 4);
+    if (p + 6 > end || hour < 0 || minute < 0 || text.charCodeAt(p + 3) !== 58) return UNKNOWN_SHAPE;
+    shape.hour = hour;
+    shape.minute = minute;
+    p += 6;
+    if (p < end && text.charCodeAt(p) === 58) {
+      const second = twoDigits(text, p + 1);
+      if (p + 3 > end || second < 0) return UNKNOWN_SHAPE;
+      shape.second = second;
+      p += 3;
+      const dot = text.charCodeAt(p);
+      if (p < end && (dot === 46 || dot === 44)) {
+        let fraction = 0;
+        let digits = 0;
+        p++;
+        for (let d = digit(text, p); p < end && d >= 0 && digits < 9; d = digit(text, ++p)) {
+          fraction = fraction * 10 + d;
+          digits++;
+        }
+        if (digits === 0) return UNKNOWN_SHAPE;
+        shape.millis = fractionToMs(fraction, digits);
+      }
+    }
+  }
+  if (p === end) return ISO_SHAPE;
+  const z = text.charCodeAt(p);
+  if ((z === 90 || z === 122) && p + 1 === end) {
+    shape.offset = 0;
+    return ISO_SHAPE;
+  }
+  if (z !== 43 && z !== 45) return UNKNOWN_SHAPE;
+  const hours = twoDigits(text, p + 1);
+  if (hours < 0 || p + 3 > end) return UNKNOWN_SHAPE;
+  let q = p + 3;
+  let minutes = 0;
+  if (q < end) {
+    if (text.charCodeAt(q) === 58) q++;
+    minutes = twoDigits(text, q);
+    if (minutes < 0 || q + 2 !== end) return UNKNOWN_SHAPE;
+  }
+  const offset = hours * HOUR_MS + minutes * MINUTE_MS;
+  shape.offset = z === 45 ? -offset : offset;
+  return ISO_SHAPE;
 }
 
 function zoneOffsetMs(zone: string): number {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { mulberry32 } from '../../scripts/makeFixtures';
+import { parseDecimal } from './csvReader';
+
+const parse = (text: string): number => parseDecimal(text, 0, text.length);
+
+describe('parseDecimal', () => {
+  it('gives exactly the double Number gives, for plain decimals', () => {
+    const uniform = mulberry32(7);
+    const mismatches: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = 1 + Math.floor(uniform() * 15);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += Math.floor(uniform() * 10);
+      const dot = Math.floor(uniform() * (digits + 1));
+      text = `${uniform() < 0.2 ? '-' : ''}${text.slice(0, dot)}.${text.slice(dot)}`;
+      if (!Object.is(parse(text), Number(text))) mismatches.push(text);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it.each([
+    ['141.123', 141.123],
+    [' 141.5 ', 141.5],
+    ['+7', 7],
+    ['-0', -0],
+    ['1e3', 1000],
+    ['1234567890123456789', 1234567890123456789],
+    ['NaN', Number.NaN],
+    ['Infinity', Infinity],
+    ['', Number.NaN],
+    ['   ', Number.NaN],
+    ['.', Number.NaN],
+    ['1.2.3', Number.NaN],
+    ['12abc', Number.NaN],
+  ])('%j → %p', (text, value) => {
+    expect(parse(text)).toBe(value);
+  });
+
+  it('reads a slice without copying it', () => {
+    expect(parseDecimal('x,141.25,y', 2, 8)).toBe(141.25);
+  });
+});
