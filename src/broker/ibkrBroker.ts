@@ -107,6 +107,11 @@ export interface IbkrBroker extends Broker {
   /** Orders sent or held and not yet filled, cancelled or rejected. */
   workingOrders(): readonly Order[];
   /**
+   * Executions received whose fill waits for its commissionReport (at most `commissionTimeoutMs`): a clean
+   * shutdown waits for zero before it stops listening, so no fill is left unbooked.
+   */
+  awaitingCommission(): number;
+  /**
    * Cancels every working order (a clean shutdown) and waits until each one is terminal; resolves with those
    * still working after `timeoutMs` (so the caller can say so), empty when all ended.
    */
@@ -774,6 +779,7 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     cancel,
     reconcile,
     workingOrders,
+    awaitingCommission: () => pending.size,
     async cancelWorking(timeoutMs = 5000) {
       const open = () => [...records.values()].filter((r) => r.state !== 'done');
       for (const rec of open()) cancel(rec.order.id);

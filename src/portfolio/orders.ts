@@ -16,8 +16,9 @@ const QTY_EPSILON = 1e-9;
  * Turns target positions into market orders: order = target − (position + orders still working), in units
  * (contracts × the contract's multiplier), for the signal's (strategyId, symbol). A reversal is ONE order for
  * twice the size; a target re-sent while its order is still working gives no new order (orders in flight
- * count, so a slow live fill never doubles an order). Order ids are `${strategyId}-${n}`, n counting from 1
- * per strategy for each subscription, so the same input gives the same ids. The order's ts is the signal's.
+ * count, so a slow live fill never doubles an order). Order ids are `${idPrefix}${strategyId}-${n}`, n counting
+ * from 1 per strategy for each subscription, so the same input gives the same ids; live runs pass a prefix
+ * unique to the run, so an order a broker still holds from an earlier run never shares an id with a new one. The order's ts is the signal's.
  *
  * ```
  * signals: --a---b---a--|     a: target +1, b: target −1 (position and working read from the book)
@@ -26,7 +27,7 @@ const QTY_EPSILON = 1e-9;
  *
  * An unknown symbol or a non-finite target is an error on the stream (ConfigError naming the strategy).
  */
-export function ordersFromSignals(book: OrderBasis, contracts: ContractBook): OperatorFunction<Signal, Order> {
+export function ordersFromSignals(book: OrderBasis, contracts: ContractBook, idPrefix = ''): OperatorFunction<Signal, Order> {
   return (source) =>
     new Observable<Order>((subscriber) => {
       const sequence = new Map<string, number>();
@@ -44,7 +45,7 @@ export function ordersFromSignals(book: OrderBasis, contracts: ContractBook): Op
             const n = (sequence.get(signal.strategyId) ?? 0) + 1;
             sequence.set(signal.strategyId, n);
             order = {
-              id: `${signal.strategyId}-${n}`,
+              id: `${idPrefix}${signal.strategyId}-${n}`,
               strategyId: signal.strategyId,
               symbol: signal.symbol,
               ts: signal.ts,

@@ -34,6 +34,8 @@ export interface GraphOptions {
   readonly killSwitch$?: Observable<boolean>;
   /** Re-sizes signal targets (sign kept) before orders are derived; none → targets as the strategies say. */
   readonly sizer?: Sizer;
+  /** Prepended to order ids (`ordersFromSignals`): live runs make ids unique per run; replay leaves it empty. */
+  readonly orderIdPrefix?: string;
   /** See `RouteOptions.drain`: false for replay (default), true for a live shutdown that waits for the broker. */
   readonly drain?: boolean;
 }
@@ -116,7 +118,7 @@ export function buildGraph(options: GraphOptions): Graph {
     );
     const sized$ = options.sizer === undefined ? signals$ : signals$.pipe(sizeSignals(options.sizer));
     const execution$ = sized$.pipe(
-      ordersFromSignals(book, contracts),
+      ordersFromSignals(book, contracts, options.orderIdPrefix),
       riskGate(options.limits ?? {}, { book, contracts, killSwitch$: options.killSwitch$ }),
       route(broker, { drain: options.drain ?? false }),
     );

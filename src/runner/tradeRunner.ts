@@ -43,6 +43,8 @@ export interface TradeRunnerOptions {
   /** Live: remember execIds so a broker replaying executions cannot double a fill. */
   readonly dedupeFills?: boolean;
   readonly killSwitch$?: Observable<boolean>;
+  /** Prepended to order ids; live runs pass one unique to the run (see `ordersFromSignals`). */
+  readonly orderIdPrefix?: string;
   /** Wall clock for the `run` timing block (ms). */
   readonly now?: () => number;
 }
@@ -126,6 +128,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     contracts,
     limits: config.risk,
     killSwitch$: options.killSwitch$,
+    orderIdPrefix: options.orderIdPrefix,
     sizer: config.sizer === undefined ? undefined : createSizer(config.sizer, book, contracts),
   });
 

@@ -1,0 +1,281 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { ConfigError, DataError } from '../core/errors';
+import { isoUtc } from '../core/time';
+import type { Order } from '../core/types';
+import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../runner/live';
+import { loadLiveConfig, type LiveConfig } from '../runner/liveConfig';
+import { serializeReport } from '../runner/report/replayReport';
+import { formatSummaryTable } from '../runner/report/summaryTable';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE, type CliIo } from './args';
+
+export const DEFAULT_LIVE_CONFIG_PATH = resolve(__dirname, '../../config/live.json');
+
+/** Exit code after a second SIGINT/SIGTERM cut the clean shutdown short (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+interface LiveCliOptions {
+  readonly config: string;
+  readonly contracts: string;
+  readonly jsonLog: boolean;
+  readonly logBars: boolean;
+  readonly report?: string;
+}
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** Where the command hears SIGINT/SIGTERM (`process` in production, an EventEmitter in tests). */
+export interface SignalSource {
+  on(signal: StopSignal, listener: () => void): unknown;
+  off(signal: StopSignal, listener: () => void): unknown;
+}
+
+export interface LiveCliContext {
+  readonly io: CliIo;
+  /** IB_HOST, IB_PORT, IB_CLIENT_ID, IB_ACCOUNT and the control surfaces' secrets. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly signals: SignalSource;
+  /** Called with the runner once it exists (tests use it to stop or inspect it). */
+  readonly onStart?: (runner: LiveRunner) => void;
+}
+
+/**
+ * `npm run live -- --config config/live.json [--json-log] [--log-bars] [--report out.json]`: runs the config's
+ * strategies live against TWS / IB Gateway until SIGINT or SIGTERM, then shuts down cleanly (cancels working
+ * orders when `live.cancelWorkingOnExit`, books the last fills) and prints the summary table.
+ *
+ * Output: one line per order, fill, signal, trade, connection change (a reconnect is a `connection` line with
+ * status `disconnected` and `retryInMs`, then one with status `connected`), TWS notice, broker report and the
+ * start-up reconciliation; bars too with `--log-bars`. With `--json-log` each is ONE JSON object on stdout,
+ * `type` first, and the summary is a last `{"type":"summary",…}` line (the table goes to stderr so stdout stays
+ * JSON); without it, readable lines and the table on stdout.
+ *
+ * Exit codes: 0 after a clean shutdown, 1 when TWS cannot be reached or a fatal broker/feed error stops the
+ * run, 2 for bad arguments or config (the message names the field), 130 when a second signal cut the shutdown.
+ */
+export async function runLive(argv: readonly string[], context: LiveCliContext): Promise<number> {
+  const { io, env, signals } = context;
+  const program = new Command('live')
+    .description('Run the strategies of a live config against TWS / IB Gateway (paper port 7497 by default).')
+    .option('--config <path>', 'live config (runner config + ib + live sections)', DEFAULT_LIVE_CONFIG_PATH)
+    .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH)
+    .option('--json-log', 'one JSON object per line on stdout (type first)', false)
+    .option('--log-bars', 'also log every bar the strategies see', false)
+    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    throw e;
+  }
+  const opts = program.opts<LiveCliOptions>();
+
+  let runner: LiveRunner;
+  let config: LiveConfig;
+  try {
+    const contracts = loadContracts(opts.contracts);
+    config = loadLiveConfig(opts.config);
+    runner = startLiveRunner({ config, contracts, env });
+  } catch (e) {
+    return reportLiveError(e, io);
+  }
+  context.onStart?.(runner);
+
+  const write = (event: LiveEvent): void => {
+    const record = liveLogRecord(event, { bars: opts.logBars });
+    if (record === undefined) return;
+    io.stdout.write(opts.jsonLog ? `${JSON.stringify(record)}\n` : `${readableLine(record)}\n`);
+  };
+  const subscription = runner.events$.subscribe({ next: write, error: () => undefined });
+
+  let signalCount = 0;
+  let interrupted: ((code: number) => void) | undefined;
+  const cutShort = new Promise<number>((resolveCode) => (interrupted = resolveCode));
+  const onSignal = (signal: StopSignal) => () => {
+    signalCount++;
+    if (signalCount === 1) {
+      io.stderr.write(`${signal}: shutting down (${config.live.cancelWorkingOnExit ? 'cancelling working orders, ' : ''}again to exit at once)\n`);
+      void runner.shutdown(signal);
+    } else {
+      io.stderr.write(`${signal} again: exiting without waiting for the shutdown to finish\n`);
+      interrupted?.(EXIT_INTERRUPTED);
+    }
+  };
+  const listeners = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]] as const;
+  for (const [signal, listener] of listeners) signals.on(signal, listener);
+
+  try {
+    const outcome = await Promise.race([runner.done, cutShort]);
+    if (typeof outcome === 'number') return outcome;
+    printSummary(outcome, opts, io);
+    if (opts.report !== undefined) {
+      writeFileSync(opts.report, serializeReport(outcome.report));
+      io.stderr.write(`JSON report: ${opts.report}\n`);
+    }
+    return EXIT_OK;
+  } catch (e) {
+    return reportLiveError(e, io);
+  } finally {
+    for (const [signal, listener] of listeners) signals.off(signal, listener);
+    subscription.unsubscribe();
+  }
+}
+
+/** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
+function reportLiveError(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof DataError) {
+    io.stderr.write(`invalid data from TWS: ${error.message}\n`);
+    return EXIT_DATA;
+  }
+  io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT_DATA;
+}
+
+function printSummary(result: LiveRunResult, opts: LiveCliOptions, io: CliIo): void {
+  const { report } = result;
+  const table = `${formatSummaryTable(report)}\n${stillWorkingText(result.stillWorking)}`;
+  if (!opts.jsonLog) {
+    io.stdout.write(table);
+    return;
+  }
+  io.stderr.write(table);
+  const summary = {
+    type: 'summary',
+    reason: result.reason,
+    account: {
+      currency: report.account.currency,
+      initialCash: report.account.initialCash,
+      finalEquity: report.account.finalEquity,
+      netPnl: report.account.netPnl,
+    },
+    bars: report.run.bars,
+    strategies: report.strategies.map((s) => ({
+      id: s.id,
+      symbol: s.symbol,
+      fills: s.fills.length,
+      trades: s.trades.length,
+      commission: s.fills.reduce((sum, f) => sum + f.commission, 0),
+      netPnlAccount: s.netPnlAccount,
+      position: s.position === null ? 0 : s.position.qty,
+      rejected: s.rejected.total,
+    })),
+    stillWorking: result.stillWorking.map((o) => o.id),
+    positionMismatches: result.reconcile?.mismatches.length ?? null,
+  };
+  io.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+function stillWorkingText(orders: readonly Order[]): string {
+  if (orders.length === 0) return '';
+  return `Still working at TWS: ${orders.map((o) => `${o.id} ${o.side} ${o.qty} ${o.symbol}`).join(', ')}\n`;
+}
+
+/** A log line's fields: `type` first, then `ts` (epoch ms: event time for graph events, wall time otherwise). */
+export type LogRecord = { readonly type: string; readonly ts: number } & Readonly<Record<string, unknown>>;
+
+/** The log record of an event (undefined for bars unless `bars`), with stable field names. */
+export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boolean } = {}): LogRecord | undefined {
+  switch (event.kind) {
+    case 'signal': {
+      const s = event.signal;
+      return { type: 'signal', ts: s.ts, strategyId: s.strategyId, symbol: s.symbol, target: s.target, reason: s.reason ?? null };
+    }
+    case 'order': {
+      const o = event.order;
+      return {
+        type: 'order',
+        ts: event.ts,
+        status: event.status,
+        orderId: o.id,
+        strategyId: o.strategyId,
+        symbol: o.symbol,
+        side: o.side,
+        qty: o.qty,
+        orderType: o.type,
+        limitPrice: o.limitPrice ?? null,
+        stopPrice: o.stopPrice ?? null,
+        filledQty: event.filledQty ?? null,
+        reason: event.reason ?? null,
+        message: event.message ?? null,
+      };
+    }
+    case 'fill':
+      return {
+        type: 'fill',
+        ts: event.ts,
+        execId: event.execId,
+        orderId: event.orderId,
+        strategyId: event.strategyId,
+        symbol: event.symbol,
+        side: event.side,
+        qty: event.qty,
+        price: event.price,
+        commission: event.commission,
+      };
+    case 'trade':
+      return { type: 'trade', ts: event.trade.exitTs, ...event.trade };
+    case 'mark': {
+      if (options.bars !== true) return undefined;
+      const b = event.bar;
+      return { type: 'bar', ts: b.ts, symbol: b.symbol, intervalMs: b.intervalMs, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, equity: event.equity };
+    }
+    case 'connection': {
+      const { status, ...rest } = event.state;
+      return { type: 'connection', ts: event.ts, status, ...rest };
+    }
+    case 'connectivity':
+      return { type: 'connectivity', ts: event.ts, code: event.code, message: event.message };
+    case 'tws-notice':
+      return { type: 'notice', ts: event.ts, code: event.code, message: event.message };
+    case 'tws-error':
+      return { type: 'tws-error', ts: event.ts, id: event.id, code: event.code, message: event.message };
+    case 'protocol-error':
+      return { type: 'protocol-error', ts: event.ts, message: event.message };
+    case 'reconcile': {
+      const r = event.report;
+      return { type: 'reconcile', ts: event.ts, account: r.account, positions: r.positions, mismatches: r.mismatches };
+    }
+    case 'broker-report':
+      return { type: 'broker', ts: event.ts, ...event.report };
+    case 'subscribed':
+      return { type: 'subscribed', ts: event.ts, symbols: event.symbols, source: event.source, barMs: event.barMs };
+    case 'late-input':
+      return { type: 'late-input', ts: event.ts, symbol: event.symbol, eventTs: event.eventTs, dropped: event.dropped };
+    case 'unbooked-fill':
+      return { type: 'unbooked-fill', ts: event.ts, execId: event.fill.execId, orderId: event.fill.orderId, qty: event.fill.qty, price: event.fill.price };
+    case 'shutdown':
+      if (event.phase === 'stopping') return { type: 'shutdown', ts: event.ts, phase: event.phase, reason: event.reason };
+      return { type: 'shutdown', ts: event.ts, phase: event.phase, stillWorking: event.stillWorking.map((o) => o.id) };
+  }
+}
+
+/** `2024-01-04T16:00:00.000Z order    Submitted long_into_fix-1 BUY 100000 USDJPY MARKET`. */
+export function readableLine(record: LogRecord): string {
+  const time = Number.isFinite(record.ts) ? isoUtc(record.ts) : String(record.ts);
+  const rest = Object.entries(record)
+    .filter(([key, value]) => key !== 'type' && key !== 'ts' && value !== null && value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(' ');
+  return `${time} ${record.type.padEnd(12)} ${rest}`;
+}
+
+if (require.main === module) {
+  runLive(process.argv.slice(2), { io: process, env: process.env, signals: process }).then(
+    (code) => {
+      if (code === EXIT_INTERRUPTED) process.exit(code);
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT_DATA;
+    },
+  );
+}
