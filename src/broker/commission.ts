@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/errors';
-import { formatZodError } from '../core/schemas';
+import { parseConfig } from '../core/configFile';
 import type { ContractSpec } from '../core/types';
 
 /**
@@ -30,9 +29,7 @@ export type CommissionConfig = z.infer<typeof commissionConfigSchema>;
 
 /** Validates a commission config; the error names the field (`broker.commission.bps: …`). */
 export function parseCommissionConfig(doc: unknown, source = 'broker.commission'): CommissionConfig {
-  const parsed = commissionConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
-  return parsed.data;
+  return parseConfig(commissionConfigSchema, doc, source);
 }
 
 /** No commission: the default. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, DataError } from '../core/errors';
 import { createTimestampParser } from '../data/timestamps';
 
@@ -54,4 +54,19 @@ export function reportError(error: unknown, io: CliIo): number {
   }
   io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return EXIT_DATA;
+}
+
+/**
+ * Parses `argv` (after the script name) with `program`, its help and usage errors written to `io`. Returns the
+ * exit code when the command must stop there (help shown: 0, bad usage: 2), undefined to go on.
+ */
+export async function parseArgs(program: Command, argv: readonly string[], io: CliIo): Promise<number | undefined> {
+  program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return undefined;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { OpenBarReader } from '../data/barBatch';
@@ -9,7 +9,7 @@ import { createGapTracker, type Gap, type GapSummary } from '../data/gaps';
 import { formatDuration } from '../data/intervals';
 import { readerFor, replayWith } from '../data/replay';
 import { describeSkipped, type ValidationReport } from '../data/validation';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE, nonNegativeInteger, parseInstant, positiveInteger, reportError, type CliIo } from './args';
+import { EXIT_DATA, EXIT_OK, nonNegativeInteger, parseArgs, parseInstant, positiveInteger, reportError, type CliIo } from './args';
 
 /**
  * `npm run inspect -- <file>`: what a bar file holds — rows, first/last time, interval, gaps (FX weekends
@@ -130,16 +130,9 @@ export async function runInspect(argv: readonly string[], io: InspectIo = proces
     .option('--timezone <zone>', 'IANA zone of timestamps written without one')
     .option('--from <time>', 'first bar time, inclusive (ISO-8601, UTC unless it names a zone)')
     .option('--to <time>', 'end time, exclusive')
-    .option('--list <n>', 'gaps to list one by one', nonNegativeInteger, 10)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
-    throw e;
-  }
+    .option('--list <n>', 'gaps to list one by one', nonNegativeInteger, 10);
+  const stop = await parseArgs(program, argv, io);
+  if (stop !== undefined) return stop;
   const file = program.args[0];
   const opts = program.opts<{ symbol?: string; interval?: number; timezone?: string; from?: string; to?: string; list: number }>();
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
 import { ConfigError, DataError } from '../core/errors';
 import { isoUtc } from '../core/time';
@@ -9,7 +9,7 @@ import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } 
 import { loadLiveConfig, type LiveConfig } from '../runner/liveConfig';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE, type CliIo } from './args';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE, parseArgs, type CliIo } from './args';
 
 export const DEFAULT_LIVE_CONFIG_PATH = resolve(__dirname, '../../config/live.json');
 
@@ -63,15 +63,9 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH)
     .option('--json-log', 'one JSON object per line on stdout (type first)', false)
     .option('--log-bars', 'also log every bar the strategies see', false)
-    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
-    throw e;
-  }
+    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown');
+  const stop = await parseArgs(program, argv, io);
+  if (stop !== undefined) return stop;
   const opts = program.opts<LiveCliOptions>();
 
   let runner: LiveRunner;

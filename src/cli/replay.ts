@@ -1,7 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { tap } from 'rxjs';
 import { swapCurrencies } from '../../operators/fxInvert';
 import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
@@ -14,7 +14,7 @@ import { renderHtmlReport } from '../runner/report/htmlReport';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { runTradeRunner } from '../runner/tradeRunner';
-import { EXIT_OK, EXIT_USAGE, parseInstant, reportError, type CliIo } from './args';
+import { EXIT_OK, parseArgs, parseInstant, reportError, type CliIo } from './args';
 
 export const DEFAULT_CONFIG_PATH = resolve(__dirname, '../../config/gotobi.json');
 
@@ -46,16 +46,9 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
     .option('--timezone <zone>', 'IANA zone of timestamps written without one (overrides config data.timezone)')
     .option('--json <path>', 'write the full report (fills, trades, analyzers) as JSON')
     .option('--html <path>', 'write a self-contained HTML report (equity, drawdown, trades)')
-    .option('--no-progress', 'no progress bar on stderr')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
-    throw e;
-  }
+    .option('--no-progress', 'no progress bar on stderr');
+  const stop = await parseArgs(program, argv, io);
+  if (stop !== undefined) return stop;
   const file = program.args[0];
   const opts = program.opts<ReplayCliOptions>();
 

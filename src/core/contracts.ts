@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors';
-import { contractsFileSchema, formatZodError } from './schemas';
+import { parseConfig, readJsonFile } from './configFile';
+import { contractsFileSchema } from './schemas';
 import type { ContractBook, ContractSpec } from './types';
 
 /** The contracts file shipped with the project. */
@@ -9,27 +9,14 @@ export const DEFAULT_CONTRACTS_PATH = resolve(__dirname, '../../config/contracts
 
 /** Validates a parsed contracts document; errors name the symbol and field (`USDJPY.multiplier: …`). */
 export function parseContracts(doc: unknown, source = 'contracts'): ContractBook {
-  const parsed = contractsFileSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
+  const parsed = parseConfig(contractsFileSchema, doc, source);
   const book: Record<string, ContractSpec> = {};
-  for (const [symbol, spec] of Object.entries(parsed.data)) book[symbol] = Object.freeze({ symbol, ...spec });
+  for (const [symbol, spec] of Object.entries(parsed)) book[symbol] = Object.freeze({ symbol, ...spec });
   return Object.freeze(book);
 }
 
 export function loadContracts(path = DEFAULT_CONTRACTS_PATH): ContractBook {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read contracts file (${(e as Error).message})`, path);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`not valid JSON (${(e as Error).message})`, path);
-  }
-  return parseContracts(doc, path);
+  return parseContracts(readJsonFile(path), path);
 }
 
 /** The spec of `symbol`, or a ConfigError listing the known symbols. */

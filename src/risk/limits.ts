@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/errors';
+import { parseConfig } from '../core/configFile';
 import { contractFor } from '../core/contracts';
-import { formatZodError } from '../core/schemas';
 import type { ContractBook, Order, RejectReason } from '../core/types';
 
 const limit = z.number().finite().nonnegative();
@@ -42,9 +41,7 @@ export type RiskLimits = z.infer<typeof riskLimitsSchema>;
 
 /** Validates a `risk` config section; the error names the field (`risk.orderRate.max: …`). */
 export function parseRiskLimits(doc: unknown, source = 'risk'): RiskLimits {
-  const parsed = riskLimitsSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
-  return parsed.data;
+  return parseConfig(riskLimitsSchema, doc, source);
 }
 
 /** What the limits read from the portfolio. `Book` satisfies it. */

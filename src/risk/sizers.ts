@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/errors';
+import { parseConfig } from '../core/configFile';
 import { contractFor } from '../core/contracts';
-import { formatZodError } from '../core/schemas';
 import type { ContractBook, Signal } from '../core/types';
 
 /**
@@ -26,9 +25,7 @@ export type SizerConfig = z.infer<typeof sizerConfigSchema>;
 
 /** Validates a sizer config; the error names the field (`sizer.percent: …`). */
 export function parseSizerConfig(doc: unknown, source = 'sizer'): SizerConfig {
-  const parsed = sizerConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
-  return parsed.data;
+  return parseConfig(sizerConfigSchema, doc, source);
 }
 
 /** What a sizer reads from the portfolio. `Book` satisfies it. */

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { commissionConfigSchema } from '../broker/commission';
-import { ConfigError } from '../core/errors';
-import { formatZodError } from '../core/schemas';
+import { parseConfig, readJsonFile } from '../core/configFile';
 import { controlSurfacesConfigSchema } from '../interfaces/surfaces';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
@@ -57,23 +55,9 @@ export const DEFAULT_ANALYZERS = ANALYZER_NAMES;
 
 /** Validates a parsed config; the error names the source and every offending field (`strategies[1].fast: …`). */
 export function parseRunnerConfig(doc: unknown, source = 'runner config'): RunnerConfig {
-  const parsed = runnerConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
-  return parsed.data;
+  return parseConfig(runnerConfigSchema, doc, source);
 }
 
 export function loadRunnerConfig(path: string): RunnerConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read config (${(e as Error).message})`, path);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`not valid JSON (${(e as Error).message})`, path);
-  }
-  return parseRunnerConfig(doc, path);
+  return parseRunnerConfig(readJsonFile(path), path);
 }

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../core/errors';
-import { formatZodError } from '../core/schemas';
+import { parseConfig, readJsonFile } from '../core/configFile';
 import { ibConnectionConfigSchema } from '../live/ibkr/connection';
 import { REAL_TIME_BAR_MS } from '../live/ibkr/sources';
 import { runnerConfigSchema } from './config';
@@ -94,23 +92,9 @@ export type LiveSection = LiveConfig['live'];
 
 /** Validates a parsed live config; the error names the source and every offending field (`live.bar: …`). */
 export function parseLiveConfig(doc: unknown, source = 'live config'): LiveConfig {
-  const parsed = liveConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), source);
-  return parsed.data;
+  return parseConfig(liveConfigSchema, doc, source);
 }
 
 export function loadLiveConfig(path: string): LiveConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read config (${(e as Error).message})`, path);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`not valid JSON (${(e as Error).message})`, path);
-  }
-  return parseLiveConfig(doc, path);
+  return parseLiveConfig(readJsonFile(path), path);
 }
