@@ -24,6 +24,9 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, zoneClock } from '../src/core/time';
 import { writeBarsParquet } from '../src/data/dataStore';
 import { withConnection } from '../src/data/duckdb';
 import { isGotobiDay } from '../src/strategy/gotobiDays';
+import { mulberry32 } from '../src/testing/random';
+
+export { mulberry32 };
 
 export const SEED = 20240101;
 export const START = Date.UTC(2024, 0, 1);
@@ -38,18 +41,6 @@ const TICKS_PER_YEN = 1000;
 const STEPS_PER_MINUTE = 4;
 const GOTOBI_FROM_MINUTE = 9 * 60;
 const GOTOBI_TO_MINUTE = 9 * 60 + 55;
-
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(uniform: () => number): () => number {
   let spare = Number.NaN;

@@ -1,18 +1,10 @@
 import { expect } from '@jest/globals';
+import { mulberry32 } from '../../testing/random';
 
 /** Test support for the indicator specs: reproducible random series and series-wide closeness checks. */
 
 /** Deterministic uniform [0, 1) (mulberry32), so a failing case reproduces. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /**
  * `toBeCloseTo(expected[i], digits)` for every i, and `undefined` exactly where expected is `undefined`,
