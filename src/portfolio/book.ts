@@ -126,6 +126,8 @@ interface Owner {
   readonly bySymbol: Map<string, Ledger>;
   /** Equity at the last mark. */
   equity: number;
+  /** `equity` is still exact: no fill of this owner since it was computed (prices change only on marks). */
+  sampled: boolean;
   readonly curve: EquityPoint[];
 }
 
@@ -187,7 +189,7 @@ export function createBook(options: BookOptions): Book {
     return c;
   };
 
-  const newOwner = (id: string): Owner => ({ id, cash: 0, ledgers: [], bySymbol: new Map(), equity: initialCash, curve: [] });
+  const newOwner = (id: string): Owner => ({ id, cash: 0, ledgers: [], bySymbol: new Map(), equity: initialCash, sampled: true, curve: [] });
   const account = newOwner(ACCOUNT_ID);
   const strategies = new Map<string, Owner>();
   /** Strategies in registration order, for the per-mark equity loop. */
@@ -198,11 +200,9 @@ export function createBook(options: BookOptions): Book {
   const execIds = new Set<string>();
   const closedTrades: Trade[] = [];
 
-  let now = 0;
-  let markedDay = Number.NaN;
-  let dayStart = initialCash;
-  let period = Number.NaN;
-  let lastMarkTs = Number.NaN;
+  // Per-mark state in an object's number fields: V8 updates those in place, while every write of a double
+  // to a closure variable allocates a fresh heap number (once per bar here).
+  const clock = { now: 0, markedDay: Number.NaN, dayStart: initialCash, period: Number.NaN, lastMarkTs: Number.NaN };
   let cachedSymbol = '';
   let cachedCell: PriceCell | undefined;
   /**
@@ -215,6 +215,7 @@ export function createBook(options: BookOptions): Book {
     for (let i = 0; i < strategyList.length; i++) {
       const owner = strategyList[i];
       owner.equity = equityOf(owner);
+      owner.sampled = true;
       equity += owner.equity - initialCash;
     }
     return equity;
@@ -380,7 +381,7 @@ export function createBook(options: BookOptions): Book {
       if (execIds.has(fill.execId)) return DUPLICATE;
       execIds.add(fill.execId);
     }
-    if (fill.ts > now) now = fill.ts;
+    if (fill.ts > clock.now) clock.now = fill.ts;
     const entry = workingById.get(fill.orderId);
     if (entry !== undefined) {
       const covered = Math.min(fill.qty, entry.remaining);
@@ -393,7 +394,9 @@ export function createBook(options: BookOptions): Book {
       }
     }
     applyToLedger(ledgerOf(account, fill.symbol), fill);
-    const closedTrade = applyToLedger(ledgerOf(strategyOwner(fill.strategyId), fill.symbol), fill);
+    const owner = strategyOwner(fill.strategyId);
+    owner.sampled = false;
+    const closedTrade = applyToLedger(ledgerOf(owner, fill.symbol), fill);
     return closedTrade === undefined ? APPLIED : { applied: true, closedTrade };
   };
 
@@ -441,25 +444,25 @@ export function createBook(options: BookOptions): Book {
       cachedCell = cell;
     }
     const closeTs = bar.ts + bar.intervalMs;
-    if (closeTs > now) now = closeTs;
+    if (closeTs > clock.now) clock.now = closeTs;
     const day = Math.floor(closeTs / DAY_MS);
-    if (day !== markedDay) {
-      dayStart = account.equity;
-      markedDay = day;
+    if (day !== clock.markedDay) {
+      clock.dayStart = account.equity;
+      clock.markedDay = day;
     }
     const p = equityIntervalMs === 0 ? closeTs : Math.floor(closeTs / equityIntervalMs);
-    if (p !== period) {
-      if (!Number.isNaN(period)) {
+    if (p !== clock.period) {
+      if (!Number.isNaN(clock.period)) {
         // Before this bar's price is recorded, `owner.equity` is still that of the last mark.
-        account.curve.push({ ts: lastMarkTs, equity: account.equity });
+        account.curve.push({ ts: clock.lastMarkTs, equity: account.equity });
         for (let i = 0; i < strategyList.length; i++) {
-          strategyList[i].curve.push({ ts: lastMarkTs, equity: strategyList[i].equity });
+          strategyList[i].curve.push({ ts: clock.lastMarkTs, equity: strategyList[i].equity });
         }
       }
-      period = p;
+      clock.period = p;
     }
     cell.last = bar.close;
-    lastMarkTs = closeTs;
+    clock.lastMarkTs = closeTs;
     account.equity = sampleAccountEquity();
     return account.equity;
   };
@@ -470,7 +473,7 @@ export function createBook(options: BookOptions): Book {
     return {
       strategyId: ledger.owner.id,
       symbol: ledger.symbol,
-      ts: now,
+      ts: clock.now,
       qty: ledger.qty,
       avgPrice: ledger.avgPrice,
       realizedPnl: ledger.realized,
@@ -521,9 +524,11 @@ export function createBook(options: BookOptions): Book {
     equity: (strategyId) => {
       if (strategyId === undefined) return sampleAccountEquity();
       const owner = strategies.get(strategyId);
-      return owner === undefined ? initialCash : equityOf(owner);
+      if (owner === undefined) return initialCash;
+      // The runner asks for every strategy's equity on every bar, right after the mark computed it.
+      return owner.sampled ? owner.equity : equityOf(owner);
     },
-    dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > markedDay || Number.isNaN(markedDay) ? sampleAccountEquity() : dayStart),
+    dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > clock.markedDay || Number.isNaN(clock.markedDay) ? sampleAccountEquity() : clock.dayStart),
     positions: () => strategyList.flatMap((owner) => owner.ledgers.map(snapshot)),
     accountPositions: () => account.ledgers.map(snapshot),
     trades: () => closedTrades,
@@ -531,7 +536,7 @@ export function createBook(options: BookOptions): Book {
     equityCurve: (strategyId) => {
       const owner = strategyId === undefined ? account : strategies.get(strategyId);
       if (owner === undefined) return [];
-      return Number.isNaN(lastMarkTs) ? owner.curve.slice() : [...owner.curve, { ts: lastMarkTs, equity: owner.equity }];
+      return Number.isNaN(clock.lastMarkTs) ? owner.curve.slice() : [...owner.curve, { ts: clock.lastMarkTs, equity: owner.equity }];
     },
   };
 }

@@ -73,6 +73,28 @@ interface StrategyState {
   readonly rejected: Partial<Record<RejectReason, number>>;
   readonly analyzers: AnalyzerSet;
   readonly sampler: Analyzer<EquitySeries> | undefined;
+  /** The leg's equity and exposure as of its last fill; see `onMark`. */
+  readonly cache: LegCache;
+}
+
+/**
+ * What a mark needs of one leg, kept between bars. A strategy's position changes only when one of its fills
+ * is applied, and its equity (cash + unrealized PnL) only then or while the position is open; so a flat leg
+ * with no new fill reuses both, and the book is asked again after a fill (`stale`) or while `exposed`.
+ * Number fields of an object, not closure variables: V8 updates them in place instead of boxing each write.
+ */
+interface LegCache {
+  stale: boolean;
+  exposed: boolean;
+  equity: number;
+}
+
+/** The legs trading one symbol and the account's exposure in it (refreshed after a fill of that symbol). */
+interface SymbolState {
+  readonly symbol: string;
+  readonly legs: StrategyState[];
+  stale: boolean;
+  accountExposed: boolean;
 }
 
 export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
@@ -100,7 +122,15 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     options.equitySeries === true ? createEquitySampler({ initialEquity }) : undefined;
 
   const states = new Map<string, StrategyState>();
-  const bySymbol = new Map<string, StrategyState[]>();
+  const bySymbol = new Map<string, SymbolState>();
+  const symbolState = (symbol: string): SymbolState => {
+    let state = bySymbol.get(symbol);
+    if (state === undefined) {
+      state = { symbol, legs: [], stale: true, accountExposed: false };
+      bySymbol.set(symbol, state);
+    }
+    return state;
+  };
   const graphStrategies = config.strategies.map((spec) => {
     const contract = contractFor(contracts, spec.symbol);
     const state: StrategyState = {
@@ -111,11 +141,10 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
       rejected: {},
       analyzers: createAnalyzers(analyzerNames, { initialEquity }),
       sampler: sampler(),
+      cache: { stale: true, exposed: false, equity: initialEquity },
     };
     states.set(spec.id, state);
-    const list = bySymbol.get(spec.symbol) ?? [];
-    list.push(state);
-    bySymbol.set(spec.symbol, list);
+    symbolState(spec.symbol).legs.push(state);
     return { id: spec.id, symbol: spec.symbol, strategy: createStrategy(spec, contract) };
   });
   if (graphStrategies.length === 0) throw new ConfigError('no strategies to run');
@@ -137,40 +166,59 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
   const events = new Subject<GraphEvent>();
   let subscription: Subscription | undefined;
   let stopped = false;
-  let bars = 0;
-  let firstBarTs = Number.NaN;
-  let lastBarTs = Number.NaN;
+  // Per-bar counters in an object's fields (see LegCache).
+  const stats = { bars: 0, firstBarTs: Number.NaN, lastBarTs: Number.NaN };
   let started = 0;
+  // Bars come in runs of one symbol: remember the last one's state instead of a Map lookup per bar.
+  let markedSymbol: SymbolState = symbolState(graphStrategies[0].symbol);
+
+  const onMark = (bar: Bar, accountEquity: number): void => {
+    const ts = bar.ts;
+    if (stats.bars++ === 0) stats.firstBarTs = ts;
+    stats.lastBarTs = ts;
+    let at = markedSymbol;
+    if (at.symbol !== bar.symbol) {
+      at = symbolState(bar.symbol);
+      markedSymbol = at;
+    }
+    if (at.stale) {
+      at.accountExposed = book.accountPosition(at.symbol) !== 0;
+      at.stale = false;
+    }
+    // Equity points carry the bar's START, like fills: a day's last bar stays in its UTC day.
+    account.onEquity(ts, accountEquity);
+    account.onBar(ts, at.accountExposed);
+    accountSampler?.onEquity?.(ts, accountEquity);
+    const legs = at.legs;
+    for (let i = 0; i < legs.length; i++) {
+      const leg = legs[i];
+      const cache = leg.cache;
+      if (cache.stale) {
+        cache.exposed = book.position(leg.id, leg.symbol) !== 0;
+        cache.stale = false;
+        cache.equity = book.equity(leg.id);
+      } else if (cache.exposed) {
+        cache.equity = book.equity(leg.id);
+      }
+      leg.analyzers.onEquity(ts, cache.equity);
+      leg.analyzers.onBar(ts, cache.exposed);
+      leg.sampler?.onEquity?.(ts, cache.equity);
+    }
+  };
 
   const onEvent = (event: GraphEvent): void => {
     switch (event.kind) {
-      case 'mark': {
-        const bar = event.bar;
-        bars++;
-        if (bars === 1) firstBarTs = bar.ts;
-        lastBarTs = bar.ts;
-        // Equity points carry the bar's START, like fills: a day's last bar stays in its UTC day.
-        account.onEquity(bar.ts, event.equity);
-        account.onBar(bar.ts, book.accountPosition(bar.symbol) !== 0);
-        accountSampler?.onEquity?.(bar.ts, event.equity);
-        const legs = bySymbol.get(bar.symbol);
-        if (legs !== undefined) {
-          for (let i = 0; i < legs.length; i++) {
-            const leg = legs[i];
-            const equity = book.equity(leg.id);
-            leg.analyzers.onEquity(bar.ts, equity);
-            leg.analyzers.onBar(bar.ts, book.position(leg.id, leg.symbol) !== 0);
-            leg.sampler?.onEquity?.(bar.ts, equity);
-          }
-        }
+      case 'mark':
+        onMark(event.bar, event.equity);
         break;
-      }
       case 'fill': {
         const leg = states.get(event.strategyId);
         if (leg !== undefined) {
           leg.fills.push(event);
           leg.analyzers.onFill(event);
+          leg.cache.stale = true;
         }
+        symbolState(event.symbol).stale = true;
         account.onFill(event);
         break;
       }
@@ -190,7 +238,8 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
       case 'signal':
         break;
     }
-    events.next(event);
+    // rxjs's Subject.next allocates per call even without observers; most replays have none.
+    if (events.observed) events.next(event);
   };
 
   const buildResult = (): TradeRunResult => {
@@ -221,8 +270,8 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
         analyzers: account.results(),
       },
       strategies,
-      period: bars === 0 ? null : { firstBarTs, lastBarTs },
-      run: { bars, wallMs },
+      period: stats.bars === 0 ? null : { firstBarTs: stats.firstBarTs, lastBarTs: stats.lastBarTs },
+      run: { bars: stats.bars, wallMs },
     });
     const series: ReportSeries = {
       account: accountSampler?.result(),

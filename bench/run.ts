@@ -1,0 +1,515 @@
+/**
+ * `npm run bench [-- --only graph,decode --quick --rounds 5 --profile]`: the performance figures of issue 4,
+ * each measured in a child process of its own (throughput and that process's peak RSS), repeated, printed as
+ * a table beside its target and written to bench/results/latest.json. See bench/README.md.
+ *
+ * Timing never fails the run: the exit code is non-zero only when a measurement crashes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { build } from 'esbuild';
+import { DATA_DIR, ensureBarFile } from './data';
+import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
+
+const ROOT = join(__dirname, '..');
+const RESULTS_DIR = join(__dirname, 'results');
+const STAGES = ['decode', 'barBuilder', 'graph', 'replay', 'pool'] as const;
+type Stage = (typeof STAGES)[number];
+
+interface Sizes {
+  readonly decodeRows: readonly number[];
+  readonly ticks: number;
+  readonly graphBars: number;
+  readonly replayRows: number;
+  readonly memoryRows: number;
+  readonly poolRows: number;
+  readonly poolGrid: number;
+  /** In-memory stages: extra runs in the same process for the warm figure. */
+  readonly warmRuns: number;
+}
+
+const FULL: Sizes = { decodeRows: [1_000_000, 10_000_000], ticks: 10_000_000, graphBars: 1_000_000, replayRows: 1_000_000, memoryRows: 10_000_000, poolRows: 1_000_000, poolGrid: 16, warmRuns: 4 };
+const QUICK: Sizes = { decodeRows: [200_000], ticks: 1_000_000, graphBars: 200_000, replayRows: 200_000, memoryRows: 1_000_000, poolRows: 200_000, poolGrid: 4, warmRuns: 2 };
+
+/** A figure's target: a minimum throughput, a maximum peak RSS, or a minimum speed-up. */
+type Target =
+  | { readonly kind: 'rate'; readonly min: number }
+  | { readonly kind: 'rss'; readonly maxMb: number }
+  | { readonly kind: 'speedup'; readonly min: number };
+
+interface Figure {
+  readonly id: string;
+  readonly stage: Stage;
+  readonly label: string;
+  readonly unit: string;
+  /** Items per run (rows, ticks, bars). */
+  readonly size: number;
+  readonly runs: readonly MeasureResult[];
+  /** Throughput of the fastest and of the median run (items/s; for a speed-up, the ratio). */
+  readonly best: number;
+  readonly median: number;
+  readonly bestSeconds: number;
+  readonly medianSeconds: number;
+  /** Highest peak RSS over the runs. */
+  readonly peakRssMb: number;
+  /** CPU time over wall time of the fastest run: cores the measured process kept busy (cold runs only). */
+  readonly cores?: number;
+  readonly target?: Target;
+  readonly met?: boolean;
+  readonly note?: string;
+  /** Load average (1 min) before and after the figure's runs. */
+  readonly load: readonly [number, number];
+}
+
+interface Options {
+  readonly only: readonly Stage[];
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly profile: boolean;
+  readonly json: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const program = new Command('bench')
+    .description('Throughput and peak-RSS benchmarks (issue 4). Data is generated once into .bench-data/.')
+    .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`, (value: string) => {
+      const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      for (const name of names) {
+        if (!(STAGES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown stage "${name}"; stages: ${STAGES.join(', ')}`);
+      }
+      return names as Stage[];
+    })
+    .option('--quick', 'smaller sizes (200k bars, 1M ticks, 4-point grid): a smoke run, not the figures', false)
+    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', (value: string) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
+      return n;
+    })
+    .option('--profile', 'write a .cpuprofile of every measured process to bench/results/profiles/', false)
+    .option('--json <path>', 'where to write the results', join(RESULTS_DIR, 'latest.json'));
+  program.parse([...argv], { from: 'user' });
+  const opts = program.opts<{ only?: Stage[]; quick: boolean; rounds?: number; profile: boolean; json: string }>();
+  return {
+    only: opts.only ?? [...STAGES],
+    quick: opts.quick,
+    rounds: opts.rounds ?? (opts.quick ? 1 : 3),
+    profile: opts.profile,
+    json: opts.json,
+  };
+}
+
+interface ProcessRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+function runProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+function profileArgs(options: Options): string[] {
+  return options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`] : [];
+}
+
+/** One in-process measurement in a fresh `node --import tsx bench/measure.ts` child. */
+async function measureInChild(spec: MeasureSpec, options: Options): Promise<MeasureResult> {
+  const run = await runProcess(process.execPath, [...profileArgs(options), '--import', 'tsx', join(__dirname, 'measure.ts'), JSON.stringify(spec)]);
+  const line = run.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (run.code !== 0 || line === undefined) {
+    throw new Error(`${spec.stage} measurement failed (exit ${run.code}):\n${run.stderr.trim()}`);
+  }
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as MeasureResult;
+}
+
+/**
+ * The alternative to `tsx` measured beside it: the replay CLI bundled by esbuild into one CommonJS file
+ * (packages stay in node_modules), run by plain `node`. Built into .bench-data/dist/ (two levels below the
+ * root, like src/cli/, so the CLI's default config paths still resolve).
+ */
+async function buildReplayBundle(): Promise<string> {
+  const outfile = join(DATA_DIR, 'dist', 'replay.cjs');
+  await build({
+    entryPoints: [join(ROOT, 'src', 'cli', 'replay.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node}`,
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/**
+ * `npm run replay -- <args>` (or `node <bundle> <args>`) as a whole process: wall time from spawn to exit,
+ * and the peak RSS and total CPU of its processes.
+ */
+async function measureReplayProcess(args: readonly string[], options: Options, bundle?: string): Promise<MeasureResult> {
+  const rssFile = join(RESULTS_DIR, `rss-${process.pid}.txt`);
+  rmSync(rssFile, { force: true });
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${join(__dirname, 'rssProbe.cjs')}`, ...profileArgs(options)].join(' ').trim();
+  const npm = process.env.npm_execpath;
+  const [command, npmArgs] = npm !== undefined && npm.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []];
+  const [program, programArgs] = bundle === undefined ? [command, [...npmArgs, 'run', '--silent', 'replay', '--', ...args]] : [process.execPath, [bundle, ...args]];
+  const run = await runProcess(program, programArgs, {
+    ...process.env,
+    NODE_OPTIONS: nodeOptions,
+    BENCH_RSS_FILE: rssFile,
+  });
+  if (run.code !== 0) throw new Error(`${bundle ?? 'npm run replay'} -- ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.trim()}`);
+  let peakKb = 0;
+  let cpuMs = 0;
+  try {
+    for (const line of readFileSync(rssFile, 'utf8').split('\n')) {
+      const [, kb, ms] = line.split(' ').map(Number);
+      if (kb > peakKb) peakKb = kb;
+      if (ms > 0) cpuMs += ms;
+    }
+  } finally {
+    rmSync(rssFile, { force: true });
+  }
+  // "187,172 bars in 0.463 s · 404,166 bars/s": the replay's own figure, start-up excluded.
+  const summary = /([\d,]+) bars in ([\d.]+) s/.exec(run.stdout);
+  const bars = summary ? Number(summary[1].replaceAll(',', '')) : 0;
+  const engineSeconds = summary ? Number(summary[2]) : undefined;
+  return {
+    items: bars,
+    seconds: run.seconds,
+    cpuSeconds: cpuMs / 1000,
+    peakRssMb: peakKb / 1024,
+    detail: engineSeconds !== undefined ? `replay itself ${engineSeconds} s, start-up and exit ${(run.seconds - engineSeconds).toFixed(2)} s` : run.stdout.trim().split('\n').pop() ?? '',
+    engineSeconds,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function repeat(rounds: number, once: () => Promise<MeasureResult>): Promise<{ runs: MeasureResult[]; load: [number, number] }> {
+  const before = loadavg()[0];
+  const runs: MeasureResult[] = [];
+  for (let i = 0; i < rounds; i++) runs.push(await once());
+  return { runs, load: [before, loadavg()[0]] };
+}
+
+/** A figure from repeated runs; `secondsOf` picks the time of a run (default the cold one). */
+function rateFigure(
+  base: { id: string; stage: Stage; label: string; unit: string; target?: Target; note?: string },
+  measured: { runs: MeasureResult[]; load: [number, number] },
+  secondsOf?: (run: MeasureResult) => number,
+): Figure {
+  const { runs } = measured;
+  const fastest = runs.reduce((best, r) => (r.seconds < best.seconds ? r : best));
+  const cores = secondsOf === undefined && fastest.cpuSeconds > 0 ? fastest.cpuSeconds / fastest.seconds : undefined;
+  secondsOf ??= (run) => run.seconds;
+  const seconds = runs.map(secondsOf);
+  const rates = runs.map((r, i) => r.items / seconds[i]);
+  const best = Math.max(...rates);
+  const peakRssMb = Math.max(...runs.map((r) => r.peakRssMb));
+  const met =
+    base.target === undefined ? undefined : base.target.kind === 'rate' ? best >= base.target.min : base.target.kind === 'rss' ? peakRssMb < base.target.maxMb : undefined;
+  return {
+    ...base,
+    size: runs[0].items,
+    runs,
+    best,
+    median: median(rates),
+    bestSeconds: Math.min(...seconds),
+    medianSeconds: median(seconds),
+    peakRssMb,
+    cores,
+    met,
+    load: measured.load,
+  };
+}
+
+function compact(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 1)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toFixed(0)}k`;
+  return String(n);
+}
+
+function rate(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
+}
+
+function formatValue(figure: Figure, value: number): string {
+  if (figure.unit === '×') return `${value.toFixed(2)}×`;
+  if (figure.unit === 's') return `${value.toFixed(2)} s`;
+  return `${rate(value)} ${figure.unit}`;
+}
+
+function formatTarget(target: Target | undefined, unit: string): string {
+  if (target === undefined) return '';
+  switch (target.kind) {
+    case 'rate':
+      return `≥ ${rate(target.min)} ${unit}`;
+    case 'rss':
+      return `RSS < ${target.maxMb} MB`;
+    case 'speedup':
+      return `≥ ${target.min.toFixed(2)}×`;
+  }
+}
+
+function coresUsed(f: Figure): string {
+  return f.cores === undefined ? '' : f.cores.toFixed(2);
+}
+
+export function formatTable(figures: readonly Figure[]): string {
+  const header = ['figure', 'size', 'best', 'median', 'wall (best)', 'cores', 'peak RSS', 'target', 'met'];
+  const rows = figures.map((f) => [
+    f.label,
+    f.unit === '×' || f.unit === 's' ? '' : compact(f.size),
+    formatValue(f, f.best),
+    formatValue(f, f.median),
+    `${f.bestSeconds.toFixed(2)} s`,
+    coresUsed(f),
+    `${Math.round(f.peakRssMb)} MB`,
+    formatTarget(f.target, f.unit),
+    f.met === undefined ? '' : f.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const sizes = options.quick ? QUICK : FULL;
+  const cores = availableParallelism();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  log(`bench: ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}, ${options.rounds} round(s), ${cores} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const wanted = new Set(options.only);
+  const rows = new Set<number>();
+  if (wanted.has('decode')) sizes.decodeRows.forEach((r) => rows.add(r));
+  if (wanted.has('replay')) [sizes.replayRows, sizes.memoryRows].forEach((r) => rows.add(r));
+  if (wanted.has('pool')) rows.add(sizes.poolRows);
+  const files = new Map<number, string>();
+  const generated: Record<string, number> = {};
+  for (const n of [...rows].sort((a, b) => a - b)) {
+    const { path, generatedMs } = await ensureBarFile(n);
+    if (generatedMs !== undefined) {
+      generated[path] = generatedMs;
+      log(`generated ${path} (${compact(n)} bars) in ${(generatedMs / 1000).toFixed(1)} s`);
+    }
+    files.set(n, path);
+  }
+
+  const figures: Figure[] = [];
+  const failures: string[] = [];
+  const attempt = async (name: string, work: () => Promise<void>): Promise<void> => {
+    log(`… ${name}`);
+    try {
+      await work();
+      const last = figures[figures.length - 1];
+      if (last !== undefined) log(`  ${last.label}: best ${formatValue(last, last.best)}, median ${formatValue(last, last.median)}, peak RSS ${Math.round(last.peakRssMb)} MB`);
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      log(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const rounds = options.rounds;
+
+  if (wanted.has('decode')) {
+    for (const n of sizes.decodeRows) {
+      const file = files.get(n)!;
+      await attempt(`decode ${compact(n)}`, async () => {
+        figures.push(
+          rateFigure(
+            { id: `decode-${n}`, stage: 'decode', label: `Parquet decode → Bar objects, ${compact(n)} rows`, unit: 'rows/s', target: { kind: 'rate', min: 2e6 } },
+            await repeat(rounds, () => measureInChild({ stage: 'decode', file }, options)),
+          ),
+        );
+      });
+      await attempt(`decode columns ${compact(n)}`, async () => {
+        figures.push(
+          rateFigure(
+            { id: `decode-columns-${n}`, stage: 'decode', label: `  (reader alone: columnar batches, ${compact(n)} rows)`, unit: 'rows/s' },
+            await repeat(rounds, () => measureInChild({ stage: 'decodeColumns', file }, options)),
+          ),
+        );
+      });
+    }
+  }
+  const warmSeconds = (run: MeasureResult): number => run.warm?.seconds ?? run.seconds;
+  if (wanted.has('barBuilder')) {
+    await attempt('barBuilder', async () => {
+      const measured = await repeat(rounds, () => measureInChild({ stage: 'barBuilder', ticks: sizes.ticks, warmRuns: sizes.warmRuns }, options));
+      const base = { stage: 'barBuilder' as const, unit: 'ticks/s', target: { kind: 'rate', min: 10e6 } as const };
+      figures.push(rateFigure({ ...base, id: 'barBuilder', label: 'barBuilder: quote ticks → 1-minute bars (cold)' }, measured));
+      figures.push(rateFigure({ ...base, id: 'barBuilder-warm', label: `  (warm: best of ${sizes.warmRuns} more runs in the process)` }, measured, warmSeconds));
+    });
+  }
+  if (wanted.has('graph')) {
+    await attempt('graph', async () => {
+      const measured = await repeat(rounds, () => measureInChild({ stage: 'graph', bars: sizes.graphBars, warmRuns: sizes.warmRuns }, options));
+      const base = { stage: 'graph' as const, unit: 'bars/s', target: { kind: 'rate', min: 3e6 } as const };
+      figures.push(
+        rateFigure({ ...base, id: 'graph', label: 'graph alone: 2 gotobi + smaCross(20,50) → riskGate → route(SimBroker) → markToMarket → report (cold)' }, measured),
+      );
+      figures.push(rateFigure({ ...base, id: 'graph-warm', label: `  (warm: best of ${sizes.warmRuns} more runs in the process)` }, measured, warmSeconds));
+      const core = await repeat(rounds, () => measureInChild({ stage: 'graphCore', bars: sizes.graphBars, warmRuns: sizes.warmRuns }, options));
+      figures.push(rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-core', label: '  (buildGraph alone: no runner analyzers, no report; cold)' }, core));
+      figures.push(rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-core-warm', label: '  (buildGraph alone; warm)' }, core, warmSeconds));
+    });
+  }
+  if (wanted.has('replay')) {
+    const file = files.get(sizes.replayRows)!;
+    const memoryFile = files.get(sizes.memoryRows)!;
+    const engine = (run: MeasureResult): number => run.engineSeconds ?? run.seconds;
+    await attempt('replay', async () => {
+      const measured = await repeat(rounds, () => measureReplayProcess([file, '--no-progress'], options));
+      figures.push(
+        rateFigure(
+          { id: 'replay', stage: 'replay', label: `npm run replay (demo config), whole process, ${compact(sizes.replayRows)} bars`, unit: 'bars/s', target: { kind: 'rate', min: 1e6 } },
+          measured,
+        ),
+      );
+      figures.push(rateFigure({ id: 'replay-engine', stage: 'replay', label: '  (the replay\'s own figure: start-up and exit excluded)', unit: 'bars/s' }, measured, engine));
+    });
+    await attempt('replay memory', async () => {
+      const measured = await repeat(rounds, () => measureReplayProcess([memoryFile, '--no-progress'], options));
+      figures.push(
+        rateFigure(
+          { id: 'replay-memory', stage: 'replay', label: `npm run replay (demo config), whole process, ${compact(sizes.memoryRows)} bars`, unit: 'bars/s', target: { kind: 'rss', maxMb: 250 } },
+          measured,
+        ),
+      );
+      figures.push(rateFigure({ id: 'replay-memory-engine', stage: 'replay', label: '  (the replay\'s own figure: start-up and exit excluded)', unit: 'bars/s' }, measured, engine));
+    });
+    await attempt('replay bundle', async () => {
+      const bundle = await buildReplayBundle();
+      const measured = await repeat(rounds, () => measureReplayProcess([file, '--no-progress'], options, bundle));
+      figures.push(
+        rateFigure(
+          {
+            id: 'replay-bundle',
+            stage: 'replay',
+            label: `alternative: node <esbuild bundle of the replay CLI>, whole process, ${compact(sizes.replayRows)} bars`,
+            unit: 'bars/s',
+            target: { kind: 'rate', min: 1e6 },
+          },
+          measured,
+        ),
+      );
+    });
+    await attempt('replay start-up', async () => {
+      const measured = await repeat(rounds, () => measureReplayProcess(['--help'], options));
+      const seconds = measured.runs.map((r) => r.seconds);
+      figures.push({
+        id: 'replay-startup',
+        stage: 'replay',
+        label: 'npm run replay -- --help: start-up and exit alone',
+        unit: 's',
+        size: 0,
+        runs: measured.runs,
+        best: Math.min(...seconds),
+        median: median(seconds),
+        bestSeconds: Math.min(...seconds),
+        medianSeconds: median(seconds),
+        peakRssMb: Math.max(...measured.runs.map((r) => r.peakRssMb)),
+        load: measured.load,
+      });
+    });
+  }
+  if (wanted.has('pool')) {
+    const file = files.get(sizes.poolRows)!;
+    const poolFigure = (workers: number): Promise<Figure> =>
+      repeat(rounds, () => measureInChild({ stage: 'pool', file, workers, grid: sizes.poolGrid }, options)).then((measured) =>
+        rateFigure(
+          {
+            id: `pool-${workers}`,
+            stage: 'pool',
+            label: `pool: ${sizes.poolGrid}-point smaCross grid on ${compact(sizes.poolRows)} bars, ${workers} worker${workers === 1 ? '' : 's'}`,
+            unit: 'bars/s',
+          },
+          measured,
+        ),
+      );
+    await attempt('cpu check', async () => {
+      const check = (workers: number): Promise<{ runs: MeasureResult[]; load: [number, number] }> =>
+        repeat(rounds, () => measureInChild({ stage: 'cpuCheck', workers }, options));
+      const one = rateFigure({ id: 'cpu-1', stage: 'pool', label: 'machine check: allocation-free loop, 1 thread', unit: 'it/s' }, await check(1));
+      figures.push(one);
+      if (cores > 1) {
+        const all = rateFigure({ id: `cpu-${cores}`, stage: 'pool', label: `machine check: the same loop on ${cores} threads at once`, unit: 'it/s' }, await check(cores));
+        figures.push(all);
+      }
+    });
+    await attempt('pool', async () => {
+      const one = await poolFigure(1);
+      figures.push(one);
+      if (cores > 1) {
+        const all = await poolFigure(cores);
+        figures.push(all);
+        const target = 0.85 * cores;
+        figures.push({
+          id: 'pool-speedup',
+          stage: 'pool',
+          label: `pool speed-up, ${cores} workers vs 1`,
+          unit: '×',
+          size: 0,
+          runs: [],
+          best: one.bestSeconds / all.bestSeconds,
+          median: one.medianSeconds / all.medianSeconds,
+          bestSeconds: all.bestSeconds,
+          medianSeconds: all.medianSeconds,
+          peakRssMb: all.peakRssMb,
+          target: { kind: 'speedup', min: target },
+          met: one.bestSeconds / all.bestSeconds >= target,
+          note: `target 1.7× on 2 cores (85 % efficiency), scaled to ${cores} cores`,
+          load: [one.load[0], all.load[1]],
+        });
+      }
+    });
+  }
+
+  const table = formatTable(figures);
+  process.stdout.write(`\n${table}\n\nload average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cores} cores; best = fastest of ${rounds} run(s)\n`);
+  if (failures.length > 0) process.stdout.write(`\nFAILED:\n${failures.join('\n')}\n`);
+  const cpu = cpus()[0];
+  writeFileSync(
+    options.json,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cpu: cpu?.model, cores, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform },
+        options: { ...options, sizes },
+        dataDir: DATA_DIR,
+        generatedMs: generated,
+        figures,
+        failures,
+        table,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`results: ${options.json}\n`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
