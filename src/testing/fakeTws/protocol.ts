@@ -379,17 +379,8 @@ function contractFields(c: WireContract, multiplierAsText: boolean): WireField[]
   ];
 }
 
-export interface WireOrderState {
-  readonly orderId: number;
-  readonly contract: WireContract;
-  readonly action: string;
-  readonly totalQuantity: number;
-  readonly orderType: string;
-  readonly lmtPrice: number | undefined;
-  readonly auxPrice: number | undefined;
-  readonly tif: string;
-  readonly account: string;
-  readonly orderRef: string;
+/** An order as TWS reports it back: what was placed, plus who placed it and where it stands. */
+export interface WireOrderState extends Omit<PlaceOrderRequest, 'transmit'> {
   readonly clientId: number;
   readonly permId: number;
   readonly status: string;
