@@ -1,6 +1,5 @@
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, DataError } from '../core/errors';
-import { createTimestampParser } from '../data/timestamps';
 
 /** Parsers for commander options and the exit-code convention every command shares. */
 
@@ -25,18 +24,6 @@ export function nonNegativeInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
   return n;
-}
-
-/** An ISO-8601 time (UTC unless it names a zone, or in `timezone` when naive) or epoch number → epoch ms. */
-export function parseInstant(option: string, value: string, timezone?: string): number {
-  let ms: number;
-  try {
-    ms = createTimestampParser({ file: option, column: option, timezone: timezone ?? 'UTC' })(value, 1);
-  } catch (e) {
-    throw new InvalidArgumentError(`${option}: ${(e as Error).message}`);
-  }
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${option}: "${value}" is not a time (ISO-8601 or epoch)`);
-  return ms;
 }
 
 /**

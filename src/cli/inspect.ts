@@ -9,7 +9,8 @@ import { createGapTracker, type Gap, type GapSummary } from '../data/gaps';
 import { formatDuration } from '../data/intervals';
 import { readerFor, replayWith } from '../data/replay';
 import { describeSkipped, type ValidationReport } from '../data/validation';
-import { EXIT_DATA, EXIT_OK, nonNegativeInteger, parseArgs, parseInstant, positiveInteger, reportError, type CliIo } from './args';
+import { parseInstant } from '../data/timestamps';
+import { EXIT_DATA, EXIT_OK, nonNegativeInteger, parseArgs, positiveInteger, reportError, type CliIo } from './args';
 
 /**
  * `npm run inspect -- <file>`: what a bar file holds — rows, first/last time, interval, gaps (FX weekends

@@ -14,7 +14,8 @@ import { renderHtmlReport } from '../runner/report/htmlReport';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { runTradeRunner } from '../runner/tradeRunner';
-import { EXIT_OK, parseArgs, parseInstant, reportError, type CliIo } from './args';
+import { parseInstant } from '../data/timestamps';
+import { EXIT_OK, parseArgs, reportError, type CliIo } from './args';
 
 export const DEFAULT_CONFIG_PATH = resolve(__dirname, '../../config/gotobi.json');
 

@@ -79,6 +79,21 @@ export type TimestampParser = (text: string, row: number, start?: number, end?: 
 const NO_ZONE = Number.NaN;
 
 /**
+ * A time a person or a config gives (a `--from` option, a pool job's `to`): ISO-8601 text, UTC unless it
+ * names a zone (naive text is read in `timezone`), or epoch digits → epoch ms. A ConfigError names `label`.
+ */
+export function parseInstant(label: string, value: string, timezone?: string): number {
+  let ms: number;
+  try {
+    ms = createTimestampParser({ file: label, column: label, timezone: timezone ?? 'UTC' })(value, 1);
+  } catch (e) {
+    throw new ConfigError(`${label}: ${(e as Error).message}`);
+  }
+  if (Number.isNaN(ms)) throw new ConfigError(`${label}: "${value}" is not a time (ISO-8601 or epoch)`);
+  return ms;
+}
+
+/**
  * A parser for one column of one file: text → epoch ms, NaN when the text is not a time. It throws a
  * DataError (file, row, column) for text without a zone when no timezone is configured: that is a
  * configuration problem of the whole file, so no policy skips it.

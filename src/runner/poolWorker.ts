@@ -3,7 +3,7 @@ import { ConfigError, DataError } from '../core/errors';
 import type { ContractBook } from '../core/types';
 import { withConnection } from '../data/duckdb';
 import { replayFile, type ValidationReport } from '../data/replay';
-import { createTimestampParser } from '../data/timestamps';
+import { parseInstant } from '../data/timestamps';
 import { loadRunnerConfig, parseRunnerConfig, type RunnerConfig } from './config';
 import type { ReplayReport } from './report/replayReport';
 import { runTradeRunner } from './tradeRunner';
@@ -61,19 +61,9 @@ export type PoolWorkerMessage =
 
 function instant(value: number | string | undefined, field: 'from' | 'to', job: PoolJob, timezone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new ConfigError(`${field} must be a finite epoch-ms number, got ${value}`, `job "${job.id}"`);
-    return value;
-  }
-  const parse = createTimestampParser({ file: `job "${job.id}"`, column: field, timezone: timezone ?? 'UTC' });
-  let ms: number;
-  try {
-    ms = parse(value, 1);
-  } catch (e) {
-    throw new ConfigError(`${field}: ${(e as Error).message}`, `job "${job.id}"`);
-  }
-  if (Number.isNaN(ms)) throw new ConfigError(`${field}: "${value}" is not a time (ISO-8601 or epoch)`, `job "${job.id}"`);
-  return ms;
+  if (typeof value === 'string') return parseInstant(`job "${job.id}": ${field}`, value, timezone);
+  if (!Number.isFinite(value)) throw new ConfigError(`${field} must be a finite epoch-ms number, got ${value}`, `job "${job.id}"`);
+  return value;
 }
 
 /** The error as a plain, cloneable description (its message already names file, row, field or config). */
