@@ -1,4 +1,4 @@
-import { barSeries, lettersFor, marbles } from '../src/testing/marbles';
+import { barSeries, lettersFor, marbles } from '../src/testkit/marbles';
 import { upStreak } from './upStreak';
 
 describe('upStreak', () => {

@@ -2,7 +2,7 @@ import { Observable, take } from 'rxjs';
 import { ConfigError, DataError } from '../src/core/errors';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/core/time';
 import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { barBuilder, type BarBuilderOptions } from './barBuilder';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0); // Friday 2024-01-05 10:00:00 UTC

@@ -2,7 +2,7 @@ import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { DataError } from '../src/core/errors';
 import { MINUTE_MS } from '../src/core/time';
 import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { barBuilder } from './barBuilder';
 import { fxInvert, swapCurrencies } from './fxInvert';
 

@@ -4,7 +4,7 @@ import type { Broker } from '../src/broker/types';
 import { createSimBroker } from '../src/broker/simBroker';
 import { loadContracts } from '../src/core/contracts';
 import type { ExecutionEvent, Fill, Order, OrderEvent } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { route } from './route';
 
 const contracts = loadContracts();

@@ -24,7 +24,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, zoneClock } from '../src/core/time';
 import { writeBarsParquet } from '../src/data/dataStore';
 import { withConnection } from '../src/data/duckdb';
 import { isGotobiDay } from '../src/strategy/gotobiDays';
-import { mulberry32 } from '../src/testing/random';
+import { mulberry32 } from './random';
 
 export { mulberry32 };
 

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFakeTws, type FakeTws } from '../testing/fakeTws';
-import type { LiveRunner } from '../runner/live';
+import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
+import type { LiveRunner } from '../live/liveRunner';
 import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './args';
 import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
 

@@ -1,7 +1,7 @@
 import { EMPTY, map, share, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { barBuilder } from '../../operators/barBuilder';
-import { createMarbleScheduler } from '../testing/marbles';
+import { createMarbleScheduler } from '../testkit/marbles';
 import { wallClock, watermarkClock } from './clocks';
 import { ConfigError, DataError } from './errors';
 import { MINUTE_MS } from './time';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { loadContracts, parseContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import type { Fill, Order, OrderEvent, Side } from '../core/types';
-import { makeBar } from '../testing/marbles';
+import { makeBar } from '../testkit/marbles';
 import { createBook, DAY_MS, type BookOptions } from './book';
 import { ACCOUNT_ID } from './types';
 

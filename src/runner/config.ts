@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commissionConfigSchema } from '../broker/commission';
 import { parseConfig, readJsonFile } from '../core/configFile';
-import { controlSurfacesConfigSchema } from '../interfaces/surfaces';
+import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
 import { strategySpecsSchema } from '../strategy/registry';

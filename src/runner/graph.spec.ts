@@ -5,7 +5,7 @@ import { loadContracts } from '../core/contracts';
 import type { Bar, Signal } from '../core/types';
 import { createBook } from '../portfolio/book';
 import type { Strategy } from '../strategy/types';
-import { barSeries, makeBar, marbles } from '../testing/marbles';
+import { barSeries, makeBar, marbles } from '../testkit/marbles';
 import { buildGraph, type GraphEvent, type GraphOptions } from './graph';
 
 const contracts = loadContracts();

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { HOUR_MS, MINUTE_MS } from '../core/time';
 import type { Bar, Signal } from '../core/types';
-import { makeBar, marbles } from '../testing/marbles';
+import { makeBar, marbles } from '../testkit/marbles';
 import { createGotobi, gotobi, type GotobiParams } from './gotobi';
 
 /** Epoch ms of a JST wall time, `'2024-01-10T01:00'`. */

@@ -1,5 +1,5 @@
 import { from, take, toArray, firstValueFrom } from 'rxjs';
-import { marbles } from '../testing/marbles';
+import { marbles } from '../testkit/marbles';
 import { incremental, type Incremental } from './incremental';
 
 /** Running total that stays silent on odd totals: enough to see emission, skipping and per-subscription state. */

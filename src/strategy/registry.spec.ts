@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors';
 import { contractFor, loadContracts } from '../core/contracts';
 import { formatZodError } from '../core/schemas';
-import { barSeries, lettersFor, makeBar, marbles } from '../testing/marbles';
+import { barSeries, lettersFor, makeBar, marbles } from '../testkit/marbles';
 import { createStrategy, duplicateStrategyIds, strategySpecSchema, strategySpecsSchema, type StrategySpec } from './registry';
 
 const contracts = loadContracts();

@@ -1,5 +1,5 @@
 import type { Bar, Signal } from '../core/types';
-import { barSeries, lettersFor, makeBar, marbles } from '../testing/marbles';
+import { barSeries, lettersFor, makeBar, marbles } from '../testkit/marbles';
 import { createSmaCross, smaCross, type SmaCrossParams } from './smaCross';
 
 const START = Date.parse('2024-01-10T00:00:00Z');

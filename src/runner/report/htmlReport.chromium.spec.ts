@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderHtmlReport } from './htmlReport';
-import { buildSampleRun } from './sampleRun';
+import { buildSampleRun } from '../../../test/support/sampleRun';
 
 /**
  * Renders the HTML report in headless Chromium (Debian's package, no download) and checks what a person

@@ -1,6 +1,6 @@
 import { renderHtmlReport } from './htmlReport';
 import { buildReplayReport } from './replayReport';
-import { buildSampleRun } from './sampleRun';
+import { buildSampleRun } from '../../../test/support/sampleRun';
 import { formatSummaryTable } from './summaryTable';
 
 const hostile = '<script>alert("x")</script>&\'';
