@@ -11,7 +11,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/errors';
-import { contractFor, DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { contractFor, DEFAULT_CONTRACTS_PATH } from '../core/contracts';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { isoUtc } from '../core/time';
 import { createIbConnection, DEFAULT_IB_PORT } from '../adapters/ibkr/connection';
 import { barSizeOf } from '../adapters/ibkr/history/chunks';
@@ -109,7 +110,7 @@ export async function runFetchIbkr(argv: readonly string[], io: FetchCliIo): Pro
     if (!WHAT.includes(opts.what as HistoricalWhatToShow)) throw new ConfigError(`"${opts.what}" is not one of ${WHAT.join(', ')}`, '--what');
     if (opts.from >= opts.to) throw new ConfigError(`--from ${isoUtc(opts.from)} is not before --to ${isoUtc(opts.to)}`);
     const barSize = barSizeOf(opts.bar);
-    const contract = contractFor(loadContracts(opts.contracts), opts.symbol);
+    const contract = contractFor(loadIbContracts(opts.contracts), opts.symbol);
     const host = opts.host ?? (io.env.IB_HOST || '127.0.0.1');
     const port = opts.port ?? envInteger(io.env, 'IB_PORT') ?? DEFAULT_IB_PORT;
     const clientId = opts.clientId ?? envInteger(io.env, 'IB_CLIENT_ID') ?? 17;

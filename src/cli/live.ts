@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { ConfigError, DataError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
@@ -71,7 +72,7 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   let runner: LiveRunner;
   let config: LiveConfig;
   try {
-    const contracts = loadContracts(opts.contracts);
+    const contracts = loadIbContracts(opts.contracts);
     config = loadLiveConfig(opts.config);
     runner = startLiveRunner({ config, contracts, env });
   } catch (e) {

@@ -162,7 +162,10 @@ export interface EquityPoint {
 
 export type SecType = 'CASH' | 'STK' | 'FUT' | 'CFD' | 'CMDTY' | 'IND';
 
-/** How a symbol trades: units per contract, price grid, currencies and the IB contract fields. */
+/**
+ * How a symbol trades: units per contract, price grid and currencies. A venue's own names for the instrument
+ * (the `ib` block of `config/contracts.json`) belong to that venue's adapter (`src/adapters/ibkr/contracts.ts`).
+ */
 export interface ContractSpec {
   readonly symbol: string;
   readonly secType: SecType;
@@ -173,13 +176,6 @@ export interface ContractSpec {
   /** Smallest price increment of the data/price grid. */
   readonly tickSize: number;
   readonly exchange: string;
-  readonly ib: {
-    readonly symbol: string;
-    readonly secType: SecType;
-    readonly exchange: string;
-    readonly currency: string;
-    readonly localSymbol?: string;
-  };
 }
 
 export type ContractBook = Readonly<Record<string, ContractSpec>>;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { resolve } from 'node:path';
 import { from } from 'rxjs';
 import { barBuilder } from '../../operators/barBuilder';
-import { loadContracts } from '../core/contracts';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
 import type { Bar, Fill, OrderEvent, Signal } from '../core/types';
 import { startFakeTws, type FakeTws, type PlaceOrderRequest } from '../testkit/fakeTws';
 import type { GraphEvent } from '../runner/graph';
@@ -18,7 +18,7 @@ import { runTradeRunner } from '../runner/tradeRunner';
  * at the price its fill script names (with a commission report of 2 USD per execution).
  */
 
-const contracts = loadContracts();
+const contracts = loadIbContracts();
 const LIVE_CONFIG = resolve(__dirname, '../../config/live.json');
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
 

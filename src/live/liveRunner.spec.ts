@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { loadContracts } from '../core/contracts';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { ConfigError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { startFakeTws, type FakeTws, type FakeTwsOptions, type WireContract } from '../testkit/fakeTws';
 import { LiveRunnerError, startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunnerOptions } from './liveRunner';
 import { barIntervalMs, loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 
-const contracts = loadContracts();
+const contracts = loadIbContracts();
 const shipped = loadLiveConfig(resolve(__dirname, '../../config/live.json'));
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
 const USDJPY_WIRE: WireContract = {

@@ -1,11 +1,14 @@
 import { asyncScheduler, map, merge, Observable, share, skipWhile, Subject, Subscription, type SchedulerLike } from 'rxjs';
 import { barBuilder } from '../../operators/barBuilder';
-import { createIbkrBroker, type BrokerReport, type IbkrBroker, type ReconcileReport } from '../adapters/ibkr/broker';
+import { createIbkrBroker, type IbkrBroker } from '../adapters/ibkr/broker';
+import type { BrokerReport } from '../adapters/ibkr/brokerReports';
+import type { IbContractBook, IbContractSpec } from '../adapters/ibkr/contracts';
+import type { ReconcileReport } from '../adapters/ibkr/reconciliation';
 import { watermarkClock } from '../core/clocks';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { DAY_MS } from '../core/time';
-import type { Bar, ContractBook, ContractSpec, Fill, Order, Tick } from '../core/types';
+import type { Bar, Fill, Order, Tick } from '../core/types';
 import { createControlState, type ControlState } from '../control/control';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
 import { createIbConnection, resolveIbConnectionConfig, type IbConnection, type IbConnectionConfig, type IbConnectionState, type IbSession } from '../adapters/ibkr/connection';
@@ -64,7 +67,8 @@ export type LiveEvent = GraphEvent | LiveNotice;
 
 export interface LiveRunnerOptions {
   readonly config: LiveConfig;
-  readonly contracts: ContractBook;
+  /** The contracts with their IB fields (`loadIbContracts`). */
+  readonly contracts: IbContractBook;
   /** IB_HOST, IB_PORT, IB_CLIENT_ID, IB_ACCOUNT override `config.ib`; control-surface secrets. Default: none. */
   readonly env?: NodeJS.ProcessEnv;
   /** Wall clock for notices and quote stamps. Default Date.now. */
@@ -208,7 +212,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       });
   };
 
-  const barsOf = (spec: ContractSpec): Observable<Bar> => {
+  const barsOf = (spec: IbContractSpec): Observable<Bar> => {
     const onLate = (event: Tick | Bar, dropped: number): void =>
       emit({ kind: 'late-input', ts: now(), symbol: event.symbol, eventTs: event.ts, dropped });
     const clockOf = (feedTs$: Observable<number>) => watermarkClock(feedTs$, { periodMs: live.clockPeriodMs, graceMs: live.graceMs, scheduler });

@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { filter, firstValueFrom } from 'rxjs';
-import { loadContracts } from '../../core/contracts';
 import type { ExecutionEvent, Fill, Order, OrderEvent } from '../../core/types';
 import { createIbConnection, type IbConnection, type IbSession } from './connection';
 import { startFakeTws, type FakeTws, type FakeTwsOptions, type PlaceOrderRequest } from '../../testkit/fakeTws';
-import { createIbkrBroker, orderRefOf, parseExecutionTime, parseOrderRef, type BrokerReport, type IbkrBroker, type IbkrBrokerOptions } from './broker';
+import { createIbkrBroker, type IbkrBroker, type IbkrBrokerOptions } from './broker';
+import type { BrokerReport } from './brokerReports';
+import { loadIbContracts } from './contracts';
+import { orderRefOf } from './orderMapping';
 
-const contracts = loadContracts();
+const contracts = loadIbContracts();
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
 
 let tws: FakeTws | undefined;
@@ -65,23 +68,6 @@ const statuses = (h: Harness, orderId?: string) =>
   h.events.filter((e): e is OrderEvent => e.kind === 'order' && (orderId === undefined || e.order.id === orderId)).map((e) => e.status);
 const placed = (t: FakeTws): PlaceOrderRequest[] =>
   t.requestsOf('placeOrder').map((r) => (r.request?.type === 'placeOrder' ? r.request.request : (undefined as never)));
-
-describe('orderRef and execution time', () => {
-  it('round-trips strategy and order ids through orderRef, whatever characters they hold', () => {
-    const ref = orderRefOf({ strategyId: 'gotobi:a/b', id: 'gotobi:a/b-1' });
-    expect(ref).toBe('rx:gotobi%3Aa%2Fb:gotobi%3Aa%2Fb-1');
-    expect(parseOrderRef(ref)).toEqual({ strategyId: 'gotobi:a/b', orderId: 'gotobi:a/b-1' });
-    expect(parseOrderRef('manual order')).toBeUndefined();
-  });
-
-  it('reads TWS execution times in the zone they name, or the default one', () => {
-    expect(parseExecutionTime('20240105 09:30:00 US/Eastern', 'UTC')).toBe(Date.UTC(2024, 0, 5, 14, 30));
-    expect(parseExecutionTime('20240705  09:30:00', 'America/New_York')).toBe(Date.UTC(2024, 6, 5, 13, 30));
-    expect(parseExecutionTime('20240105-09:30:00', 'UTC')).toBe(Date.UTC(2024, 0, 5, 9, 30));
-    expect(parseExecutionTime('2024-01-05 09:30', 'UTC')).toBeUndefined();
-    expect(parseExecutionTime('20240105 09:30:00 Mars/Olympus', 'UTC')).toBeUndefined();
-  });
-});
 
 describe('createIbkrBroker against the fake TWS', () => {
   it('places a market order and records its fill with TWS commission, then Filled', async () => {
@@ -180,7 +166,7 @@ describe('createIbkrBroker against the fake TWS', () => {
     h.tws.sendConnectivity(1101);
     await waitForRecovery(h, 3);
     // A plain replay of the live message too.
-    h.tws.sendRaw([11, -1, 100, 0, 'USD', 'CASH', '', 0, '', 0, 'IDEALPRO', 'JPY', 'USD.JPY', '', h.tws.executions()[0].execId, '20240105 00:00:00 UTC', 'DU777', 'IDEALPRO', 'BOT', 100000, 150, 1, 21, 0, 100000, 150, orderRefOf(o), '', '', '', 2]);
+    h.tws.sendRaw([IN_MSG_ID.EXECUTION_DATA, -1, 100, 0, 'USD', 'CASH', '', 0, '', 0, 'IDEALPRO', 'JPY', 'USD.JPY', '', h.tws.executions()[0].execId, '20240105 00:00:00 UTC', 'DU777', 'IDEALPRO', 'BOT', 100000, 150, 1, 21, 0, 100000, 150, orderRefOf(o), '', '', '', 2]);
     await new Promise((r) => setTimeout(r, 20));
     expect(fills(h)).toHaveLength(1);
     expect(fills(h)[0]).toMatchObject({ orderId: o.id, qty: 100_000, commission: 7 });
@@ -337,7 +323,7 @@ describe('createIbkrBroker against the fake TWS', () => {
     const h = await setup({ fills: { hold: true } });
     h.broker.place(order());
     await until(() => statuses(h).includes('Submitted'), 'Submitted');
-    h.tws.sendRaw([11, -1, 100, 0, 'USD', 'CASH', '', 0, '', 0, 'IDEALPRO', 'JPY', 'USD.JPY', '', 'e1.01', '20240105 00:00:00 UTC', 'DU777', 'IDEALPRO', 'BOT', 'lots', 150, 1, 21, 0, 0, 0, 'x', '', '', '', 2]);
+    h.tws.sendRaw([IN_MSG_ID.EXECUTION_DATA, -1, 100, 0, 'USD', 'CASH', '', 0, '', 0, 'IDEALPRO', 'JPY', 'USD.JPY', '', 'e1.01', '20240105 00:00:00 UTC', 'DU777', 'IDEALPRO', 'BOT', 'lots', 150, 1, 21, 0, 0, 0, 'x', '', '', '', 2]);
     await until(() => h.errors.length === 1, 'the error');
     expect(String(h.errors[0])).toBe('DataError: IB execDetails (message 11), field "execution.shares": Invalid input: expected number, received NaN');
   });

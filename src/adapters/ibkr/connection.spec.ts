@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { startFakeTws, type FakeTws } from '../../testkit/fakeTws';
 import {
@@ -139,7 +140,7 @@ describe('createIbConnection against the fake TWS', () => {
     conn = createIbConnection({ host: tws.host, port: tws.port, clientId: 1 });
     await nextSession(conn);
     const error = firstValueFrom(conn.protocolErrors$);
-    tws.sendRaw([50, 3, 1_000_000, 1704412800, 150.1]); // realtimeBar cut short after "open"
+    tws.sendRaw([IN_MSG_ID.REAL_TIME_BARS, 3, 1_000_000, 1704412800, 150.1]); // realtimeBar cut short after "open"
     const e = await error;
     expect(e.messageName).toBe('REAL_TIME_BARS');
     expect(e.error.message).toMatch(/^IB message 50 \(REAL_TIME_BARS\): has fewer fields than its layout/);

@@ -2,6 +2,7 @@
 // nothing here uses. @stoqey/ib 1.6 has no "exports" map, so these paths are part of what it publishes.
 import { IBApi } from '@stoqey/ib/dist/api/api';
 import { EventName } from '@stoqey/ib/dist/api/data/enum/event-name';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
 import { z } from 'zod';
 import { ConfigError, DataError } from '../../core/errors';
@@ -74,8 +75,8 @@ export interface IbApiError {
 
 /** A message the client library could not decode: its data is lost, so whoever expected it must fail loudly. */
 export interface IbProtocolError {
-  /** The client library's name for the message (`REAL_TIME_BARS`), when it gave one. */
-  readonly messageName: string | undefined;
+  /** The client library's name for the message (`REAL_TIME_BARS`), when it gave one it knows. */
+  readonly messageName: IbInMessageName | undefined;
   readonly error: DataError;
 }
 
@@ -183,33 +184,21 @@ interface ArgsEmitter {
   off(event: string, fn: (...args: unknown[]) => void): unknown;
 }
 
-const IN_MSG_IDS: Readonly<Record<string, number>> = {
-  TICK_PRICE: 1,
-  TICK_SIZE: 2,
-  ORDER_STATUS: 3,
-  ERR_MSG: 4,
-  OPEN_ORDER: 5,
-  NEXT_VALID_ID: 9,
-  EXECUTION_DATA: 11,
-  MANAGED_ACCTS: 15,
-  HISTORICAL_DATA: 17,
-  CURRENT_TIME: 49,
-  REAL_TIME_BARS: 50,
-  OPEN_ORDER_END: 53,
-  EXECUTION_DATA_END: 55,
-  COMMISSION_REPORT: 59,
-  POSITION: 61,
-  POSITION_END: 62,
-};
+/** The client library's name of an inbound message (`REAL_TIME_BARS`), a key of its IN_MSG_ID. */
+export type IbInMessageName = Exclude<keyof typeof IN_MSG_ID, 'UNDEFINED'>;
+
+function isInMessageName(name: string): name is IbInMessageName {
+  return name !== 'UNDEFINED' && Object.hasOwn(IN_MSG_ID, name) && typeof (IN_MSG_ID as Readonly<Record<string, unknown>>)[name] === 'number';
+}
 
 /** The client library reports undecodable messages as error 505 with the message's enum name in the text. */
 function protocolErrorOf(message: string): IbProtocolError | undefined {
   const m = /^(Underrun error|Decoding error) on ([A-Z_]+|undefined):\s*(.*?)(?: Please report.*)?$/s.exec(message);
   if (m) {
-    const id = IN_MSG_IDS[m[2]];
-    const where = id !== undefined ? `IB message ${id} (${m[2]})` : `IB message ${m[2]}`;
+    const name = isInMessageName(m[2]) ? m[2] : undefined;
+    const where = name !== undefined ? `IB message ${IN_MSG_ID[name]} (${name})` : `IB message ${m[2]}`;
     const rule = m[1] === 'Underrun error' ? 'has fewer fields than its layout' : 'has more fields than its layout';
-    return { messageName: m[2], error: new DataError(rule, { file: where }, m[3].trim()) };
+    return { messageName: name, error: new DataError(rule, { file: where }, m[3].trim()) };
   }
   const unknown = /^No parser implementation found for token: (.*)\.$/.exec(message);
   if (unknown) return { messageName: undefined, error: new DataError('has an unknown message id', { file: `IB message ${unknown[1]}` }) };

@@ -1,9 +1,54 @@
 import type { Contract } from '@stoqey/ib/dist/api/contract/contract';
 import type { SecType } from '@stoqey/ib/dist/api/data/enum/sec-type';
-import type { ContractBook, ContractSpec } from '../../core/types';
+import { z } from 'zod';
+import { parseConfig, readJsonFile } from '../../core/configFile';
+import { DEFAULT_CONTRACTS_PATH, parseContracts } from '../../core/contracts';
+import { currencyCodeSchema, secTypeSchema } from '../../core/schemas';
+import type { ContractSpec } from '../../core/types';
 
-/** The IB contract of a spec (`config/contracts.json`'s `ib` fields). */
-export function ibContractOf(spec: ContractSpec): Contract {
+/**
+ * Contract mapping: how TWS names each of our symbols. The fields live in the `ib` block of each contract in
+ * `config/contracts.json`; core reads the rest of the entry and leaves this block to the adapter, which checks
+ * it here (errors name `USDJPY.ib.<field>`).
+ */
+
+/** A contract's `ib` block. */
+export const ibContractSchema = z.strictObject({
+  symbol: z.string().min(1),
+  secType: secTypeSchema,
+  exchange: z.string().min(1),
+  currency: currencyCodeSchema,
+  localSymbol: z.string().min(1).optional(),
+});
+
+export type IbContractBlock = z.output<typeof ibContractSchema>;
+
+/** A contract spec with the IB contract it trades as: what the broker, the real-time sources and history take. */
+export interface IbContractSpec extends ContractSpec {
+  readonly ib: IbContractBlock;
+}
+
+export type IbContractBook = Readonly<Record<string, IbContractSpec>>;
+
+/** Every entry of a contracts document needs its `ib` block here; core's own fields are checked by core. */
+const ibBlocksSchema = z.record(z.string(), z.object({ ib: ibContractSchema }));
+
+/** The specs of a parsed contracts document with their `ib` blocks; a ConfigError names `USDJPY.ib.<field>`. */
+export function parseIbContracts(doc: unknown, source = 'contracts'): IbContractBook {
+  const book = parseContracts(doc, source);
+  const blocks = parseConfig(ibBlocksSchema, doc, source);
+  const out: Record<string, IbContractSpec> = {};
+  for (const [symbol, spec] of Object.entries(book)) out[symbol] = Object.freeze({ ...spec, ib: Object.freeze(blocks[symbol].ib) });
+  return Object.freeze(out);
+}
+
+/** `config/contracts.json` (or `path`) read for IB. */
+export function loadIbContracts(path = DEFAULT_CONTRACTS_PATH): IbContractBook {
+  return parseIbContracts(readJsonFile(path), path);
+}
+
+/** The IB contract of a spec, as the client library sends it. */
+export function ibContractOf(spec: IbContractSpec): Contract {
   return {
     symbol: spec.ib.symbol,
     secType: spec.ib.secType as SecType,
@@ -11,6 +56,11 @@ export function ibContractOf(spec: ContractSpec): Contract {
     currency: spec.ib.currency,
     ...(spec.ib.localSymbol ? { localSymbol: spec.ib.localSymbol } : {}),
   };
+}
+
+/** A key naming the instrument the way IB's pacing rules do (same contract, exchange and currency). */
+export function ibContractKey(spec: IbContractSpec): string {
+  return `${spec.ib.localSymbol ?? spec.ib.symbol}|${spec.ib.secType}|${spec.ib.exchange}|${spec.ib.currency}`;
 }
 
 /** The fields of an IB contract that identify it in a message (execDetails, position, openOrder). */
@@ -25,7 +75,7 @@ export interface IbContractFields {
  * Finds our symbol for a contract TWS names: by localSymbol when both have one (`USD.JPY`), else by
  * symbol + secType + currency. Undefined when the contract is not in the book.
  */
-export function symbolResolver(book: ContractBook): (c: IbContractFields) => string | undefined {
+export function symbolResolver(book: IbContractBook): (c: IbContractFields) => string | undefined {
   const byLocal = new Map<string, string>();
   const byTriple = new Map<string, string>();
   for (const spec of Object.values(book)) {
@@ -41,7 +91,7 @@ export function ibQuantityPerUnit(spec: ContractSpec): number {
   return spec.secType === 'FUT' ? 1 / spec.multiplier : 1;
 }
 
-/** `USD.JPY (CASH, IDEALPRO)`, for messages. */
+/** `USD.JPY (CASH)`, for messages. */
 export function describeIbContract(c: IbContractFields): string {
   return `${c.localSymbol || `${c.symbol}.${c.currency}`} (${c.secType})`;
 }

@@ -1,3 +1,4 @@
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { z } from 'zod';
 import { DataError } from '../../core/errors';
 import type { IbEventArgs } from './connection';
@@ -9,18 +10,18 @@ import type { IbEventArgs } from './connection';
  * `IB realtimeBar (message 50), field "open": Invalid input: expected number, received NaN`.
  */
 
-/** Message name → TWS inbound message id (for error messages). */
+/** Message name (the client library's event) → TWS inbound message id, for error messages. */
 export const IB_MESSAGE_IDS = {
-  tickPrice: 1,
-  tickSize: 2,
-  orderStatus: 3,
-  openOrder: 5,
-  execDetails: 11,
-  historicalData: 17,
-  realtimeBar: 50,
-  execDetailsEnd: 55,
-  commissionReport: 59,
-  position: 61,
+  tickPrice: IN_MSG_ID.TICK_PRICE,
+  tickSize: IN_MSG_ID.TICK_SIZE,
+  orderStatus: IN_MSG_ID.ORDER_STATUS,
+  openOrder: IN_MSG_ID.OPEN_ORDER,
+  execDetails: IN_MSG_ID.EXECUTION_DATA,
+  historicalData: IN_MSG_ID.HISTORICAL_DATA,
+  realtimeBar: IN_MSG_ID.REAL_TIME_BARS,
+  execDetailsEnd: IN_MSG_ID.EXECUTION_DATA_END,
+  commissionReport: IN_MSG_ID.COMMISSION_REPORT,
+  position: IN_MSG_ID.POSITION,
 } as const;
 
 export type IbMessageName = keyof typeof IB_MESSAGE_IDS;

@@ -1,3 +1,6 @@
+// Message ids come from the client library: the fake answers with exactly the ids the client decodes.
+import { OUT_MSG_ID } from '@stoqey/ib/dist/core/io/encoder';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { fieldCursor, type FieldCursor, type WireField } from './wire';
 
 /**
@@ -13,53 +16,9 @@ import { fieldCursor, type FieldCursor, type WireField } from './wire';
  */
 export const FAKE_TWS_SERVER_VERSION = 176;
 
-/** Client → server message ids. */
-export const OUT = {
-  REQ_MKT_DATA: 1,
-  CANCEL_MKT_DATA: 2,
-  PLACE_ORDER: 3,
-  CANCEL_ORDER: 4,
-  REQ_OPEN_ORDERS: 5,
-  REQ_EXECUTIONS: 7,
-  REQ_IDS: 8,
-  REQ_AUTO_OPEN_ORDERS: 15,
-  REQ_ALL_OPEN_ORDERS: 16,
-  REQ_HISTORICAL_DATA: 20,
-  CANCEL_HISTORICAL_DATA: 25,
-  REQ_CURRENT_TIME: 49,
-  REQ_REAL_TIME_BARS: 50,
-  CANCEL_REAL_TIME_BARS: 51,
-  REQ_MARKET_DATA_TYPE: 59,
-  REQ_POSITIONS: 61,
-  CANCEL_POSITIONS: 64,
-  START_API: 71,
-} as const;
-
-/** Server → client message ids. */
-export const IN = {
-  TICK_PRICE: 1,
-  TICK_SIZE: 2,
-  ORDER_STATUS: 3,
-  ERR_MSG: 4,
-  OPEN_ORDER: 5,
-  NEXT_VALID_ID: 9,
-  EXECUTION_DATA: 11,
-  MANAGED_ACCTS: 15,
-  HISTORICAL_DATA: 17,
-  CURRENT_TIME: 49,
-  REAL_TIME_BARS: 50,
-  OPEN_ORDER_END: 53,
-  EXECUTION_DATA_END: 55,
-  COMMISSION_REPORT: 59,
-  POSITION: 61,
-  POSITION_END: 62,
-} as const;
-
-const OUT_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(OUT).map(([k, v]) => [v, k]));
-
-/** `REQ_HISTORICAL_DATA` for 20; `MSG_<id>` for ids the fake does not know. */
+/** `REQ_HISTORICAL_DATA` for 20 (the client library's name); `MSG_<id>` for ids it does not know either. */
 export function outMessageName(id: number): string {
-  return OUT_NAMES[id] ?? `MSG_${id}`;
+  return (OUT_MSG_ID as unknown as Readonly<Record<number, string | undefined>>)[id] ?? `MSG_${id}`;
 }
 
 /** The contract fields requests carry, in wire order. */
@@ -178,13 +137,13 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
   const msgId = Number(fields[0]);
   const cur = fieldCursor(fields, outMessageName(msgId), 1);
   switch (msgId) {
-    case OUT.START_API: {
+    case OUT_MSG_ID.START_API: {
       cur.int('version');
       const clientId = cur.int('clientId');
       const optionalCapabilities = fields.length > 3 ? cur.str('optionalCapabilities') : '';
       return { type: 'startApi', clientId, optionalCapabilities };
     }
-    case OUT.REQ_HISTORICAL_DATA: {
+    case OUT_MSG_ID.REQ_HISTORICAL_DATA: {
       const reqId = cur.int('reqId');
       const contract = readContract(cur);
       cur.bool('includeExpired');
@@ -197,10 +156,10 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
       const keepUpToDate = cur.bool('keepUpToDate');
       return { type: 'reqHistoricalData', request: { reqId, contract, endDateTime, barSize, duration, useRTH, whatToShow, formatDate, keepUpToDate } };
     }
-    case OUT.CANCEL_HISTORICAL_DATA:
+    case OUT_MSG_ID.CANCEL_HISTORICAL_DATA:
       cur.int('version');
       return { type: 'cancelHistoricalData', reqId: cur.int('reqId') };
-    case OUT.REQ_REAL_TIME_BARS: {
+    case OUT_MSG_ID.REQ_REAL_TIME_BARS: {
       cur.int('version');
       const reqId = cur.int('reqId');
       const contract = readContract(cur);
@@ -209,10 +168,10 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
       const useRTH = cur.bool('useRTH');
       return { type: 'reqRealTimeBars', request: { reqId, contract, barSize, whatToShow, useRTH } };
     }
-    case OUT.CANCEL_REAL_TIME_BARS:
+    case OUT_MSG_ID.CANCEL_REAL_TIME_BARS:
       cur.int('version');
       return { type: 'cancelRealTimeBars', reqId: cur.int('reqId') };
-    case OUT.REQ_MKT_DATA: {
+    case OUT_MSG_ID.REQ_MKT_DATA: {
       cur.int('version');
       const reqId = cur.int('reqId');
       const contract = readContract(cur);
@@ -229,10 +188,10 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
       const snapshot = cur.bool('snapshot');
       return { type: 'reqMktData', request: { reqId, contract, genericTickList, snapshot } };
     }
-    case OUT.CANCEL_MKT_DATA:
+    case OUT_MSG_ID.CANCEL_MKT_DATA:
       cur.int('version');
       return { type: 'cancelMktData', reqId: cur.int('reqId') };
-    case OUT.PLACE_ORDER: {
+    case OUT_MSG_ID.PLACE_ORDER: {
       const orderId = cur.int('orderId');
       const contract = readContract(cur);
       cur.str('secIdType');
@@ -254,17 +213,17 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
         request: { orderId, contract, action, totalQuantity, orderType, lmtPrice, auxPrice, tif, account, orderRef, transmit },
       };
     }
-    case OUT.CANCEL_ORDER:
+    case OUT_MSG_ID.CANCEL_ORDER:
       cur.int('version');
       return { type: 'cancelOrder', orderId: cur.int('orderId') };
-    case OUT.REQ_OPEN_ORDERS:
+    case OUT_MSG_ID.REQ_OPEN_ORDERS:
       return { type: 'reqOpenOrders' };
-    case OUT.REQ_ALL_OPEN_ORDERS:
+    case OUT_MSG_ID.REQ_ALL_OPEN_ORDERS:
       return { type: 'reqAllOpenOrders' };
-    case OUT.REQ_AUTO_OPEN_ORDERS:
+    case OUT_MSG_ID.REQ_AUTO_OPEN_ORDERS:
       cur.int('version');
       return { type: 'reqAutoOpenOrders', autoBind: cur.bool('autoBind') };
-    case OUT.REQ_EXECUTIONS: {
+    case OUT_MSG_ID.REQ_EXECUTIONS: {
       cur.int('version');
       const reqId = cur.int('reqId');
       const clientId = cur.optInt('clientId');
@@ -276,17 +235,17 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
       const side = cur.str('side');
       return { type: 'reqExecutions', request: { reqId, clientId, acctCode, time, symbol, secType, exchange, side } };
     }
-    case OUT.REQ_IDS:
+    case OUT_MSG_ID.REQ_IDS:
       cur.int('version');
       return { type: 'reqIds', numIds: cur.int('numIds') };
-    case OUT.REQ_CURRENT_TIME:
+    case OUT_MSG_ID.REQ_CURRENT_TIME:
       return { type: 'reqCurrentTime' };
-    case OUT.REQ_MARKET_DATA_TYPE:
+    case OUT_MSG_ID.REQ_MARKET_DATA_TYPE:
       cur.int('version');
       return { type: 'reqMarketDataType', marketDataType: cur.int('marketDataType') };
-    case OUT.REQ_POSITIONS:
+    case OUT_MSG_ID.REQ_POSITIONS:
       return { type: 'reqPositions' };
-    case OUT.CANCEL_POSITIONS:
+    case OUT_MSG_ID.CANCEL_POSITIONS:
       return { type: 'cancelPositions' };
     default:
       return { type: 'unknown', msgId };
@@ -302,20 +261,20 @@ export const UNSET_DOUBLE = '1.7976931348623157E308';
 export const UNSET_INT = 2147483647;
 
 export function managedAccountsMsg(accounts: readonly string[]): WireField[] {
-  return [IN.MANAGED_ACCTS, 1, accounts.join(',')];
+  return [IN_MSG_ID.MANAGED_ACCTS, 1, accounts.join(',')];
 }
 
 export function nextValidIdMsg(orderId: number): WireField[] {
-  return [IN.NEXT_VALID_ID, 1, orderId];
+  return [IN_MSG_ID.NEXT_VALID_ID, 1, orderId];
 }
 
 export function currentTimeMsg(epochSeconds: number): WireField[] {
-  return [IN.CURRENT_TIME, 1, epochSeconds];
+  return [IN_MSG_ID.CURRENT_TIME, 1, epochSeconds];
 }
 
 /** `id` −1 for messages not tied to a request (connectivity 1100/1101/1102, farm status 2104…). */
 export function errorMsg(id: number, code: number, message: string): WireField[] {
-  return [IN.ERR_MSG, 2, id, code, message, ''];
+  return [IN_MSG_ID.ERR_MSG, 2, id, code, message, ''];
 }
 
 export interface WireBar {
@@ -331,7 +290,7 @@ export interface WireBar {
 }
 
 export function historicalDataMsg(reqId: number, startText: string, endText: string, bars: readonly WireBar[]): WireField[] {
-  const out: WireField[] = [IN.HISTORICAL_DATA, reqId, startText, endText, bars.length];
+  const out: WireField[] = [IN_MSG_ID.HISTORICAL_DATA, reqId, startText, endText, bars.length];
   for (const b of bars) out.push(b.date, b.open, b.high, b.low, b.close, b.volume, b.wap, b.count);
   return out;
 }
@@ -349,18 +308,18 @@ export interface WireRealTimeBar {
 }
 
 export function realTimeBarMsg(reqId: number, b: WireRealTimeBar): WireField[] {
-  return [IN.REAL_TIME_BARS, 3, reqId, b.time, b.open, b.high, b.low, b.close, b.volume, b.wap, b.count];
+  return [IN_MSG_ID.REAL_TIME_BARS, 3, reqId, b.time, b.open, b.high, b.low, b.close, b.volume, b.wap, b.count];
 }
 
 /** TWS tick types used here. */
 export const TICK = { BID_SIZE: 0, BID: 1, ASK: 2, ASK_SIZE: 3, LAST: 4 } as const;
 
 export function tickPriceMsg(reqId: number, tickType: number, price: number, size: number): WireField[] {
-  return [IN.TICK_PRICE, 6, reqId, tickType, price, size, 0];
+  return [IN_MSG_ID.TICK_PRICE, 6, reqId, tickType, price, size, 0];
 }
 
 export function tickSizeMsg(reqId: number, tickType: number, size: number): WireField[] {
-  return [IN.TICK_SIZE, 6, reqId, tickType, size];
+  return [IN_MSG_ID.TICK_SIZE, 6, reqId, tickType, size];
 }
 
 function contractFields(c: WireContract, multiplierAsText: boolean): WireField[] {
@@ -389,7 +348,7 @@ export interface WireOrderState extends Omit<PlaceOrderRequest, 'transmit'> {
 /** openOrder at version 176 (order container layout: no version field), every field in EOrderDecoder order. */
 export function openOrderMsg(o: WireOrderState): WireField[] {
   return [
-    IN.OPEN_ORDER,
+    IN_MSG_ID.OPEN_ORDER,
     o.orderId,
     ...contractFields(o.contract, true),
     o.action,
@@ -511,7 +470,7 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
 }
 
 export function openOrderEndMsg(): WireField[] {
-  return [IN.OPEN_ORDER_END, 1];
+  return [IN_MSG_ID.OPEN_ORDER_END, 1];
 }
 
 export interface WireOrderStatus {
@@ -526,7 +485,7 @@ export interface WireOrderStatus {
 }
 
 export function orderStatusMsg(s: WireOrderStatus): WireField[] {
-  return [IN.ORDER_STATUS, s.orderId, s.status, s.filled, s.remaining, s.avgFillPrice, s.permId, 0, s.lastFillPrice, s.clientId, '', 0];
+  return [IN_MSG_ID.ORDER_STATUS, s.orderId, s.status, s.filled, s.remaining, s.avgFillPrice, s.permId, 0, s.lastFillPrice, s.clientId, '', 0];
 }
 
 export interface WireExecution {
@@ -550,7 +509,7 @@ export interface WireExecution {
 
 export function execDetailsMsg(reqId: number, e: WireExecution): WireField[] {
   return [
-    IN.EXECUTION_DATA,
+    IN_MSG_ID.EXECUTION_DATA,
     reqId,
     e.orderId,
     ...contractFields(e.contract, false),
@@ -575,11 +534,11 @@ export function execDetailsMsg(reqId: number, e: WireExecution): WireField[] {
 }
 
 export function execDetailsEndMsg(reqId: number): WireField[] {
-  return [IN.EXECUTION_DATA_END, 1, reqId];
+  return [IN_MSG_ID.EXECUTION_DATA_END, 1, reqId];
 }
 
 export function commissionReportMsg(execId: string, commission: number, currency: string): WireField[] {
-  return [IN.COMMISSION_REPORT, 1, execId, commission, currency, UNSET_DOUBLE, UNSET_DOUBLE, ''];
+  return [IN_MSG_ID.COMMISSION_REPORT, 1, execId, commission, currency, UNSET_DOUBLE, UNSET_DOUBLE, ''];
 }
 
 export interface WirePosition {
@@ -590,9 +549,9 @@ export interface WirePosition {
 }
 
 export function positionMsg(p: WirePosition): WireField[] {
-  return [IN.POSITION, 3, p.account, ...contractFields(p.contract, false), p.position, p.avgCost];
+  return [IN_MSG_ID.POSITION, 3, p.account, ...contractFields(p.contract, false), p.position, p.avgCost];
 }
 
 export function positionEndMsg(): WireField[] {
-  return [IN.POSITION_END, 1];
+  return [IN_MSG_ID.POSITION_END, 1];
 }

@@ -1,17 +1,40 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contractFor, loadContracts } from '../../../core/contracts';
+import { contractFor } from '../../../core/contracts';
 import type { Bar } from '../../../core/types';
 import { readBarsParquet } from '../../../data/dataStore';
 import { createIbConnection, type IbConnection } from '../connection';
 import { generateBars, startFakeTws, type FakePacingRules, type FakeTws, type FakeTwsOptions, type LoggedRequest } from '../../../testkit/fakeTws';
+import { loadIbContracts } from '../contracts';
 import { barSizeOf } from './chunks';
 import { fetchIbkrHistory, type FetchProgress, type IbkrHistoryOptions } from './historyService';
-import { memoryHistoryStore, parquetHistoryStore } from './store';
+import { parquetHistoryStore, type HistoryStore } from './store';
 
-const contracts = loadContracts();
+/** Bars kept in memory by path, so most cases need no Parquet file. */
+function memoryHistoryStore(initial: Readonly<Record<string, readonly Bar[]>> = {}): HistoryStore & { bars(path: string): Bar[] } {
+  const files = new Map<string, Map<number, Bar>>();
+  for (const [path, bars] of Object.entries(initial)) files.set(path, new Map(bars.map((b) => [b.ts, b])));
+  const sorted = (path: string) => [...(files.get(path)?.values() ?? [])].sort((a, b) => a.ts - b.ts);
+  return {
+    async coverage(path) {
+      const bars = sorted(path);
+      if (bars.length === 0) return undefined;
+      return { symbol: bars[0].symbol, intervalMs: bars[0].intervalMs, firstTs: bars[0].ts, lastTs: bars[bars.length - 1].ts, rows: bars.length };
+    },
+    async append(path, bars) {
+      const file = files.get(path) ?? new Map<number, Bar>();
+      for (const b of bars) file.set(b.ts, b);
+      files.set(path, file);
+      return { rows: file.size };
+    },
+    bars: sorted,
+  };
+}
+
+const contracts = loadIbContracts();
 const USDJPY = contractFor(contracts, 'USDJPY');
 const HOUR = 3_600_000;
 const FROM = Date.UTC(2024, 0, 3);
@@ -221,7 +244,7 @@ describe('fetchIbkrHistory against the fake TWS', () => {
     const run = fetchIbkrHistory(options(conn, { store }));
     const second = await tws.waitForRequest((r) => r.request?.type === 'reqHistoricalData' && r.request.request.endDateTime === '20240103-08:00:00');
     const reqId = second.request?.type === 'reqHistoricalData' ? second.request.request.reqId : -1;
-    tws.sendRaw([17, reqId, '1704254400', '1704268800', 2, '1704254400', 150.1, 150.2, 150.0, 150.1, -1, -1, -1, '1704258000', 150.1, 149.9, 150.0, 150.05, -1, -1, -1]);
+    tws.sendRaw([IN_MSG_ID.HISTORICAL_DATA, reqId, '1704254400', '1704268800', 2, '1704254400', 150.1, 150.2, 150.0, 150.1, -1, -1, -1, '1704258000', 150.1, 149.9, 150.0, 150.05, -1, -1, -1]);
     await expect(run).rejects.toThrow(
       `IB historicalData (message 17) request ${reqId} (USDJPY 2024-01-03T04:00:00.000Z..2024-01-03T08:00:00.000Z) bar 2, field "high": low ≤ open, close ≤ high (open 150.1 high 149.9 low 150 close 150.05)`,
     );

@@ -3,9 +3,9 @@ import type { BarSizeSetting } from '@stoqey/ib/dist/api/historical/bar-size-set
 import { filter, firstValueFrom, Subscription } from 'rxjs';
 import { DataError } from '../../../core/errors';
 import { isoUtc } from '../../../core/time';
-import type { Bar, ContractSpec } from '../../../core/types';
+import type { Bar } from '../../../core/types';
 import type { IbConnection, IbSession } from '../connection';
-import { ibContractOf } from '../contracts';
+import { ibContractKey, ibContractOf, type IbContractSpec } from '../contracts';
 import { ibMessageLabel, readIbMessage } from '../messages';
 import { durationOf, endDateTimeOf, missingRanges, planChunks, type BarSize, type Chunk } from './chunks';
 import { createPacer, IB_PACING, realClock, type PacerClock, type PacingLimits } from './pacer';
@@ -47,7 +47,7 @@ export type FetchProgress =
 
 export interface IbkrHistoryOptions {
   readonly connection: IbConnection;
-  readonly contract: ContractSpec;
+  readonly contract: IbContractSpec;
   readonly barSize: BarSize;
   /** Epoch ms, inclusive. */
   readonly from: number;
@@ -94,7 +94,7 @@ export async function fetchIbkrHistory(options: IbkrHistoryOptions): Promise<Fet
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const flushEvery = Math.max(1, options.flushEvery ?? 10);
   const ibContract = ibContractOf(contract);
-  const contractKey = `${contract.ib.localSymbol ?? contract.ib.symbol}|${contract.ib.secType}|${contract.ib.exchange}|${contract.ib.currency}|${options.whatToShow}`;
+  const contractKey = `${ibContractKey(contract)}|${options.whatToShow}`;
   const progress = options.onProgress ?? (() => undefined);
 
   const existing = await store.coverage(out);

@@ -39,24 +39,3 @@ export const parquetHistoryStore: HistoryStore = {
     return { rows: result.rows };
   },
 };
-
-/** Bars kept in memory by path: for tests and dry runs. */
-export function memoryHistoryStore(initial: Readonly<Record<string, readonly Bar[]>> = {}): HistoryStore & { bars(path: string): Bar[] } {
-  const files = new Map<string, Map<number, Bar>>();
-  for (const [path, bars] of Object.entries(initial)) files.set(path, new Map(bars.map((b) => [b.ts, b])));
-  const sorted = (path: string) => [...(files.get(path)?.values() ?? [])].sort((a, b) => a.ts - b.ts);
-  return {
-    async coverage(path) {
-      const bars = sorted(path);
-      if (bars.length === 0) return undefined;
-      return { symbol: bars[0].symbol, intervalMs: bars[0].intervalMs, firstTs: bars[0].ts, lastTs: bars[bars.length - 1].ts, rows: bars.length };
-    },
-    async append(path, bars) {
-      const file = files.get(path) ?? new Map<number, Bar>();
-      for (const b of bars) file.set(b.ts, b);
-      files.set(path, file);
-      return { rows: file.size };
-    },
-    bars: sorted,
-  };
-}

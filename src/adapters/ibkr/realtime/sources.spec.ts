@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
-import { contractFor, loadContracts } from '../../../core/contracts';
+import { contractFor } from '../../../core/contracts';
 import type { Bar, QuoteTick } from '../../../core/types';
 import { fakePriceAt, startFakeTws, type FakeTws } from '../../../testkit/fakeTws';
+import { loadIbContracts } from '../contracts';
 import { createIbConnection, type IbConnection, type IbSession } from '../connection';
 import { ibkrQuotes, ibkrRealTimeBars } from './sources';
 
-const USDJPY = contractFor(loadContracts(), 'USDJPY');
+const USDJPY = contractFor(loadIbContracts(), 'USDJPY');
 const T0 = Date.UTC(2024, 0, 5, 0, 0, 0) / 1000;
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
 
@@ -111,7 +113,7 @@ describe('ibkrRealTimeBars', () => {
     const out = record(ibkrRealTimeBars({ connection: conn, contract: USDJPY }));
     const req = await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     const reqId = req.request?.type === 'reqRealTimeBars' ? req.request.request.reqId : -1;
-    tws.sendRaw([50, 3, reqId, T0, 'abc', 150.2, 150.0, 150.1, -1, -1, -1]);
+    tws.sendRaw([IN_MSG_ID.REAL_TIME_BARS, 3, reqId, T0, 'abc', 150.2, 150.0, 150.1, -1, -1, -1]);
     await until(() => out.error() !== undefined, 'the error');
     expect(String(out.error())).toBe('DataError: IB realtimeBar (message 50), field "open": Invalid input: expected number, received NaN');
   });
@@ -121,7 +123,7 @@ describe('ibkrRealTimeBars', () => {
     const out = record(ibkrRealTimeBars({ connection: conn, contract: USDJPY }));
     const req = await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     const reqId = req.request?.type === 'reqRealTimeBars' ? req.request.request.reqId : -1;
-    tws.sendRaw([50, 3, reqId, T0, 150.1, 150.2]);
+    tws.sendRaw([IN_MSG_ID.REAL_TIME_BARS, 3, reqId, T0, 150.1, 150.2]);
     await until(() => out.error() !== undefined, 'the error');
     expect(String(out.error())).toMatch(/IB message 50 \(REAL_TIME_BARS\): has fewer fields than its layout/);
   });

@@ -2,9 +2,9 @@ import { EventName } from '@stoqey/ib/dist/api/data/enum/event-name';
 import type { WhatToShow } from '@stoqey/ib/dist/api/historical/what-to-show';
 import { EMPTY, merge, Observable, switchMap } from 'rxjs';
 import { DataError } from '../../../core/errors';
-import type { Bar, ContractSpec, QuoteTick } from '../../../core/types';
-import type { IbConnection, IbSession } from '../connection';
-import { ibContractOf } from '../contracts';
+import type { Bar, QuoteTick } from '../../../core/types';
+import type { IbConnection, IbInMessageName, IbSession } from '../connection';
+import { ibContractOf, type IbContractSpec } from '../contracts';
 import { dropStaleBars } from './dropStaleBars';
 import { ibMessageLabel, readIbMessage } from '../messages';
 import { quoteTicks, type IbTick } from './quoteTicks';
@@ -28,7 +28,7 @@ export type RealTimeWhatToShow = 'MIDPOINT' | 'TRADES' | 'BID' | 'ASK';
 
 export interface IbkrRealTimeBarsOptions {
   readonly connection: IbConnection;
-  readonly contract: ContractSpec;
+  readonly contract: IbContractSpec;
   /** Default: MIDPOINT for CASH (FX has no trades), TRADES otherwise. */
   readonly whatToShow?: RealTimeWhatToShow;
   /** Regular trading hours only (default false). */
@@ -87,7 +87,7 @@ export function ibkrRealTimeBars(options: IbkrRealTimeBarsOptions): Observable<B
 
 export interface IbkrQuotesOptions {
   readonly connection: IbConnection;
-  readonly contract: ContractSpec;
+  readonly contract: IbContractSpec;
   /** Stamps each quote (TWS ticks carry no time). Default Date.now. */
   readonly now?: () => number;
 }
@@ -145,7 +145,7 @@ export function ibkrQuotes(options: IbkrQuotesOptions): Observable<QuoteTick> {
 export function perSession<T>(
   connection: IbConnection,
   ofSession: (session: IbSession) => Observable<T>,
-  messages: readonly string[],
+  messages: readonly IbInMessageName[],
 ): Observable<T> {
   const protocolFailure = new Observable<never>((subscriber) =>
     connection.protocolErrors$.subscribe({
