@@ -3,7 +3,7 @@ import { tap } from 'rxjs';
 import { loadContracts } from '../src/core/contracts';
 import type { Bar, ExecutionEvent, Fill, Order, OrderEvent } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
-import { makeBar, marbles } from '../src/testkit/marbles';
+import { makeBar, marbles } from '../test/support/marbles';
 import { markToMarket } from './markToMarket';
 
 const contracts = loadContracts();

@@ -3,7 +3,7 @@ import { loadContracts } from '../src/core/contracts';
 import type { Order, OrderEvent, RejectReason, Side } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
 import { parseRiskLimits, type RiskLimits } from '../src/risk/limits';
-import { makeBar, marbles } from '../src/testkit/marbles';
+import { makeBar, marbles } from '../test/support/marbles';
 import { riskGate } from './riskGate';
 
 const contracts = loadContracts();

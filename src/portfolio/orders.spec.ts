@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { tap } from 'rxjs';
 import { loadContracts } from '../core/contracts';
 import type { Order, Signal } from '../core/types';
-import { marbles } from '../testkit/marbles';
+import { marbles } from '../../test/support/marbles';
 import { createBook } from './book';
 import { ordersFromSignals } from './orders';
 

@@ -61,7 +61,8 @@ import { createFrameReader, encodeFrame, encodeRawFrame, type WireField } from '
  */
 
 export { FAKE_TWS_SERVER_VERSION } from './fakeTws/protocol';
-export type { WireContract, PlaceOrderRequest, HistoricalDataRequest } from './fakeTws/protocol';
+export type { HistoricalDataRequest, PlaceOrderRequest, WireContract, WireExecution, WireRealTimeBar } from './fakeTws/protocol';
+export type { WireField } from './fakeTws/wire';
 export { generateBars, fakePriceAt } from './fakeTws/history';
 export type { GeneratedBar } from './fakeTws/history';
 

@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { deepStrictEqual } from 'node:assert/strict';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
 import type { Bar } from '../core/types';
 
@@ -14,16 +14,22 @@ import type { Bar } from '../core/types';
  * ```
  */
 
-/** A TestScheduler whose assertions are jest's deep equality. */
-export function createMarbleScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => {
-    expect(actual).toEqual(expected);
-  });
+/** Throws when `actual` and `expected` differ; whatever it throws is the test's failure. */
+export type DeepEqualAssertion = (actual: unknown, expected: unknown) => void;
+
+/**
+ * A TestScheduler whose assertions are `node:assert`'s deepStrictEqual by default: a mismatch throws an
+ * AssertionError with a diff of the frames, which every test runner (jest, vitest, mocha, node:test) reports as
+ * a failure. Pass your runner's own deep equality to use its matchers in expected values (with jest:
+ * `(a, e) => expect(a).toEqual(e)` allows `expect.stringContaining(…)`).
+ */
+export function createMarbleScheduler(assertDeepEqual: DeepEqualAssertion = deepStrictEqual): TestScheduler {
+  return new TestScheduler((actual, expected) => assertDeepEqual(actual, expected));
 }
 
 /** Runs `callback` in virtual time on a fresh marble scheduler. */
-export function marbles<T>(callback: (helpers: RunHelpers) => T): T {
-  return createMarbleScheduler().run(callback);
+export function marbles<T>(callback: (helpers: RunHelpers) => T, assertDeepEqual?: DeepEqualAssertion): T {
+  return createMarbleScheduler(assertDeepEqual).run(callback);
 }
 
 export interface BarSpec {
