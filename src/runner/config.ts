@@ -8,7 +8,7 @@ import { strategySpecsSchema } from '../strategy/registry';
 import { ANALYZER_NAMES, analyzerNamesSchema } from './analyzers/createAnalyzers';
 
 /**
- * A runner config (the seed's StrategySpec list plus RunnerConfig), e.g. `config/gotobi.json`:
+ * A runner config (the strategy specs to run and the runner's settings), e.g. `config/gotobi.json`:
  *
  * ```json
  * { "account": { "currency": "USD", "initialCash": 1000000 },

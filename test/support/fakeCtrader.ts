@@ -3,7 +3,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 
 /**
  * A cTrader Open API server on 127.0.0.1 that speaks the JSON protocol over WebSocket (payload types and fields as
- * in Spotware's openapi-proto-messages; see src/live/ctrader/protocol.ts), for tests:
+ * in Spotware's openapi-proto-messages; see src/adapters/ctrader/protocol.ts), for tests:
  *
  * - ProtoOAApplicationAuthReq (2100) → Res (2101), or ProtoOAErrorRes (2142) CH_CLIENT_AUTH_FAILURE;
  * - ProtoOAAccountAuthReq (2102) → Res (2103), or CH_CLIENT_NOT_AUTHENTICATED before application auth,

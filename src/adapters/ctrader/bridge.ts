@@ -6,7 +6,7 @@ import { barBuilder, type BarBuilderOptions } from '../../../operators/barBuilde
 import { zodDataError } from './zodDataError';
 
 /**
- * The seed's `stream_ctrader_quotes`: bridge ANY quote source into the graph's ticks and, through `barBuilder`,
+ * cTrader quote streaming: bridge ANY quote source into the graph's ticks and, through `barBuilder`,
  * its bars. A source is one of
  *
  * - an async iterable of quotes (an async generator, a Node stream in object mode, …);
@@ -64,7 +64,7 @@ export interface CtraderQuotesOptions {
 
 export interface CtraderBarsOptions extends CtraderQuotesOptions {
   readonly intervalMs: number;
-  /** The live watermark clock `barBuilder` closes quiet buckets with (see ARCHITECTURE.md). */
+  /** The live watermark clock `barBuilder` closes quiet buckets with (`watermarkClock` in src/core/clocks.ts). */
   readonly clock$?: Observable<number>;
   /** Any other `barBuilder` option (late-event policy, quote volume, daily session). */
   readonly barBuilder?: BarBuilderOptions;

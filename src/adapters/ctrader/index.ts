@@ -1,7 +1,7 @@
 /**
- * cTrader live quotes: `ctraderQuotes`/`ctraderBars` bridge any quote source (the seed's `stream_ctrader_quotes`);
- * `createOpenApiClient` speaks the Open API JSON protocol itself. Both give the graph `QuoteTick`s, and through
- * `barBuilder` the same bars$ replay gives.
+ * cTrader, in one place: live quotes. `ctraderQuotes`/`ctraderBars` bridge any quote source (a callback, an
+ * event emitter, an async iterable); `createOpenApiClient` speaks the Open API JSON protocol itself. Both give the
+ * graph `QuoteTick`s, and through `barBuilder` the same bars$ replay gives.
  */
 export { ctraderBars, ctraderQuotes, rawQuoteSchema } from './bridge';
 export type { CtraderBarsOptions, CtraderQuotesOptions, EmitterQuoteSource, QuoteCallbackSource, QuoteSource, RawQuote } from './bridge';

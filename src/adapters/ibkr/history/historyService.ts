@@ -12,7 +12,7 @@ import { createPacer, IB_PACING, realClock, type PacerClock, type PacingLimits }
 import type { HistoryStore } from './store';
 
 /**
- * The seed's IBKRHistoryService: pulls IB historical bars for a range and writes them through a store.
+ * The IB history service: pulls IB historical bars for a range and writes them through a store.
  *
  * - Resume: what the output already holds (first..last bar of the symbol) is not requested again; only the
  *   ranges before and after it are. Writes append with dedupe by time, so an overlap never duplicates a bar.

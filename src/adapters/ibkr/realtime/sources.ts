@@ -10,7 +10,7 @@ import { ibMessageLabel, readIbMessage } from '../messages';
 import { quoteTicks, type IbTick } from './quoteTicks';
 
 /**
- * The seed's IBKRLiveStreamer: TWS market data as the engine's Observables.
+ * The IB live streamer: TWS market data as the engine's Observables.
  *
  * Both sources are cold: each subscription makes its own TWS request (one per session: after a reconnect or a
  * 1101 the request is made again on the new session, and the old one is cancelled if its socket is still open).
