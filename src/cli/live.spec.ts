@@ -2,13 +2,14 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from '@jest/glob
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import type { LiveRunner } from '../live/liveRunner';
 import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './args';
 import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
+import { until } from '../../test/support/until';
+import { closedPort } from '../../test/support/ports';
 
 const ROOT = resolve(__dirname, '../..');
 const shipped = JSON.parse(readFileSync(join(ROOT, 'config/live.json'), 'utf8')) as Record<string, unknown> & { live: Record<string, unknown> };
@@ -41,23 +42,6 @@ function captureIo() {
     stdout: () => out.join(''),
     stderr: () => err.join(''),
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const noSignals = { on: () => undefined, off: () => undefined };

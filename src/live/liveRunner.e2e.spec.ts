@@ -9,6 +9,7 @@ import type { GraphEvent } from '../runner/graph';
 import { startLiveRunner, type LiveEvent, type LiveRunner } from './liveRunner';
 import { loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 import { runTradeRunner } from '../runner/tradeRunner';
+import { until } from '../../test/support/until';
 
 /**
  * The headline promise, end to end: the demo's two Gotobi legs (config/live.json, the same strategy specs as
@@ -69,14 +70,6 @@ function fiveSecondBars(startIso: string, count: number, base: number): Bar[] {
 const sendBars = (fake: FakeTws, bars: readonly Bar[]): void => {
   for (const b of bars) fake.sendRealTimeBar({ time: b.ts / 1000, open: b.open, high: b.high, low: b.low, close: b.close, volume: -1, wap: -1, count: -1 });
 };
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const signalsOf = (events: readonly (LiveEvent | GraphEvent)[]): Signal[] =>
   events.flatMap((e) => (e.kind === 'signal' ? [e.signal] : []));

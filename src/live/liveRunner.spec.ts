@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { ConfigError } from '../core/errors';
@@ -7,6 +6,8 @@ import type { Bar } from '../core/types';
 import { startFakeTws, type FakeTws, type FakeTwsOptions, type WireContract } from '../testkit/fakeTws';
 import { LiveRunnerError, startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunnerOptions } from './liveRunner';
 import { barIntervalMs, loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
+import { until } from '../../test/support/until';
+import { closedPort } from '../../test/support/ports';
 
 const contracts = loadIbContracts();
 const shipped = loadLiveConfig(resolve(__dirname, '../../config/live.json'));
@@ -64,14 +65,6 @@ async function setup(fake: FakeTwsOptions = {}, live: LiveOverrides = {}, option
   return h;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** 5-second bars of USDJPY from `startMs`, flat at 144.1. */
 function sendBars(fake: FakeTws, startMs: number, count: number, price = 144.1): void {
   for (let i = 0; i < count; i++) {
@@ -81,16 +74,6 @@ function sendBars(fake: FakeTws, startMs: number, count: number, price = 144.1):
 
 const marks = (h: Harness): Bar[] => h.events.flatMap((e) => (e.kind === 'mark' ? [e.bar] : []));
 const orderStatuses = (h: Harness): string[] => h.events.flatMap((e) => (e.kind === 'order' ? [`${e.order.id} ${e.status}${e.reason ? ` ${e.reason}` : ''}`] : []));
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('live config', () => {
   it('reads config/live.json: the demo legs, 1-minute bars from 5-second MIDPOINT bars, paper port', () => {

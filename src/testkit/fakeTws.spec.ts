@@ -6,6 +6,7 @@ import type { Order } from '@stoqey/ib/dist/api/order/order';
 import { Socket } from 'node:net';
 import { startFakeTws, type FakeTws } from './fakeTws';
 import { createFrameReader, encodeFrame, fieldCursor, parseHandshake } from './fakeTws/wire';
+import { until } from '../../test/support/until';
 
 describe('wire format', () => {
   it('frames fields with a big-endian length and NUL terminators', () => {
@@ -80,14 +81,6 @@ async function connectRaw(t: FakeTws): Promise<{ api: IBApi; errors: string[]; e
   client.connect(3);
   await ready;
   return { api: client, errors, events };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > 3000) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 describe('startFakeTws with the real client library', () => {

@@ -5,17 +5,11 @@ import type { QuoteTick } from '../../core/types';
 import { startFakeCtrader, type FakeCtrader, type FakeCtraderOptions } from '../../../test/support/fakeCtrader';
 import type { CtraderConfig } from './config';
 import { createOpenApiClient, CtraderProtocolError, type CtraderClientEvent, type CtraderOpenApiClient, type OpenApiClientOptions } from './openApiClient';
+import { until } from '../../../test/support/until';
 
 const T = Date.UTC(2024, 0, 5, 0, 0, 0);
 
 /** Polls until `condition` holds; the bound only keeps a broken test from hanging. */
-async function until(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Harness {
   readonly fake: FakeCtrader;

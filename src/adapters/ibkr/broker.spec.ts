@@ -8,6 +8,7 @@ import { createIbkrBroker, type IbkrBroker, type IbkrBrokerOptions } from './bro
 import type { BrokerReport } from './brokerReports';
 import { loadIbContracts } from './contracts';
 import { orderRefOf } from './orderMapping';
+import { until } from '../../../test/support/until';
 
 const contracts = loadIbContracts();
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
@@ -45,14 +46,6 @@ async function setup(fake: FakeTwsOptions = {}, options: Partial<IbkrBrokerOptio
   broker.reports$.subscribe((r) => h.reports.push(r));
   await waitForRecovery(h, 1);
   return h;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const waitForRecovery = (h: Harness, count: number) => until(() => h.reports.filter((r) => r.kind === 'recovered').length >= count, `recovery #${count}`);

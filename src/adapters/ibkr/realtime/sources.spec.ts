@@ -7,6 +7,7 @@ import { fakePriceAt, startFakeTws, type FakeTws } from '../../../testkit/fakeTw
 import { loadIbContracts } from '../contracts';
 import { createIbConnection, type IbConnection, type IbSession } from '../connection';
 import { ibkrQuotes, ibkrRealTimeBars } from './sources';
+import { until } from '../../../../test/support/until';
 
 const USDJPY = contractFor(loadIbContracts(), 'USDJPY');
 const T0 = Date.UTC(2024, 0, 5, 0, 0, 0) / 1000;
@@ -35,14 +36,6 @@ function record<T>(source: Observable<T>) {
   let completed = false;
   const sub = source.subscribe({ next: (v) => values.push(v), error: (e) => (error = e), complete: () => (completed = true) });
   return { values, sub, error: () => error, completed: () => completed };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const rtBar = (time: number, open = 150.1, close = 150.12) => ({
