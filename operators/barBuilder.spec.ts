@@ -29,6 +29,7 @@ const bar = (
   ohlcv: readonly [number, number, number, number, number],
   intervalMs = MINUTE_MS,
 ): Bar => ({
+  kind: 'bar',
   symbol,
   ts: at(startSeconds),
   intervalMs,
@@ -356,6 +357,7 @@ describe('barBuilder: daily sessions', () => {
   const utc = (y: number, m: number, d: number, h: number, min = 0): number => Date.UTC(y, m - 1, d, h, min);
   const q = (ts: number, mid: number): QuoteTick => ({ kind: 'quote', symbol: 'USDJPY', ts, bid: mid - 0.25, ask: mid + 0.25 });
   const daily = (ts: number, intervalMs: number, ohlcv: readonly [number, number, number, number, number]): Bar => ({
+    kind: 'bar',
     symbol: 'USDJPY',
     ts,
     intervalMs,

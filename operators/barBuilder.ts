@@ -153,6 +153,7 @@ export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}):
       const emit = (b: SymbolBucket): void => {
         b.closed = true;
         subscriber.next({
+          kind: 'bar',
           symbol: b.symbol,
           ts: cellStart,
           intervalMs: cellEnd - cellStart,
@@ -224,14 +225,12 @@ export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}):
         let close: number;
         let volume: number;
         let endsBucket = false;
-        if ('kind' in event) {
-          if (event.kind === 'quote') {
-            open = high = low = close = (event.bid + event.ask) * 0.5;
-            volume = quoteVolume;
-          } else {
-            open = high = low = close = event.price;
-            volume = event.size;
-          }
+        if (event.kind === 'quote') {
+          open = high = low = close = (event.bid + event.ask) * 0.5;
+          volume = quoteVolume;
+        } else if (event.kind === 'trade') {
+          open = high = low = close = event.price;
+          volume = event.size;
         } else {
           const end = ts + event.intervalMs;
           if (end > cellEnd) {

@@ -8,7 +8,7 @@ import { fxInvert, swapCurrencies } from './fxInvert';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0);
 
-const usdjpyBar: Bar = { symbol: 'USDJPY', ts: T0, intervalMs: MINUTE_MS, open: 150, high: 152, low: 148, close: 151, volume: 42 };
+const usdjpyBar: Bar = { kind: 'bar', symbol: 'USDJPY', ts: T0, intervalMs: MINUTE_MS, open: 150, high: 152, low: 148, close: 151, volume: 42 };
 const usdjpyQuote: QuoteTick = { kind: 'quote', symbol: 'USDJPY', ts: T0 + 1, bid: 150, ask: 150.02, bidSize: 1e6, askSize: 3e6 };
 
 /** A deterministic spread of prices from 0.001 to 1000 (LCG; no Math.random in tests). */
@@ -27,7 +27,7 @@ describe('fxInvert', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold<Bar | Tick>('-a---b---|', { a: usdjpyBar, b: usdjpyQuote });
       expectObservable(source.pipe(fxInvert())).toBe('-A---B---|', {
-        A: { symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
+        A: { kind: 'bar', symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
         B: { kind: 'quote', symbol: 'JPYUSD', ts: T0 + 1, bid: 1 / 150.02, ask: 1 / 150, bidSize: 3e6, askSize: 1e6 },
       });
     });
@@ -50,7 +50,7 @@ describe('fxInvert', () => {
     const quotes: QuoteTick[] = [];
     for (let i = 0; i + 3 < ps.length; i += 4) {
       const [a, b, c, d] = ps.slice(i, i + 4).sort((x, y) => x - y);
-      bars.push({ symbol: 'GBPUSD', ts: T0 + i * MINUTE_MS, intervalMs: MINUTE_MS, open: b, high: d, low: a, close: c, volume: i });
+      bars.push({ kind: 'bar', symbol: 'GBPUSD', ts: T0 + i * MINUTE_MS, intervalMs: MINUTE_MS, open: b, high: d, low: a, close: c, volume: i });
       quotes.push({ kind: 'quote', symbol: 'AUD/USD', ts: T0 + i, bid: a, ask: d, bidSize: i, askSize: i + 1 });
     }
     const once = await lastValueFrom(from(bars).pipe(fxInvert(), toArray()));

@@ -68,12 +68,19 @@ export function swapCurrencies(symbol: string): string {
 
 /** One bar, quote or trade inverted, under its new symbol. */
 export function invertEvent(event: Bar | Tick, symbol: string): Bar | Tick {
-  if (!('kind' in event)) return invertBar(event, symbol);
-  return event.kind === 'quote' ? invertQuote(event, symbol) : invertTrade(event, symbol);
+  switch (event.kind) {
+    case 'bar':
+      return invertBar(event, symbol);
+    case 'quote':
+      return invertQuote(event, symbol);
+    case 'trade':
+      return invertTrade(event, symbol);
+  }
 }
 
 function invertBar(bar: Bar, symbol: string): Bar {
   return {
+    kind: 'bar',
     symbol,
     ts: bar.ts,
     intervalMs: bar.intervalMs,

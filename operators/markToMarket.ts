@@ -27,20 +27,21 @@ export function markToMarket(book: Book): OperatorFunction<Bar | ExecutionEvent,
         next(input) {
           if (subscriber.closed) return;
           try {
-            const kind = (input as ExecutionEvent).kind;
-            if (kind === undefined) {
-              const bar = input as Bar;
-              subscriber.next({ kind: 'mark', bar, equity: book.mark(bar) });
-            } else if (kind === 'fill') {
-              const fill = input as ExecutionEvent & { kind: 'fill' };
-              const result = book.applyFill(fill);
-              if (!result.applied) return;
-              subscriber.next(fill);
-              if (result.closedTrade !== undefined) subscriber.next({ kind: 'trade', trade: result.closedTrade });
-            } else {
-              const event = input as ExecutionEvent & { kind: 'order' };
-              book.applyOrderEvent(event);
-              subscriber.next(event);
+            switch (input.kind) {
+              case 'bar':
+                subscriber.next({ kind: 'mark', bar: input, equity: book.mark(input) });
+                break;
+              case 'fill': {
+                const result = book.applyFill(input);
+                if (!result.applied) return;
+                subscriber.next(input);
+                if (result.closedTrade !== undefined) subscriber.next({ kind: 'trade', trade: result.closedTrade });
+                break;
+              }
+              case 'order':
+                book.applyOrderEvent(input);
+                subscriber.next(input);
+                break;
             }
           } catch (error) {
             subscriber.error(error);

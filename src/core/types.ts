@@ -28,7 +28,9 @@ export interface TradeTick {
   readonly size: number;
 }
 
+/** OHLCV of one interval. `kind` tells it from ticks, fills and order events on a mixed stream. */
 export interface Bar {
+  readonly kind: 'bar';
   readonly symbol: string;
   /** Interval start, UTC epoch ms. */
   readonly ts: number;
