@@ -5,6 +5,7 @@ import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
 import { marbles } from '../src/testing/marbles';
 import { barBuilder } from './barBuilder';
 import { fxInvert, swapCurrencies } from './fxInvert';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0);
 
@@ -147,4 +148,17 @@ describe('fxInvert: symbols', () => {
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });
+});
+
+const eurusdTrade: TradeTick = { kind: 'trade', symbol: 'EURUSD', ts: T0, price: 1.25, size: 5 };
+describeOperatorContract<Bar | Tick, Bar | Tick>('fxInvert', {
+  operator: () => fxInvert(),
+  input: 'abc',
+  values: { a: usdjpyBar, b: usdjpyQuote, c: eurusdTrade },
+  expected: 'ABC',
+  outputs: {
+    A: { kind: 'bar', symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
+    B: { kind: 'quote', symbol: 'JPYUSD', ts: T0 + 1, bid: 1 / 150.02, ask: 1 / 150, bidSize: 3e6, askSize: 1e6 },
+    C: { kind: 'trade', symbol: 'USDEUR', ts: T0, price: 1 / 1.25, size: 5 },
+  },
 });
