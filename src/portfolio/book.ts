@@ -63,16 +63,10 @@ export interface FillResult {
  * - With `dedupe`, a fill whose execId was applied before is ignored (returns `applied: false`) and a late
  *   status of a finished order does not make it working again.
  */
-export interface Book {
+export interface BookView {
   readonly accountCurrency: string;
   readonly initialCash: number;
   readonly contracts: ContractBook;
-  /** Registers a (strategy, symbol) ahead of its first fill so it appears in positions and equity curves. */
-  track(strategyId: string, symbol: string): void;
-  applyFill(fill: Fill): FillResult;
-  applyOrderEvent(event: OrderEvent): void;
-  /** Records the bar's close as the symbol's mark; returns the account equity at that close. */
-  mark(bar: Bar): number;
   /** Signed units held by a strategy. */
   position(strategyId: string, symbol: string): number;
   /** Signed units of a strategy's orders still working. */
@@ -103,6 +97,19 @@ export interface Book {
   workingOrders(): readonly WorkingOrder[];
   /** Equity curve (account, or a strategy), one point per `equityIntervalMs` plus the latest mark. */
   equityCurve(strategyId?: string): readonly EquityPoint[];
+}
+
+/**
+ * The book with its writes. In a graph only its ledger (`markToMarket`) writes it, and the graph registers
+ * its strategies (`track`); everything else reads it as a `BookView`.
+ */
+export interface Book extends BookView {
+  /** Registers a (strategy, symbol) ahead of its first fill so it appears in positions and equity curves. */
+  track(strategyId: string, symbol: string): void;
+  applyFill(fill: Fill): FillResult;
+  applyOrderEvent(event: OrderEvent): void;
+  /** Records the bar's close as the symbol's mark; returns the account equity at that close. */
+  mark(bar: Bar): number;
 }
 
 interface OpenTrade {
