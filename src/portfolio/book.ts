@@ -1,10 +1,9 @@
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
+import { DAY_MS } from '../core/time';
 import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, Trade } from '../core/types';
 import { resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
 import { ACCOUNT_ID, type PositionSnapshot, type WorkingOrder } from './types';
-
-export const DAY_MS = 86_400_000;
 
 /** Quantities closer to zero than this (units) are zero: guards sums of fractional contracts. */
 const QTY_EPSILON = 1e-9;
