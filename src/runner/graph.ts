@@ -176,26 +176,23 @@ function createFanout<T>(): Fanout<T> {
   let subscribers: ReadonlyArray<Subscriber<T>> = [];
   let endSubscribers: ReadonlyArray<Subscriber<never>> = [];
   let stopped = false;
-  const observable = new Observable<T>((subscriber) => {
-    if (stopped) {
-      subscriber.complete();
-      return;
-    }
-    subscribers = [...subscribers, subscriber];
-    return () => {
-      subscribers = subscribers.filter((s) => s !== subscriber);
-    };
-  });
-  const end$ = new Observable<never>((subscriber) => {
-    if (stopped) {
-      subscriber.complete();
-      return;
-    }
-    endSubscribers = [...endSubscribers, subscriber];
-    return () => {
-      endSubscribers = endSubscribers.filter((s) => s !== subscriber);
-    };
-  });
+  const attach = <V>(get: () => ReadonlyArray<Subscriber<V>>, set: (list: ReadonlyArray<Subscriber<V>>) => void): Observable<V> =>
+    new Observable<V>((subscriber) => {
+      if (stopped) {
+        subscriber.complete();
+        return;
+      }
+      set([...get(), subscriber]);
+      return () => set(get().filter((s) => s !== subscriber));
+    });
+  const observable = attach(
+    () => subscribers,
+    (list) => (subscribers = list),
+  );
+  const end$ = attach(
+    () => endSubscribers,
+    (list) => (endSubscribers = list),
+  );
   return {
     observable,
     end$,

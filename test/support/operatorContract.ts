@@ -29,27 +29,17 @@ export function describeOperatorContract<In, Out>(name: string, sample: Operator
   const scheduler = (): TestScheduler => new TestScheduler((actual, wanted) => expect(actual).toEqual(wanted));
 
   describe(`${name}: the operator contract`, () => {
-    it('completes at once on an empty source, and unsubscribes it', () => {
+    // [case, source, output, subscription of the source]
+    const bare: ReadonlyArray<readonly [string, string, string, string]> = [
+      ['completes at once on an empty source, and unsubscribes it', '|', '|', '(^!)'],
+      ['stays silent and subscribed on a source that never emits', '-', '-', '^'],
+      ['passes on an error, and unsubscribes the source', '#', '#', '(^!)'],
+    ];
+    it.each(bare)('%s', (_case, sourceMarbles, outputMarbles, subscriptionMarbles) => {
       scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold<In>('|');
-        expectObservable(source.pipe(sample.operator())).toBe('|');
-        expectSubscriptions(source.subscriptions).toBe('(^!)');
-      });
-    });
-
-    it('stays silent and subscribed on a source that never emits', () => {
-      scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold<In>('-');
-        expectObservable(source.pipe(sample.operator())).toBe('-');
-        expectSubscriptions(source.subscriptions).toBe('^');
-      });
-    });
-
-    it('passes on an error', () => {
-      scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold<In>('#');
-        expectObservable(source.pipe(sample.operator())).toBe('#');
-        expectSubscriptions(source.subscriptions).toBe('(^!)');
+        const source = cold<In>(sourceMarbles);
+        expectObservable(source.pipe(sample.operator())).toBe(outputMarbles);
+        expectSubscriptions(source.subscriptions).toBe(subscriptionMarbles);
       });
     });
 
