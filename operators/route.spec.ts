@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { NEVER, Observable, of } from 'rxjs';
+import { NEVER, Observable, of, take } from 'rxjs';
 import type { Broker } from '../src/broker/types';
 import { createSimBroker } from '../src/broker/simBroker';
 import { loadContracts } from '../src/core/contracts';
@@ -118,6 +118,16 @@ describe('route', () => {
         R: { ...decision('Rejected', a), reason: 'BROKER', message: 'broker "fake" refused order s-1: not connected' },
       });
     });
+  });
+
+  it('sends no order for a decision its consumer left on', () => {
+    const broker = fakeBroker(NEVER);
+    const seen: ExecutionEvent[] = [];
+    of(decision('Accepted', a))
+      .pipe(route(broker), take(1))
+      .subscribe((e) => seen.push(e));
+    expect(seen).toEqual([decision('Accepted', a)]);
+    expect(broker.placed).toEqual([]);
   });
 
   it('errors when the broker errors, or stops reporting while orders can still be placed', () => {
