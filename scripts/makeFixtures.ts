@@ -112,7 +112,7 @@ export function* usdJpyBars(seed = SEED): Generator<Bar> {
     }
     const volume = Math.max(1, Math.round(120 * activity(ts) * Math.exp(0.35 * normal())));
     if (uniform() < MISSING_MINUTE_P) continue;
-    yield { symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: onGrid(open), high: onGrid(high), low: onGrid(low), close: onGrid(price), volume };
+    yield { kind: 'bar', symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: onGrid(open), high: onGrid(high), low: onGrid(low), close: onGrid(price), volume };
   }
 }
 

@@ -105,7 +105,7 @@ describe('fetch:polygon against the fake Polygon', () => {
 
     const bars: Bar[] = await firstValueFrom(replayParquet(out, { symbol: 'USDJPY' }).pipe(toArray()));
     expect(bars).toEqual(
-      AGGS.map((a) => ({ symbol: 'USDJPY', ts: a.t, intervalMs: 60_000, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v })),
+      AGGS.map((a) => ({ kind: 'bar', symbol: 'USDJPY', ts: a.t, intervalMs: 60_000, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v })),
     );
   });
 });

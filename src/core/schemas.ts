@@ -10,6 +10,7 @@ const epochMs = z.number().int().nonnegative();
 
 export const barSchema = z
   .object({
+    kind: z.literal('bar'),
     symbol: z.string().min(1),
     ts: epochMs,
     intervalMs: z.number().int().positive(),

@@ -28,7 +28,9 @@ export interface TradeTick {
   readonly size: number;
 }
 
+/** OHLCV of one interval. `kind` tells it from ticks, fills and order events on a mixed stream. */
 export interface Bar {
+  readonly kind: 'bar';
   readonly symbol: string;
   /** Interval start, UTC epoch ms. */
   readonly ts: number;
@@ -41,15 +43,19 @@ export interface Bar {
 }
 
 /**
- * A strategy's wish: hold `target` contracts (signed; + long, − short, 0 flat) of `symbol`.
+ * What a strategy decides: hold `target` contracts (signed; + long, − short, 0 flat) of the symbol it trades.
  * `ts` is the decision time: the END of the bar that produced it (`bar.ts + bar.intervalMs`).
  */
-export interface Signal {
-  readonly strategyId: string;
-  readonly symbol: string;
+export interface TargetPosition {
   readonly ts: number;
   readonly target: number;
   readonly reason?: string;
+}
+
+/** A strategy's TargetPosition as the order path sees it: stamped by the graph with the strategy's id and symbol. */
+export interface Signal extends TargetPosition {
+  readonly strategyId: string;
+  readonly symbol: string;
 }
 
 export type Side = 'BUY' | 'SELL';

@@ -14,7 +14,7 @@ import { createBarValidator, type ValidationPolicy, type ValidationReport } from
 export type { ValidationPolicy, ValidationReport, SkippedRow } from './validation';
 
 /**
- * Historical bars from a file, as a cold Observable (the seed's DataNormalizer/DataHandler).
+ * Historical bars from a file, as a cold Observable.
  *
  * ```
  * replayParquet('usdjpy.parquet', { symbol: 'USDJPY' })

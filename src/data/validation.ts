@@ -111,7 +111,7 @@ export function createBarValidator(options: BarValidatorOptions): BarValidator {
         if (emitted === 0) firstTs = t;
         lastTs = t;
         emitted++;
-        subscriber.next({ symbol, ts: t, intervalMs, open: o, high: h, low: l, close: c, volume: v });
+        subscriber.next({ kind: 'bar', symbol, ts: t, intervalMs, open: o, high: h, low: l, close: c, volume: v });
         if (subscriber.closed) return false;
       }
       return true;

@@ -54,6 +54,7 @@ function fiveSecondBars(startIso: string, count: number, base: number): Bar[] {
     const open = Number((base + 0.001 * ((i * 7) % 11) + 0.0005 * i).toFixed(3));
     const close = Number((base + 0.001 * (((i + 1) * 7) % 11) + 0.0005 * (i + 1)).toFixed(3));
     bars.push({
+      kind: 'bar',
       symbol: 'USDJPY',
       ts: start + i * 5000,
       intervalMs: 5000,

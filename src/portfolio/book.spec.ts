@@ -3,7 +3,8 @@ import { loadContracts, parseContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import type { Fill, Order, OrderEvent, Side } from '../core/types';
 import { makeBar } from '../testkit/marbles';
-import { createBook, DAY_MS, type BookOptions } from './book';
+import { DAY_MS } from '../core/time';
+import { createBook, type BookOptions } from './book';
 import { ACCOUNT_ID } from './types';
 
 const contracts = loadContracts();

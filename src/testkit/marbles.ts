@@ -50,6 +50,7 @@ export function makeBar(spec: BarSpec): Bar {
   if (Number.isNaN(ts)) throw new RangeError(`makeBar: unparseable ts "${String(spec.ts)}"`);
   const open = spec.open ?? spec.close;
   return {
+    kind: 'bar',
     symbol: spec.symbol ?? 'USDJPY',
     ts,
     intervalMs: spec.intervalMs ?? 60_000,

@@ -99,6 +99,7 @@ describe('ctraderBars (marbles)', () => {
         c: { bid: 151, ask: 151.5, ts: T + 70_000 },
       });
       const bar = (ts: number, open: number, high: number, low: number, close: number, volume: number): Bar => ({
+        kind: 'bar',
         symbol: 'USDJPY',
         ts,
         intervalMs: 60_000,
@@ -120,7 +121,7 @@ describe('ctraderBars (marbles)', () => {
       const raw = cold<RawQuote>('a------', { a: { bid: 150, ask: 150.5, ts: T + 5_000 } });
       const clock$ = hot<number>('---k---', { k: T + 60_000 });
       expectObservable(ctraderBars(callbackFrom(raw, { active: 0 }), { symbol: 'USDJPY', intervalMs: 60_000, clock$ })).toBe('---x---', {
-        x: { symbol: 'USDJPY', ts: T, intervalMs: 60_000, open: 150.25, high: 150.25, low: 150.25, close: 150.25, volume: 1 },
+        x: { kind: 'bar', symbol: 'USDJPY', ts: T, intervalMs: 60_000, open: 150.25, high: 150.25, low: 150.25, close: 150.25, volume: 1 },
       });
     });
   });

@@ -49,7 +49,7 @@ describe('polygonBars', () => {
     ]);
     expect(bars).toHaveLength(25);
     const [a] = minuteAggs(JAN2, 1);
-    expect(bars[0]).toEqual({ symbol: 'USDJPY', ts: JAN2, intervalMs: 60_000, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v });
+    expect(bars[0]).toEqual({ kind: 'bar', symbol: 'USDJPY', ts: JAN2, intervalMs: 60_000, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v });
   });
 
   it('follows next_url page after page, appending the apiKey again each time', async () => {

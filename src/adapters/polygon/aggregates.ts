@@ -159,7 +159,7 @@ export async function* polygonBars(request: AggregatesRequest, options: PolygonC
         );
       }
       lastTs = a.t;
-      yield { symbol: options.symbol, ts: a.t, intervalMs, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v };
+      yield { kind: 'bar', symbol: options.symbol, ts: a.t, intervalMs, open: a.o, high: a.h, low: a.l, close: a.c, volume: a.v };
     }
   }
 }

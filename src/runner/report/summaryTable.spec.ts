@@ -1,6 +1,6 @@
 import type { Position } from '../../core/types';
 import { createAnalyzers } from '../analyzers/createAnalyzers';
-import { DAY_MS } from '../analyzers/analyzer';
+import { DAY_MS } from '../../core/time';
 import { T0, makeTrade } from '../../../test/support/testTrades';
 import { buildReplayReport, type ReplayReport } from './replayReport';
 import { formatSummaryTable } from './summaryTable';

@@ -90,7 +90,7 @@ const historicalRequests = (t: FakeTws) =>
 
 /** The bars the fake serves for [from, to), as the fetcher must store them. */
 const expected = (from = FROM, to = TO): Bar[] =>
-  generateBars(from, to, 3600).map((b) => ({ symbol: 'USDJPY', ts: b.ts, intervalMs: HOUR, open: b.open, high: b.high, low: b.low, close: b.close, volume: 0 }));
+  generateBars(from, to, 3600).map((b) => ({ kind: 'bar', symbol: 'USDJPY', ts: b.ts, intervalMs: HOUR, open: b.open, high: b.high, low: b.low, close: b.close, volume: 0 }));
 
 describe('fetchIbkrHistory against the fake TWS', () => {
   it('splits the range into requests, keeps the pacing rules (request log) and stores every bar once', async () => {

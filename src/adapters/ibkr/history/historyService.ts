@@ -269,5 +269,5 @@ function toBar(m: { date: string; open: number; high: number; low: number; close
     throw new DataError('low ≤ open, close ≤ high', { file: `${label} bar ${n}`, field: 'high' }, `open ${m.open} high ${m.high} low ${m.low} close ${m.close}`);
   }
   const volume = m.volume !== undefined && m.volume > 0 ? m.volume : 0;
-  return { symbol, ts, intervalMs, open: m.open, high: m.high, low: m.low, close: m.close, volume };
+  return { kind: 'bar', symbol, ts, intervalMs, open: m.open, high: m.high, low: m.low, close: m.close, volume };
 }

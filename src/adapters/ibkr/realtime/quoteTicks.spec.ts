@@ -1,6 +1,7 @@
 import { describe, it } from '@jest/globals';
 import { createMarbleScheduler } from '../../../testkit/marbles';
 import { quoteTicks, type IbTick } from './quoteTicks';
+import { describeOperatorContract } from '../../../../test/support/operatorContract';
 
 const bid = (price: number): IbTick => ({ kind: 'price', tickType: 1, price });
 const ask = (price: number): IbTick => ({ kind: 'price', tickType: 2, price });
@@ -38,4 +39,12 @@ describe('quoteTicks', () => {
       expectObservable(ticks.pipe(quoteTicks('USDJPY', () => scheduler.now()))).toBe('--q#', { q: quote(2, 150, 150.01) });
     });
   });
+});
+
+describeOperatorContract('quoteTicks', {
+  operator: () => quoteTicks('USDJPY', () => 7),
+  input: 'abc',
+  values: { a: bid(150), b: ask(150.01), c: bid(150.005) },
+  expected: '-BC',
+  outputs: { B: quote(7, 150, 150.01), C: quote(7, 150.005, 150.01) },
 });

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { operate } from '../../../../operators/operate';
 import type { QuoteTick } from '../../../core/types';
 
 /** A TWS market-data tick of one subscription, already validated (see `messages.ts`). */
@@ -27,37 +28,33 @@ const ASK_SIZE = new Set([3, 70]);
  * ```
  */
 export function quoteTicks(symbol: string, now: () => number): OperatorFunction<IbTick, QuoteTick> {
-  return (source) =>
-    new Observable<QuoteTick>((subscriber) => {
-      let bid = NaN;
-      let ask = NaN;
-      let bidSize: number | undefined;
-      let askSize: number | undefined;
-      return source.subscribe({
-        next(t) {
-          if (t.kind === 'size') {
-            if (BID_SIZE.has(t.tickType)) bidSize = t.size;
-            else if (ASK_SIZE.has(t.tickType)) askSize = t.size;
-            return;
-          }
-          const value = t.price > 0 ? t.price : NaN;
-          if (BID.has(t.tickType)) bid = value;
-          else if (ASK.has(t.tickType)) ask = value;
-          else return;
-          if (Number.isNaN(bid) || Number.isNaN(ask) || bid > ask) return;
-          const quote: QuoteTick = {
-            kind: 'quote',
-            symbol,
-            ts: now(),
-            bid,
-            ask,
-            ...(bidSize !== undefined ? { bidSize } : {}),
-            ...(askSize !== undefined ? { askSize } : {}),
-          };
-          subscriber.next(quote);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return operate((destination) => {
+    let bid = NaN;
+    let ask = NaN;
+    let bidSize: number | undefined;
+    let askSize: number | undefined;
+    return {
+      next(t) {
+        if (t.kind === 'size') {
+          if (BID_SIZE.has(t.tickType)) bidSize = t.size;
+          else if (ASK_SIZE.has(t.tickType)) askSize = t.size;
+          return;
+        }
+        const value = t.price > 0 ? t.price : NaN;
+        if (BID.has(t.tickType)) bid = value;
+        else if (ASK.has(t.tickType)) ask = value;
+        else return;
+        if (Number.isNaN(bid) || Number.isNaN(ask) || bid > ask) return;
+        destination.next({
+          kind: 'quote',
+          symbol,
+          ts: now(),
+          bid,
+          ask,
+          ...(bidSize !== undefined ? { bidSize } : {}),
+          ...(askSize !== undefined ? { askSize } : {}),
+        });
+      },
+    };
+  });
 }

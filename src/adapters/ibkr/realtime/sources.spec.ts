@@ -56,6 +56,7 @@ describe('ibkrRealTimeBars', () => {
     expect(bars.map((b) => b.ts)).toEqual([0, 5, 10].map((s) => (T0 + s) * 1000));
     const open = fakePriceAt(T0 * 1000, 150, 0.001);
     expect(bars[0]).toEqual({
+      kind: 'bar',
       symbol: 'USDJPY',
       ts: T0 * 1000,
       intervalMs: 5000,

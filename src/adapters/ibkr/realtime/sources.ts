@@ -60,6 +60,7 @@ export function ibkrRealTimeBars(options: IbkrRealTimeBarsOptions): Observable<B
             throw new DataError('low ≤ open, close ≤ high', { file: ibMessageLabel('realtimeBar'), field: 'high' }, `bar ${JSON.stringify(m)}`);
           }
           subscriber.next({
+            kind: 'bar',
             symbol: contract.symbol,
             ts: m.time * 1000,
             intervalMs: REAL_TIME_BAR_MS,
