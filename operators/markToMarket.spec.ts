@@ -12,7 +12,7 @@ const contracts = loadContracts();
 const T0 = Date.parse('2024-03-05T00:00:00Z');
 const MIN = 60_000;
 
-const o: Order = { id: 's-1', strategyId: 's', symbol: 'USDJPY', ts: T0 + MIN, side: 'BUY', qty: 100_000, type: 'MARKET' };
+const o: Order = { id: 's-1', strategyId: 's', symbol: 'USDJPY', ts: T0 + MIN, side: 'BUY', qty: 100_000, type: 'MARKET', reason: 'entry' };
 const accepted: OrderEvent = { kind: 'order', status: 'Accepted', order: o, ts: o.ts };
 const fillAt = (side: Fill['side'], price: number, minute: number, execId: string, commission = 0): Fill => ({
   kind: 'fill',
@@ -25,6 +25,7 @@ const fillAt = (side: Fill['side'], price: number, minute: number, execId: strin
   qty: 100_000,
   price,
   commission,
+  reason: side === 'BUY' ? 'entry' : 'exit',
 });
 
 describe('markToMarket', () => {
@@ -64,6 +65,8 @@ describe('markToMarket', () => {
             pnl: 100_000,
             pnlNet: 100_000,
             pnlNetAccount: 100_000,
+            entryReason: 'entry',
+            exitReason: 'exit',
           },
         },
         c: { kind: 'mark', bar: b2, equity: 1_100_000 },

@@ -14,7 +14,7 @@ const DAY = 86_400_000;
 let seq = 0;
 function order(side: Side, qty: number, fields: Partial<Order> = {}): Order {
   seq++;
-  return { id: `s-${seq}`, strategyId: 's', symbol: 'USDJPY', ts: T0, side, qty, type: 'MARKET', ...fields };
+  return { id: `s-${seq}`, strategyId: 's', symbol: 'USDJPY', ts: T0, side, qty, type: 'MARKET', reason: 'entry', ...fields };
 }
 const accepted = (o: Order): OrderEvent => ({ kind: 'order', status: 'Accepted', order: o, ts: o.ts });
 const rejected = (o: Order, reason: RejectReason): OrderEvent => ({
@@ -42,6 +42,7 @@ function bookHolding(usdjpy: number) {
       qty: Math.abs(usdjpy),
       price: 150,
       commission: 0,
+      reason: 'entry',
     });
   }
   return book;
@@ -141,6 +142,7 @@ describe('riskGate', () => {
       qty: 100_000,
       price: 1.5,
       commission: 0,
+      reason: 'entry',
     });
     book.mark(makeBar({ symbol: 'EURUSD', ts: T0 - 60_000, close: 1.5 })); // last mark of the day: 1,000,000
     book.mark(makeBar({ symbol: 'EURUSD', ts: T0 + DAY, close: 1.25 })); // next day: −25,000

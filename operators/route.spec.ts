@@ -9,7 +9,7 @@ import { route } from './route';
 import { describeOperatorContract } from '../test/support/operatorContract';
 
 const contracts = loadContracts();
-const order = (id: string, qty = 100_000): Order => ({ id, strategyId: 's', symbol: 'USDJPY', ts: 1, side: 'BUY', qty, type: 'MARKET' });
+const order = (id: string, qty = 100_000): Order => ({ id, strategyId: 's', symbol: 'USDJPY', ts: 1, side: 'BUY', qty, type: 'MARKET', reason: 'entry' });
 const decision = (status: OrderEvent['status'], o: Order): OrderEvent => ({ kind: 'order', status, order: o, ts: o.ts });
 const fill = (o: Order, qty = o.qty): Fill => ({
   kind: 'fill',
@@ -22,6 +22,7 @@ const fill = (o: Order, qty = o.qty): Fill => ({
   qty,
   price: 150,
   commission: 0,
+  reason: o.reason,
 });
 
 function fakeBroker(events$: Observable<ExecutionEvent>, place: (o: Order) => void = () => undefined): Broker & { placed: Order[] } {
@@ -35,6 +36,7 @@ function fakeBroker(events$: Observable<ExecutionEvent>, place: (o: Order) => vo
       place(o);
     },
     cancel: () => undefined,
+    modify: () => undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { loadContracts } from '../core/contracts';
 import type { Bar, ExecutionEvent, Fill, Order, OrderEvent } from '../core/types';
 import { makeBar } from '../testkit/marbles';
 import { commissionModel } from './commission';
-import { addTicks, createSimBroker, type SimBrokerOptions } from './simBroker';
+import { createSimBroker, type SimBrokerOptions } from './simBroker';
 
 const contracts = loadContracts();
 const T0 = Date.parse('2024-03-05T00:00:00Z');
@@ -16,7 +16,7 @@ function bar(i: number, ohlc: { open: number; high?: number; low?: number; close
 
 /** An order decided at the close of bar i. */
 function order(i: number, fields: Partial<Order> & Pick<Order, 'side'>): Order {
-  return { id: `s-${i}`, strategyId: 's', symbol: 'USDJPY', ts: T0 + (i + 1) * MIN, qty: 100_000, type: 'MARKET', ...fields };
+  return { id: `s-${i}`, strategyId: 's', symbol: 'USDJPY', ts: T0 + (i + 1) * MIN, qty: 100_000, type: 'MARKET', reason: 'entry', ...fields };
 }
 
 function setup(options: Partial<SimBrokerOptions> = {}) {
@@ -53,6 +53,7 @@ describe('SimBroker market orders', () => {
         qty: 100_000,
         price: 150.2,
         commission: 0,
+        reason: 'entry',
       },
     ]);
     expect(statuses()).toEqual(['Submitted', 'fill@150.2', 'Filled']);
@@ -238,11 +239,3 @@ describe('SimBroker order lifecycle', () => {
   });
 });
 
-describe('addTicks', () => {
-  it('lands on the nearest double of the grid price', () => {
-    expect(addTicks(150, 2, 0.001)).toBe(150.002);
-    expect(addTicks(1.1, -3, 0.00001)).toBe(1.09997);
-    expect(addTicks(4500.25, 1, 0.25)).toBe(4500.5);
-    expect(addTicks(100, 2, 5)).toBe(110);
-  });
-});

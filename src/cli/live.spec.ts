@@ -89,7 +89,7 @@ describe('npm run live: a session', () => {
     const out = cap.stdout();
     expect(out).toMatch(/^2024-01-04T16:00:00\.000Z signal +strategyId=long_into_fix symbol=USDJPY target=1 reason=gotobi entry$/m);
     expect(out).toMatch(/ order +status=Accepted orderId=[0-9a-z]+\.long_into_fix-1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 orderType=MARKET/);
-    expect(out).toMatch(/ fill +execId=\S+ orderId=[0-9a-z]+\.long_into_fix-1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289$/m);
+    expect(out).toMatch(/ fill +execId=\S+ orderId=[0-9a-z]+\.long_into_fix-1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry$/m);
     expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0\}\] mismatches=\[\]$/m);
     expect(out).toMatch(/^Strategy +Symbol +Trades/m);
     expect(out).toMatch(/^long_into_fix +USDJPY +0 /m);
@@ -157,12 +157,13 @@ describe('log records', () => {
       qty: 100_000,
       price: 144.5,
       commission: 289,
+      reason: 'entry',
     });
     expect(JSON.stringify(record)).toBe(
-      '{"type":"fill","ts":1704384000000,"execId":"e1","orderId":"a-1","strategyId":"a","symbol":"USDJPY","side":"BUY","qty":100000,"price":144.5,"commission":289}',
+      '{"type":"fill","ts":1704384000000,"execId":"e1","orderId":"a-1","strategyId":"a","symbol":"USDJPY","side":"BUY","qty":100000,"price":144.5,"commission":289,"reason":"entry"}',
     );
     expect(readableLine(record ?? { type: 'x', ts: 0 })).toBe(
-      '2024-01-04T16:00:00.000Z fill         execId=e1 orderId=a-1 strategyId=a symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289',
+      '2024-01-04T16:00:00.000Z fill         execId=e1 orderId=a-1 strategyId=a symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry',
     );
     const bar = { kind: 'bar' as const, symbol: 'USDJPY', ts: 0, intervalMs: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 0 };
     expect(liveLogRecord({ kind: 'mark', bar, equity: 5 })).toBeUndefined();

@@ -195,10 +195,12 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
         side: o.side,
         qty: o.qty,
         orderType: o.type,
+        orderReason: o.reason,
         limitPrice: o.limitPrice ?? null,
         stopPrice: o.stopPrice ?? null,
         filledQty: event.filledQty ?? null,
         reason: event.reason ?? null,
+        cancelReason: event.cancelReason ?? null,
         message: event.message ?? null,
       };
     }
@@ -214,6 +216,7 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
         qty: event.qty,
         price: event.price,
         commission: event.commission,
+        reason: event.reason,
       };
     case 'trade':
       return { type: 'trade', ts: event.trade.exitTs, ...event.trade };

@@ -45,24 +45,137 @@ export interface Bar {
 /**
  * What a strategy decides: hold `target` contracts (signed; + long, − short, 0 flat) of the symbol it trades.
  * `ts` is the decision time: the END of the bar that produced it (`bar.ts + bar.intervalMs`).
+ *
+ * `bracket` protects each fill this target leads to (see `BracketSpec`); it overrides the strategy's bracket
+ * from its config for this target, and `null` sends the target without one.
  */
 export interface TargetPosition {
+  readonly kind?: 'target';
   readonly ts: number;
   readonly target: number;
   readonly reason?: string;
+  readonly bracket?: BracketSpec | null;
 }
 
-/** A strategy's TargetPosition as the order path sees it: stamped by the graph with the strategy's id and symbol. */
-export interface Signal extends TargetPosition {
+/**
+ * Protective orders placed for the whole position each fill of the strategy's own order leaves, one
+ * cancelling the other: a stop-loss (STOP), a take-profit (LIMIT) and/or a trailing stop (TRAILING, instead of
+ * the stop-loss). Distances are whole ticks of the contract's `tickSize` from the fill price (long: the stop
+ * below, the take-profit above; short: mirrored); a `…Price` is a fixed level instead.
+ */
+export interface BracketSpec {
+  readonly stopLossTicks?: number;
+  readonly stopLossPrice?: number;
+  readonly takeProfitTicks?: number;
+  readonly takeProfitPrice?: number;
+  readonly trailingStopTicks?: number;
+  /** Percent of the price (2 = 2 %), as IB's `trailingPercent`. */
+  readonly trailingStopPercent?: number;
+}
+
+/** How far a trailing stop follows the price: whole ticks, or a percent of the price (2 = 2 %). */
+export type Trail = { readonly ticks: number } | { readonly percent: number };
+
+/**
+ * How long an order works:
+ * - `GTC` (the default): until filled or cancelled;
+ * - `IOC`: tried on the first bar it may fill on (live: at once); what does not fill is cancelled;
+ * - `{ type: 'DAY', end: 'HH:MM', zone }`: until the next `end` wall time in `zone` after the decision (a
+ *   session end such as 17:00 America/New_York);
+ * - `{ type: 'GTD', until }`: until an instant (epoch ms).
+ * Market orders fill on the next bar whatever their time in force (as in Backtrader).
+ */
+export type TimeInForce =
+  | 'GTC'
+  | 'IOC'
+  | { readonly type: 'DAY'; readonly end: string; readonly zone: string }
+  | { readonly type: 'GTD'; readonly until: number };
+
+/**
+ * An explicit order a strategy places (beside targets). `clientId` is the strategy's own name for it (unique
+ * among its working orders): later intents cancel or modify it by that name. The bracket children of the
+ * strategy's current position answer to `stopLoss`, `takeProfit` and `trailingStop`.
+ *
+ * - `protective: true` marks an exit that protects the position (a stop-loss, a take-profit): it never counts
+ *   as working in target − (position + working), target changes cancel it, and limits never refuse it.
+ * - `oco`: orders of the strategy naming the same group cancel each other when one fills.
+ * - `bracket`: protective orders for the position each fill of this order leaves.
+ * - STOP_LIMIT: `stopPrice` triggers, then it is a limit order at `limitPrice`. TRAILING: `trail` from
+ *   `stopPrice` (the initial stop) or, without it, from the last close.
+ */
+export interface PlaceOrderIntent {
+  readonly kind: 'place';
+  readonly ts: number;
+  readonly clientId: string;
+  readonly side: Side;
+  /** Contracts, > 0. */
+  readonly contracts: number;
+  readonly type: OrderType;
+  readonly limitPrice?: number;
+  readonly stopPrice?: number;
+  readonly trail?: Trail;
+  readonly tif?: TimeInForce;
+  readonly oco?: string;
+  readonly protective?: boolean;
+  readonly bracket?: BracketSpec;
+}
+
+/** Cancel the strategy's working order named `clientId` (nothing happens when it is not working). */
+export interface CancelOrderIntent {
+  readonly kind: 'cancel';
+  readonly ts: number;
+  readonly clientId: string;
+}
+
+/** New prices (or trailing distance) for the strategy's working order named `clientId`. */
+export interface ModifyOrderIntent {
+  readonly kind: 'modify';
+  readonly ts: number;
+  readonly clientId: string;
+  readonly limitPrice?: number;
+  readonly stopPrice?: number;
+  readonly trail?: Trail;
+}
+
+export type OrderIntent = PlaceOrderIntent | CancelOrderIntent | ModifyOrderIntent;
+
+/** What a strategy emits: target positions and order intents. */
+export type StrategyOutput = TargetPosition | OrderIntent;
+
+/** What a strategy that asks for them sees: closed bars and its OWN fills. */
+export type StrategyInput = Bar | Fill;
+
+/** Who decided: the graph stamps each strategy output with the strategy's id and symbol. */
+export interface Stamp {
   readonly strategyId: string;
   readonly symbol: string;
 }
 
+/** A strategy's TargetPosition as the order path sees it: stamped by the graph with the strategy's id and symbol. */
+export interface Signal extends TargetPosition, Stamp {}
+
+/** A strategy's order intent, stamped like a Signal. */
+export type StampedIntent = OrderIntent & Stamp;
+
+/** What reaches the order path from the strategies. */
+export type Decision = Signal | StampedIntent;
+
 export type Side = 'BUY' | 'SELL';
-export type OrderType = 'MARKET' | 'LIMIT' | 'STOP';
+export type OrderType = 'MARKET' | 'LIMIT' | 'STOP' | 'STOP_LIMIT' | 'TRAILING';
+
+/**
+ * Why an order exists; its fills, and the trade a fill closes, carry it.
+ * - from targets: `entry` (opens or adds), `exit` (reduces or closes), `reverse` (crosses zero);
+ * - a strategy's explicit orders: `limit` (LIMIT), `stopEntry` (STOP, STOP_LIMIT, TRAILING, MARKET);
+ * - protective orders: `stop` (stop-loss), `takeProfit`, `trailingStop`.
+ */
+export type OrderReason = 'entry' | 'exit' | 'reverse' | 'limit' | 'stopEntry' | 'stop' | 'takeProfit' | 'trailingStop';
 
 export interface Order {
-  /** Deterministic: `${strategyId}-${sequence}`. */
+  /**
+   * Deterministic from (strategy id, symbol, decision ts, sequence within that decision), see `orderIdOf`;
+   * a protective child's is its parent's id and a suffix (`.sl`, `.tp`, `.trail`).
+   */
   readonly id: string;
   readonly strategyId: string;
   readonly symbol: string;
@@ -73,7 +186,19 @@ export interface Order {
   readonly qty: number;
   readonly type: OrderType;
   readonly limitPrice?: number;
+  /** STOP / STOP_LIMIT: the trigger; TRAILING: the initial stop. */
   readonly stopPrice?: number;
+  /** TRAILING: how far the stop follows the price. */
+  readonly trail?: Trail;
+  /** Absent: GTC. */
+  readonly tif?: TimeInForce;
+  /** DAY and GTD: the instant the order stops working (resolved from `tif` when the order is made). */
+  readonly expiresAt?: number;
+  readonly reason: OrderReason;
+  /** A protective child: held by the broker until this order fills. */
+  readonly parentId?: string;
+  /** Orders sharing a group: a fill of one cancels the others (one-cancels-other). */
+  readonly ocaGroup?: string;
 }
 
 export type OrderStatus = 'Accepted' | 'Rejected' | 'Submitted' | 'PartiallyFilled' | 'Filled' | 'Cancelled';
@@ -85,10 +210,18 @@ export type RejectReason =
   | 'MAX_GROSS_NOTIONAL'
   | 'MAX_DAILY_LOSS'
   | 'ORDER_RATE'
+  | 'MAX_LOSS_PER_TRADE'
   | 'KILL_SWITCH'
   | 'DISCONNECTED'
   | 'BROKER';
 
+/** Why an order was cancelled. */
+export type CancelReason = 'REQUESTED' | 'TARGET_CHANGED' | 'KILL_SWITCH' | 'OCO' | 'PARENT' | 'EXPIRED';
+
+/**
+ * An order's life: `Accepted` / `Rejected` by the risk gate, then the broker's `Submitted` (also after a
+ * modification: `order` is then the new version), `PartiallyFilled`, `Filled`, `Cancelled` or `Rejected`.
+ */
 export interface OrderEvent {
   readonly kind: 'order';
   readonly status: OrderStatus;
@@ -97,6 +230,7 @@ export interface OrderEvent {
   /** Units filled so far (for PartiallyFilled / Filled). */
   readonly filledQty?: number;
   readonly reason?: RejectReason;
+  readonly cancelReason?: CancelReason;
   readonly message?: string;
 }
 
@@ -115,6 +249,8 @@ export interface Fill {
   readonly price: number;
   /** In the instrument's quote currency, ≥ 0. */
   readonly commission: number;
+  /** The order's reason. */
+  readonly reason: OrderReason;
 }
 
 /** What `route` emits: order lifecycle events and fills, in the order they happened. */
@@ -158,6 +294,10 @@ export interface Trade {
    * the rate of the fill that paid it (so closed trades add up exactly to the equity they moved).
    */
   readonly pnlNetAccount: number;
+  /** The reason of the fill that opened the trade. */
+  readonly entryReason: OrderReason;
+  /** The reason of the fill that closed it: `exit`, `stop`, `takeProfit`, … */
+  readonly exitReason: OrderReason;
 }
 
 /** One point of an equity curve, in the account currency. */

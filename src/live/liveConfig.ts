@@ -57,8 +57,6 @@ export const liveSectionSchema = z
     onPositionMismatch: z.enum(['warn', 'stop']).default('warn'),
     /** Wait for an execution's commissionReport before booking its fill with commission 0 (reported). */
     commissionTimeoutMs: z.number().int().positive().default(5000),
-    /** Time in force of the orders sent (Backtrader orders stay until filled or cancelled: GTC). */
-    timeInForce: z.enum(['DAY', 'GTC', 'IOC']).default('GTC'),
   })
   .superRefine((live, ctx) => {
     const ms = barIntervalMs(live.bar);

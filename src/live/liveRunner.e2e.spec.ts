@@ -113,9 +113,9 @@ describe('live runner end to end against a fake TWS', () => {
 
     // The orders reached TWS as IB orders, tagged with their strategy and order id.
     expect(tws.orders().map((o) => [o.request.action, o.request.totalQuantity, o.request.orderType, o.request.orderRef, o.request.account])).toEqual([
-      ['BUY', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-1', 'DU1234567'],
-      ['SELL', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-2', 'DU1234567'],
-      ['SELL', 100_000, 'MKT', 'rx:short_after_fix:run7.short_after_fix-1', 'DU1234567'],
+      ['BUY', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-1:entry', 'DU1234567'],
+      ['SELL', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-2:exit', 'DU1234567'],
+      ['SELL', 100_000, 'MKT', 'rx:short_after_fix:run7.short_after_fix-1:entry', 'DU1234567'],
     ]);
     expect(statuses(events, 'run7.long_into_fix-1')).toEqual(['Accepted', 'Submitted', 'Filled']);
 

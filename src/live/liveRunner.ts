@@ -131,7 +131,6 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     account: ibConfig.account,
     whenDisconnected: live.whenDisconnected,
     commissionTimeoutMs: live.commissionTimeoutMs,
-    timeInForce: live.timeInForce,
     now,
   });
   const control =

@@ -25,6 +25,7 @@ function fill(side: Side, qty: number, price: number, fields: Partial<Fill> = {}
     qty,
     price,
     commission: 0,
+    reason: 'entry',
     ...fields,
   };
 }
@@ -210,6 +211,7 @@ describe('book: working orders and fills', () => {
     side,
     qty,
     type: 'MARKET',
+    reason: 'entry',
   });
   const event = (status: OrderEvent['status'], o: Order): OrderEvent => ({ kind: 'order', status, order: o, ts: T0 });
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
 import { DAY_MS } from '../core/time';
-import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, Trade } from '../core/types';
+import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, OrderReason, Trade } from '../core/types';
 import { resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
 import { ACCOUNT_ID, type PositionSnapshot, type WorkingOrder } from './types';
 
@@ -55,7 +55,9 @@ export interface FillResult {
  *   pnl = qty × (exit − entry) signed by side equals the realized PnL of its closing fills even with adds and
  *   partial closes; pnlNet = pnl − entry and exit commission. pnlNetAccount is the same money as the book
  *   booked it: the realized PnL of each closing fill at that fill's rate, minus each commission at the rate
- *   of the fill that paid it, so the closed trades' pnlNetAccount add up exactly to the equity they moved.
+ *   of the fill that paid it, so the closed trades' pnlNetAccount add up exactly to the equity they moved. A
+ *   trade's entryReason / exitReason are the reasons of the fills that opened and closed it (a stop-loss exit
+ *   is `stop`).
  * - Working orders: an order is working from `Accepted` (or any live status for an order not seen before)
  *   until its fills cover it or it is `Cancelled` / `Rejected`. Fills, not the `Filled` status, reduce it, so
  *   a live broker reporting the status before the execution never makes the order vanish early.
@@ -114,6 +116,7 @@ export interface Book extends BookView {
 interface OpenTrade {
   readonly side: 'LONG' | 'SHORT';
   readonly entryTs: number;
+  readonly entryReason: OrderReason;
   entryPrice: number;
   openedQty: number;
   entryCommission: number;
@@ -340,6 +343,8 @@ export function createBook(options: BookOptions): Book {
           pnl,
           pnlNet,
           pnlNetAccount: trade.netAccount,
+          entryReason: trade.entryReason,
+          exitReason: fill.reason,
         };
         closedTrades.push(closed);
         ledger.trade = undefined;
@@ -354,6 +359,7 @@ export function createBook(options: BookOptions): Book {
         ledger.trade = {
           side: sign > 0 ? 'LONG' : 'SHORT',
           entryTs: fill.ts,
+          entryReason: fill.reason,
           entryPrice: price,
           openedQty: openQty,
           entryCommission,

@@ -18,6 +18,7 @@ const order = (id: string, side: Order['side'], qty: number, ts = 1, strategyId 
   side,
   qty,
   type: 'MARKET',
+  reason: 'entry',
 });
 
 /** A book whose orders are accepted (working) as soon as they are emitted, and never filled. */
@@ -41,13 +42,14 @@ describe('ordersFromSignals', () => {
       qty: 100_000,
       price: 150,
       commission: 0,
+      reason: 'entry',
     });
     marbles(({ cold, expectObservable }) => {
       const signals = cold('-a-b-|', { a: signal(-1, 5), b: signal(0.5, 6) });
       expectObservable(signals.pipe(ordersFromSignals(book, contracts))).toBe('-x-y-|', {
-        x: order('s-1', 'SELL', 200_000, 5),
+        x: { ...order('s-1', 'SELL', 200_000, 5), reason: 'reverse' },
         // x is not applied to this book, so the position is still +1 contract: 0.5 − 1 → sell 50,000
-        y: order('s-2', 'SELL', 50_000, 6),
+        y: { ...order('s-2', 'SELL', 50_000, 6), reason: 'exit' },
       });
     });
   });
@@ -58,8 +60,8 @@ describe('ordersFromSignals', () => {
       const signals = cold('a-a-b-a|', { a: signal(1), b: signal(-1) });
       expectObservable(signals.pipe(ordersFromSignals(book, contracts), accept)).toBe('x---y-z|', {
         x: order('s-1', 'BUY', 100_000),
-        y: order('s-2', 'SELL', 200_000),
-        z: order('s-3', 'BUY', 200_000),
+        y: { ...order('s-2', 'SELL', 200_000), reason: 'reverse' },
+        z: { ...order('s-3', 'BUY', 200_000), reason: 'reverse' },
       });
     });
   });

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
+import { reasonOfChange } from '../core/orders';
 import type { ContractBook, Order, Signal } from '../core/types';
 
 /** What `ordersFromSignals` reads: the units a strategy holds and has working. `Book` satisfies it. */
@@ -50,6 +51,7 @@ export function ordersFromSignals(book: OrderBasis, contracts: ContractBook, idP
           side: delta > 0 ? 'BUY' : 'SELL',
           qty: Math.abs(delta),
           type: 'MARKET',
+          reason: reasonOfChange(held, delta),
         });
       },
     };

@@ -13,6 +13,7 @@ export function makeOrder(overrides: Partial<Order> = {}): Order {
     side: 'BUY',
     qty: 100_000,
     type: 'MARKET',
+    reason: 'entry',
     ...overrides,
   };
 }
@@ -33,6 +34,7 @@ export function makeFill(overrides: Partial<Fill> = {}): Fill {
     qty: 100_000,
     price: 150.25,
     commission: 0,
+    reason: 'entry',
     ...overrides,
   };
 }

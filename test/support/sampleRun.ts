@@ -79,7 +79,7 @@ export function buildSampleRun(options: SampleRunOptions = {}): SampleRun {
       let seq = leg.fills.length;
       const fill = (side: 'BUY' | 'SELL'): Fill => {
         seq++;
-        return { kind: 'fill', execId: `${leg.id}-${seq}-x`, orderId: `${leg.id}-${seq}`, strategyId: leg.id, symbol: 'USDJPY', ts, side, qty: UNITS, price, commission: COMMISSION };
+        return { kind: 'fill', execId: `${leg.id}-${seq}-x`, orderId: `${leg.id}-${seq}`, strategyId: leg.id, symbol: 'USDJPY', ts, side, qty: UNITS, price, commission: COMMISSION, reason: side === (leg.direction > 0 ? 'BUY' : 'SELL') ? 'entry' : 'exit' };
       };
       if (leg.open === null && hourOfDay === leg.entryHour) {
         const f = fill(leg.direction > 0 ? 'BUY' : 'SELL');
@@ -106,6 +106,8 @@ export function buildSampleRun(options: SampleRunOptions = {}): SampleRun {
           pnl,
           pnlNet,
           pnlNetAccount: pnlNet / price,
+          entryReason: 'entry',
+          exitReason: 'exit',
         };
         leg.trades.push(trade);
         leg.analyzers.onTrade(trade);

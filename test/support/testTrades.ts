@@ -17,6 +17,8 @@ export function makeTrade(overrides: Partial<Trade> & Pick<Trade, 'pnlNet'>): Tr
     exitPrice: 150,
     pnl: overrides.pnlNet,
     pnlNetAccount: overrides.pnlNet / 150,
+    entryReason: 'entry',
+    exitReason: 'exit',
     ...overrides,
   };
 }
@@ -33,6 +35,7 @@ export function makeFill(overrides: Partial<Fill> = {}): Fill {
     qty: 100_000,
     price: 150,
     commission: 0,
+    reason: 'entry',
     ...overrides,
   };
 }

@@ -53,7 +53,7 @@ const waitForRecovery = (h: Harness, count: number) => until(() => h.reports.fil
 let seq = 0;
 function order(overrides: Partial<Order> = {}): Order {
   seq++;
-  return { id: `gotobi-${seq}`, strategyId: 'gotobi', symbol: 'USDJPY', ts: Date.UTC(2024, 0, 5), side: 'BUY', qty: 100_000, type: 'MARKET', ...overrides };
+  return { id: `gotobi-${seq}`, strategyId: 'gotobi', symbol: 'USDJPY', ts: Date.UTC(2024, 0, 5), side: 'BUY', qty: 100_000, type: 'MARKET', reason: 'entry', ...overrides };
 }
 
 const fills = (h: Harness) => h.events.filter((e): e is Fill => e.kind === 'fill');
@@ -76,7 +76,7 @@ describe('createIbkrBroker against the fake TWS', () => {
       orderType: 'MKT',
       tif: 'GTC',
       account: 'DU777',
-      orderRef: 'rx:gotobi:' + o.id,
+      orderRef: `rx:gotobi:${o.id}:entry`,
       transmit: true,
       contract: { symbol: 'USD', secType: 'CASH', exchange: 'IDEALPRO', currency: 'JPY', localSymbol: 'USD.JPY' },
     });
@@ -92,6 +92,7 @@ describe('createIbkrBroker against the fake TWS', () => {
       qty: 100_000,
       price: 150.123,
       commission: 180,
+      reason: 'entry',
     });
     expect(h.events.map((e) => (e.kind === 'fill' ? 'fill' : e.status))).toEqual(['Submitted', 'fill', 'Filled']);
     expect(h.broker.workingOrders()).toEqual([]);

@@ -2,13 +2,13 @@ import { EventName } from '@stoqey/ib/dist/api/data/enum/event-name';
 import { Subject, Subscription, type Observable } from 'rxjs';
 import type { Broker } from '../../broker/types';
 import { ConfigError } from '../../core/errors';
-import type { ExecutionEvent, Order } from '../../core/types';
+import type { CancelReason, ExecutionEvent, Order } from '../../core/types';
 import type { BrokerReport } from './brokerReports';
 import { FIRST_REQUEST_ID, type IbConnection, type IbEventArgs, type IbInMessageName, type IbSession } from './connection';
 import { ibContractOf, type IbContractBook, type IbContractSpec } from './contracts';
 import { createExecutionState, type TrackedOrder } from './execution';
 import { readIbMessage } from './messages';
-import { ibOrderOf, orderProblem, type IbTimeInForce } from './orderMapping';
+import { ibOrderOf, orderProblem } from './orderMapping';
 import { reconcilePositions, startRecovery, type BookPosition, type ReconcileReport } from './reconciliation';
 
 /**
@@ -24,6 +24,11 @@ import { reconcilePositions, startRecovery, type BookPosition, type ReconcileRep
  * sent at once. Placed while TWS is unreachable (no connection, or its link to IB lost: 1100) it is held and sent
  * in order once TWS is back and recovered (`whenDisconnected: 'hold'`, the default) or rejected with reason
  * DISCONNECTED (`'reject'`). While connected but recovering, it is held whatever the policy.
+ *
+ * Brackets go as IB does them: the order, then its protective children with `parentId`, every one but the last
+ * with `transmit` false, so TWS takes the three together and holds the children until the parent fills; the
+ * children share an OCA group (type 1: a fill cancels the others, with block). A modification re-sends the
+ * order under its IB id (a child with its parent's id); one TWS cannot be told now waits for the connection.
  */
 
 export type DisconnectedPolicy = 'hold' | 'reject';
@@ -36,8 +41,6 @@ export interface IbkrBrokerOptions {
   readonly whenDisconnected?: DisconnectedPolicy;
   /** Wait for an execution's commissionReport (default 5000 ms). */
   readonly commissionTimeoutMs?: number;
-  /** Default GTC (Backtrader orders stay until filled or cancelled). */
-  readonly timeInForce?: IbTimeInForce;
   /** execIds already accounted for by an earlier run (from the runner's store). */
   readonly knownExecIds?: Iterable<string>;
   /** Executions earlier than this (epoch ms) are not emitted as fills (default: broker creation time). */
@@ -71,12 +74,17 @@ export interface IbkrBroker extends Broker {
 /** Messages the broker cannot do without: one the client could not decode fails the broker. */
 const EXECUTION_MESSAGES: readonly IbInMessageName[] = ['ORDER_STATUS', 'OPEN_ORDER', 'EXECUTION_DATA', 'EXECUTION_DATA_END', 'COMMISSION_REPORT'];
 
+/** An order and the protective children placed with it. */
+interface Placement {
+  readonly order: TrackedOrder;
+  readonly children: readonly TrackedOrder[];
+}
+
 export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
   const { connection, contracts } = options;
   const now = options.now ?? Date.now;
   const policy = options.whenDisconnected ?? 'hold';
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 10_000;
-  const timeInForce = options.timeInForce ?? 'GTC';
 
   const events$ = new Subject<ExecutionEvent>();
   const reports$ = new Subject<BrokerReport>();
@@ -93,7 +101,8 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     emit: (event) => events$.next(event),
     report,
   });
-  const held: TrackedOrder[] = [];
+  /** Placements waiting for TWS (an order with its children), in order. */
+  const held: Placement[] = [];
   const subscriptions = new Subscription();
   let session: IbSession | null = null;
   let sessionSub: Subscription | undefined;
@@ -134,50 +143,110 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     return isUp() && !recovering ? connection.currentSession() : null;
   }
 
-  /** Sends an order `place` accepted (so its contract is known). */
-  function send(order: TrackedOrder, s: IbSession): void {
-    const spec = order.spec as IbContractSpec;
-    const ibOrderId = connection.nextOrderId();
-    execution.sent(order, ibOrderId, s.connectionId);
-    s.api.placeOrder(ibOrderId, ibContractOf(spec), ibOrderOf(order.order, spec, { timeInForce, account: account() }));
+  /** Sends a placement `place` accepted (so its contracts are known): the order, then its children. */
+  function send(placement: Placement, s: IbSession): void {
+    const parent = placement.order;
+    const spec = parent.spec as IbContractSpec;
+    const contract = ibContractOf(spec);
+    const parentIbId = connection.nextOrderId();
+    execution.sent(parent, parentIbId, s.connectionId);
+    const last = placement.children.length - 1;
+    s.api.placeOrder(parentIbId, contract, ibOrderOf(parent.order, spec, { account: account(), transmit: last < 0 }));
+    placement.children.forEach((child, i) => {
+      const ibOrderId = connection.nextOrderId();
+      execution.sent(child, ibOrderId, s.connectionId, parentIbId);
+      s.api.placeOrder(ibOrderId, contract, ibOrderOf(child.order, spec, { account: account(), parentIbId, transmit: i === last }));
+    });
   }
 
-  function place(order: Order): void {
+  function place(order: Order, children: readonly Order[] = []): void {
     if (closed) throw new Error(`IBKR broker: place(${order.id}) after close`);
     const tracked = execution.track(order);
-    if (!tracked.spec) return execution.reject(tracked, 'BROKER', `unknown symbol "${order.symbol}": not in the contracts file`);
-    const problem = orderProblem(order, tracked.spec);
-    if (problem !== undefined) return execution.reject(tracked, 'BROKER', problem);
+    const trackedChildren = children.map((child) => execution.track(child));
+    const problem = !tracked.spec ? `unknown symbol "${order.symbol}": not in the contracts file` : orderProblem(order, tracked.spec);
+    if (problem !== undefined) {
+      execution.reject(tracked, 'BROKER', problem);
+      for (const child of trackedChildren) execution.reject(child, 'BROKER', `parent ${order.id} was rejected`);
+      return;
+    }
+    const accepted: TrackedOrder[] = [];
+    for (const child of trackedChildren) {
+      const childProblem =
+        child.order.parentId !== order.id
+          ? `parentId "${child.order.parentId ?? ''}" is not the order it is attached to (${order.id})`
+          : child.order.symbol !== order.symbol
+            ? 'a child trades its parent\'s symbol'
+            : orderProblem(child.order, tracked.spec as IbContractSpec);
+      if (childProblem === undefined) accepted.push(child);
+      else execution.reject(child, 'BROKER', childProblem);
+    }
+    const placement: Placement = { order: tracked, children: accepted };
     const s = canSend();
-    if (s && held.length === 0) return send(tracked, s);
+    if (s && held.length === 0) return send(placement, s);
     // While connected but recovering (or behind earlier held orders) the order waits whatever the policy.
-    if (policy === 'reject' && !isUp()) return execution.reject(tracked, 'DISCONNECTED', 'TWS is not connected; order not sent');
-    held.push(tracked);
+    if (policy === 'reject' && !isUp()) {
+      execution.reject(tracked, 'DISCONNECTED', 'TWS is not connected; order not sent');
+      for (const child of accepted) execution.reject(child, 'DISCONNECTED', 'TWS is not connected; order not sent');
+      return;
+    }
+    held.push(placement);
     report({ kind: 'held', orderId: order.id });
   }
 
   function releaseHeld(): void {
     let s = canSend();
     while (s && held.length > 0) {
-      const order = held.shift() as TrackedOrder;
-      if (order.state !== 'held') continue;
-      send(order, s);
-      report({ kind: 'released', orderId: order.order.id, ibOrderId: order.ibOrderId as number });
+      const placement = held.shift() as Placement;
+      if (placement.order.state !== 'held') continue;
+      send(placement, s);
+      report({ kind: 'released', orderId: placement.order.order.id, ibOrderId: placement.order.ibOrderId as number });
       s = canSend();
     }
+    if (s) for (const order of execution.pendingModifications()) sendModification(order, s);
   }
 
-  function cancel(orderId: string): void {
+  function cancel(orderId: string, reason: CancelReason = 'REQUESTED'): void {
     const order = execution.get(orderId);
     if (!order || order.state === 'done') return;
     if (order.state === 'held') {
-      held.splice(held.indexOf(order), 1);
-      execution.cancelHeld(order);
+      const i = held.findIndex((p) => p.order === order);
+      if (i >= 0) {
+        const [placement] = held.splice(i, 1);
+        execution.cancelHeld(order, reason);
+        for (const child of placement.children) execution.cancelHeld(child, 'PARENT');
+      } else execution.cancelHeld(order, reason);
       return;
     }
+    execution.cancelRequested(order, reason);
     const s = connection.currentSession();
     if (s && s.isOpen() && order.ibOrderId !== undefined) s.api.cancelOrder(order.ibOrderId);
     else report({ kind: 'cancel-failed', orderId, code: -1, message: 'TWS is not connected' });
+  }
+
+  /** Re-sends a modified order under its IB id. */
+  function sendModification(order: TrackedOrder, s: IbSession): void {
+    const spec = order.spec as IbContractSpec;
+    execution.modificationSent(order);
+    s.api.placeOrder(
+      order.ibOrderId as number,
+      ibContractOf(spec),
+      ibOrderOf(order.order, spec, { account: account(), parentIbId: order.parentIbId, transmit: true }),
+    );
+  }
+
+  function modify(order: Order): void {
+    const tracked = execution.get(order.id);
+    if (!tracked || tracked.state === 'done') return;
+    const was = tracked.order;
+    if (order.symbol !== was.symbol || order.side !== was.side || order.type !== was.type || order.strategyId !== was.strategyId) {
+      throw new RangeError(`modify ${order.id}: symbol, side, type and strategy cannot change (${was.side} ${was.type} ${was.symbol})`);
+    }
+    const problem = orderProblem(order, tracked.spec as IbContractSpec);
+    if (problem !== undefined) throw new RangeError(`modify ${order.id}: ${problem}`);
+    // Held: it goes out as modified. Sent: re-sent now, or once TWS is back and recovered.
+    execution.modify(tracked, order);
+    const s = canSend();
+    if (tracked.state !== 'held' && s) sendModification(tracked, s);
   }
 
   // ---- sessions and recovery ---------------------------------------------------------------------------------
@@ -260,6 +329,7 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     reports$: reports$.asObservable(),
     place,
     cancel,
+    modify,
     reconcile: (book, timeoutMs = 10_000) => reconcilePositions(book, { connection, contracts, account: account(), timeoutMs, now, report }),
     workingOrders: () => execution.working(),
     awaitingCommission: () => execution.awaitingCommission(),

@@ -35,7 +35,7 @@ function harness(options: Partial<ExecutionStateOptions> = {}): Harness {
   return { state, events, reports };
 }
 
-const order = (id: string, qty = 100_000): Order => ({ id, strategyId: 'fix', symbol: 'USDJPY', ts: T0, side: 'BUY', qty, type: 'MARKET' });
+const order = (id: string, qty = 100_000): Order => ({ id, strategyId: 'fix', symbol: 'USDJPY', ts: T0, side: 'BUY', qty, type: 'MARKET', reason: 'entry' });
 
 const status = (orderId: number, s: string, filled = 0): IbMessage<'orderStatus'> => ({ orderId, status: s, filled, remaining: 0 });
 
@@ -152,7 +152,7 @@ describe('the IB execution state machine', () => {
     h.state.commissionReport(commission('e9.01', 0));
     expect(h.reports).toEqual([{ kind: 'adopted-order', orderId: 'fix-9', ibOrderId: 40 }]);
     expect(h.events).toEqual([
-      { kind: 'fill', execId: 'e9.01', orderId: 'fix-9', strategyId: 'fix', symbol: 'USDJPY', ts: T0 + 5000, side: 'BUY', qty: 100_000, price: 150, commission: 0 },
+      { kind: 'fill', execId: 'e9.01', orderId: 'fix-9', strategyId: 'fix', symbol: 'USDJPY', ts: T0 + 5000, side: 'BUY', qty: 100_000, price: 150, commission: 0, reason: 'entry' },
     ]);
     expect(h.state.working()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { DataError } from '../../core/errors';
-import type { ExecutionEvent, Fill, Order, OrderEvent, RejectReason } from '../../core/types';
+import type { CancelReason, ExecutionEvent, Fill, Order, OrderEvent, RejectReason } from '../../core/types';
 import type { BrokerReport } from './brokerReports';
 import { describeIbContract, ibQuantityPerUnit, symbolResolver, type IbContractBook, type IbContractSpec } from './contracts';
 import { ibMessageLabel, type IbMessage } from './messages';
@@ -46,9 +46,16 @@ import {
 export type OrderState = 'held' | 'sent' | 'working' | 'done';
 
 interface OrderRecord {
-  readonly order: Order;
+  /** The current version (a modification replaces it). */
+  order: Order;
   readonly spec: IbContractSpec | undefined;
   ibOrderId: number | undefined;
+  /** A protective child: its parent's IB id (sent again with every modification). */
+  parentIbId: number | undefined;
+  /** Why the engine asked for the cancellation TWS will confirm. */
+  cancelReason: CancelReason | undefined;
+  /** 'pending': modified while it could not be sent; 'sent': TWS's acknowledgement of it is awaited. */
+  modification: 'pending' | 'sent' | undefined;
   state: OrderState;
   /** Connection on which it was sent. */
   connectionId: number;
@@ -99,11 +106,19 @@ export interface ExecutionStateOptions {
 export interface ExecutionState {
   /** Starts tracking a new order, `held` until `sent`; throws when its id was tracked before. */
   track(order: Order): TrackedOrder;
-  /** Placed with TWS as `ibOrderId` on connection `connectionId`. */
-  sent(order: TrackedOrder, ibOrderId: number, connectionId: number): void;
+  /** Placed with TWS as `ibOrderId` on connection `connectionId` (a protective child under `parentIbId`). */
+  sent(order: TrackedOrder, ibOrderId: number, connectionId: number, parentIbId?: number): void;
   reject(order: TrackedOrder, reason: RejectReason, message: string): void;
   /** Cancels an order that was never sent. */
-  cancelHeld(order: TrackedOrder): void;
+  cancelHeld(order: TrackedOrder, reason: CancelReason): void;
+  /** The engine asked TWS to cancel it: the Cancelled status TWS answers carries `reason`. */
+  cancelRequested(order: TrackedOrder, reason: CancelReason): void;
+  /** A new version of the order (same id), to be sent (see `pendingModifications`) unless it is still held. */
+  modify(order: TrackedOrder, next: Order): void;
+  /** The modification went to TWS: its acknowledgement is reported as `Submitted` with the new version. */
+  modificationSent(order: TrackedOrder): void;
+  /** Sent orders modified while TWS could not be told. */
+  pendingModifications(): TrackedOrder[];
   get(orderId: string): TrackedOrder | undefined;
 
   orderStatus(message: IbMessage<'orderStatus'>): void;
@@ -175,9 +190,35 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
   }
 
   function acknowledge(rec: OrderRecord): void {
+    if (rec.state === 'working' && rec.modification === 'sent') {
+      rec.modification = undefined;
+      emitOrderEvent(rec, orderEvent(rec, 'Submitted'));
+      return;
+    }
     if (rec.state !== 'sent') return;
     rec.state = 'working';
+    if (rec.modification === 'sent') rec.modification = undefined;
     emitOrderEvent(rec, orderEvent(rec, 'Submitted'));
+  }
+
+  /**
+   * Why TWS cancelled an order: what the engine asked for, else what TWS does by itself — a sibling of its
+   * one-cancels-other group filled (OCO), or its parent ended unfilled (PARENT).
+   */
+  function cancelReasonOf(rec: OrderRecord): CancelReason | undefined {
+    if (rec.cancelReason !== undefined) return rec.cancelReason;
+    const { ocaGroup, parentId } = rec.order;
+    for (const other of records.values()) {
+      if (other === rec) continue;
+      if (ocaGroup !== undefined && other.order.ocaGroup === ocaGroup && (other.filledQty > 0 || other.ibFilled > 0 || other.pendingFills > 0)) return 'OCO';
+      if (parentId !== undefined && other.order.id === parentId && other.state === 'done' && other.filledQty === 0) return 'PARENT';
+    }
+    return undefined;
+  }
+
+  function cancelledEvent(rec: OrderRecord, message?: string): OrderEvent {
+    const cancelReason = cancelReasonOf(rec);
+    return orderEvent(rec, 'Cancelled', { ...(cancelReason !== undefined ? { cancelReason } : {}), ...(message !== undefined ? { message } : {}) });
   }
 
   function reject(rec: OrderRecord, reason: RejectReason, message: string): void {
@@ -229,6 +270,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
       qty: e.shares / ibQuantityPerUnit(spec),
       price: e.price,
       commission: 0,
+      reason: rec?.order.reason ?? (ref as { reason: Fill['reason'] }).reason,
     };
     if (rec) rec.pendingFills++;
     const early = earlyCommissions.get(e.execId);
@@ -298,7 +340,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         break;
       case 'cancelled':
         if (rec.state === 'sent') rec.state = 'working';
-        terminate(rec, orderEvent(rec, 'Cancelled', rec.lastError ? { message: rec.lastError } : {}));
+        terminate(rec, cancelledEvent(rec, rec.lastError));
         break;
       case 'inactive':
         terminate(rec, orderEvent(rec, 'Rejected', { reason: 'BROKER', message: rec.lastError ?? 'TWS set the order Inactive' }));
@@ -333,9 +375,13 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         side: m.order.action,
         qty: m.order.totalQuantity / ibQuantityPerUnit(spec),
         type: engineOrderType(m.order.orderType),
+        reason: ref.reason,
       },
       spec,
       ibOrderId: m.orderId,
+      parentIbId: undefined,
+      cancelReason: undefined,
+      modification: undefined,
       state: 'working',
       connectionId,
       filledQty: 0,
@@ -378,7 +424,14 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     for (const rec of records.values()) {
       if (rec.ibOrderId === undefined || rec.connectionId === connectionId || rec.state === 'done' || rec.state === 'held') continue;
       if (listed.has(rec.ibOrderId) || rec.filledQty + 1e-9 >= rec.order.qty || rec.pendingFills > 0) continue;
-      if (rec.state === 'sent') reject(rec, 'DISCONNECTED', `sent as IB order ${rec.ibOrderId} as the connection dropped; TWS does not know it`);
+      if (rec.state === 'sent') {
+        reject(rec, 'DISCONNECTED', `sent as IB order ${rec.ibOrderId} as the connection dropped; TWS does not know it`);
+        continue;
+      }
+      // TWS cancels by itself the other legs of a one-cancels-other group that filled, and the children of a
+      // parent that ended unfilled: an order of those that it no longer lists was cancelled while we were away.
+      const why = cancelReasonOf(rec);
+      if (why === 'OCO' || why === 'PARENT') terminate(rec, cancelledEvent(rec, 'cancelled by TWS while the connection was down'));
       else report({ kind: 'order-state-unknown', orderId: rec.order.id, ibOrderId: rec.ibOrderId });
     }
   }
@@ -390,6 +443,9 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         order,
         spec: contracts[order.symbol],
         ibOrderId: undefined,
+        parentIbId: undefined,
+        cancelReason: undefined,
+        modification: undefined,
         state: 'held',
         connectionId: 0,
         filledQty: 0,
@@ -402,19 +458,34 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
       records.set(order.id, rec);
       return rec;
     },
-    sent(tracked, ibOrderId, connectionId) {
+    sent(tracked, ibOrderId, connectionId, parentIbId) {
       const rec = recordOf(tracked);
       rec.ibOrderId = ibOrderId;
+      rec.parentIbId = parentIbId;
       rec.state = 'sent';
       rec.connectionId = connectionId;
+      // A placement sent after it was modified carries the modification: nothing more to send.
+      rec.modification = undefined;
       byIbId.set(ibOrderId, rec);
     },
     reject: (tracked, reason, message) => reject(recordOf(tracked), reason, message),
-    cancelHeld(tracked) {
+    cancelHeld(tracked, reason) {
       const rec = recordOf(tracked);
       rec.state = 'done';
-      emitOrderEvent(rec, orderEvent(rec, 'Cancelled', { message: 'cancelled before it was sent' }));
+      emitOrderEvent(rec, orderEvent(rec, 'Cancelled', { cancelReason: reason, message: 'cancelled before it was sent' }));
     },
+    cancelRequested(tracked, reason) {
+      recordOf(tracked).cancelReason ??= reason;
+    },
+    modify(tracked, next) {
+      const rec = recordOf(tracked);
+      rec.order = next;
+      if (rec.state !== 'held') rec.modification = 'pending';
+    },
+    modificationSent(tracked) {
+      recordOf(tracked).modification = 'sent';
+    },
+    pendingModifications: () => [...records.values()].filter((r) => r.modification === 'pending' && r.state !== 'done' && r.state !== 'held'),
     get: (orderId) => records.get(orderId),
     orderStatus,
     openOrder,

@@ -3,8 +3,10 @@ import { OrderStatus as IbOrderStatus } from '@stoqey/ib/dist/api/order/enum/ord
 import { OrderType as IbOrderType } from '@stoqey/ib/dist/api/order/enum/orderType';
 import type { TimeInForce } from '@stoqey/ib/dist/api/order/enum/tif';
 import type { Order as IbOrder } from '@stoqey/ib/dist/api/order/order';
+import { ORDER_REASONS, orderPriceProblem } from '../../core/orders';
+import { fromTicks } from '../../core/ticks';
 import { zoneOffsetAt } from '../../core/time';
-import type { ContractSpec, Order, OrderType, Side } from '../../core/types';
+import type { ContractSpec, Order, OrderReason, OrderType, Side } from '../../core/types';
 import { ibQuantityPerUnit } from './contracts';
 
 /**
@@ -20,6 +22,8 @@ export const IB_ORDER_TYPE: Readonly<Record<OrderType, IbOrderType>> = {
   MARKET: IbOrderType.MKT,
   LIMIT: IbOrderType.LMT,
   STOP: IbOrderType.STP,
+  STOP_LIMIT: IbOrderType.STP_LMT,
+  TRAILING: IbOrderType.TRAIL,
 };
 
 /** IB's order types the engine knows, for orders adopted after a restart (any other reads as MARKET). */
@@ -33,27 +37,40 @@ export function engineOrderType(ibType: string): OrderType {
 
 export const IB_ACTION: Readonly<Record<Side, OrderAction>> = { BUY: OrderAction.BUY, SELL: OrderAction.SELL };
 
-export type IbTimeInForce = 'DAY' | 'GTC' | 'IOC';
+/** IB's `ocaType` 1: when one order of the group fills, cancel the others, with block (no overfill). */
+export const OCA_CANCEL_WITH_BLOCK = 1;
 
-export interface IbOrderSettings {
-  readonly timeInForce: IbTimeInForce;
+/** How one order of a placement goes to TWS. */
+export interface IbPlacement {
   /** The account the order goes to; undefined lets TWS use the login's only one. */
   readonly account: string | undefined;
+  /** A protective child: the IB order id of its parent. */
+  readonly parentIbId?: number;
+  /**
+   * False for every order of a bracket but the last: TWS holds them until the last one arrives, so the entry
+   * never works without its protection.
+   */
+  readonly transmit: boolean;
 }
 
 const ORDER_REF_PREFIX = 'rx:';
 
-/** IB orderRef for an order: survives restarts, so fills find their strategy. */
-export function orderRefOf(order: Pick<Order, 'strategyId' | 'id'>): string {
-  return `${ORDER_REF_PREFIX}${encodeURIComponent(order.strategyId)}:${encodeURIComponent(order.id)}`;
+/**
+ * IB orderRef of an order: the strategy, the order's id and its reason (`rx:long_into_fix:<id>:stop`). It
+ * survives restarts, so fills and open orders find their strategy, order and reason.
+ */
+export function orderRefOf(order: Pick<Order, 'strategyId' | 'id' | 'reason'>): string {
+  return `${ORDER_REF_PREFIX}${encodeURIComponent(order.strategyId)}:${encodeURIComponent(order.id)}:${order.reason}`;
 }
 
-export function parseOrderRef(ref: string | undefined): { strategyId: string; orderId: string } | undefined {
+export function parseOrderRef(ref: string | undefined): { strategyId: string; orderId: string; reason: OrderReason } | undefined {
   if (!ref || !ref.startsWith(ORDER_REF_PREFIX)) return undefined;
   const parts = ref.slice(ORDER_REF_PREFIX.length).split(':');
-  if (parts.length !== 2) return undefined;
+  if (parts.length !== 3) return undefined;
+  const reason = ORDER_REASONS.find((r) => r === parts[2]);
+  if (reason === undefined) return undefined;
   try {
-    return { strategyId: decodeURIComponent(parts[0]), orderId: decodeURIComponent(parts[1]) };
+    return { strategyId: decodeURIComponent(parts[0]), orderId: decodeURIComponent(parts[1]), reason };
   } catch {
     return undefined;
   }
@@ -65,24 +82,42 @@ export function orderProblem(order: Order, spec: ContractSpec): string | undefin
   if (!(ibQty > 0) || Math.abs(ibQty - Math.round(ibQty)) > 1e-9) {
     return `${order.qty} units of ${order.symbol} is not a whole number of IB contracts (${spec.multiplier} units each)`;
   }
-  if ((order.type === 'LIMIT' && !((order.limitPrice ?? 0) > 0)) || (order.type === 'STOP' && !((order.stopPrice ?? 0) > 0))) {
-    return `${order.type} order without a positive ${order.type === 'LIMIT' ? 'limitPrice' : 'stopPrice'}`;
-  }
-  return undefined;
+  return orderPriceProblem(order);
 }
 
-/** The IB order placeOrder sends for `order` (quantities in TWS's units, our ids in orderRef). */
-export function ibOrderOf(order: Order, spec: ContractSpec, settings: IbOrderSettings): IbOrder {
+/** `20240105 22:00:00 UTC`: IB's goodTillDate for an instant. */
+export function ibGoodTillDate(ts: number): string {
+  const iso = new Date(ts).toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+/**
+ * The IB order placeOrder sends for `order` (quantities in TWS's units, our ids in orderRef). Prices: LMT
+ * `lmtPrice`, STP `auxPrice`, STP LMT both, TRAIL the initial stop as `trailStopPrice` and the distance as
+ * `auxPrice` (ticks, in price) or `trailingPercent`. Time in force: GTC and IOC as they are; DAY and GTD as
+ * IB's GTD with `goodTillDate` the order's `expiresAt`, so it ends when replay's does (IB's own DAY ends at the
+ * venue's session end, which is not the one the strategy named). One-cancels-other groups are OCA groups of
+ * type 1.
+ */
+export function ibOrderOf(order: Order, spec: ContractSpec, placement: IbPlacement): IbOrder {
+  const expires = order.expiresAt !== undefined && order.tif !== undefined && order.tif !== 'GTC' && order.tif !== 'IOC';
+  const trail = order.trail;
   return {
     action: IB_ACTION[order.side],
     totalQuantity: order.qty * ibQuantityPerUnit(spec),
     orderType: IB_ORDER_TYPE[order.type],
-    ...(order.type === 'LIMIT' ? { lmtPrice: order.limitPrice } : {}),
-    ...(order.type === 'STOP' ? { auxPrice: order.stopPrice } : {}),
-    tif: settings.timeInForce as TimeInForce,
+    ...(order.type === 'LIMIT' || order.type === 'STOP_LIMIT' ? { lmtPrice: order.limitPrice } : {}),
+    ...(order.type === 'STOP' || order.type === 'STOP_LIMIT' ? { auxPrice: order.stopPrice } : {}),
+    ...(order.type === 'TRAILING' && trail !== undefined
+      ? { trailStopPrice: order.stopPrice, ...('ticks' in trail ? { auxPrice: fromTicks(trail.ticks, spec.tickSize) } : { trailingPercent: trail.percent }) }
+      : {}),
+    tif: (expires ? 'GTD' : order.tif === 'IOC' ? 'IOC' : 'GTC') as TimeInForce,
+    ...(expires ? { goodTillDate: ibGoodTillDate(order.expiresAt as number) } : {}),
     orderRef: orderRefOf(order),
-    transmit: true,
-    ...(settings.account ? { account: settings.account } : {}),
+    ...(placement.parentIbId !== undefined ? { parentId: placement.parentIbId } : {}),
+    ...(order.ocaGroup !== undefined ? { ocaGroup: order.ocaGroup, ocaType: OCA_CANCEL_WITH_BLOCK } : {}),
+    transmit: placement.transmit,
+    ...(placement.account ? { account: placement.account } : {}),
   };
 }
 

@@ -90,14 +90,14 @@ describe('replay report', () => {
       unrealizedPnlAccount: -13.2,
       commission: 100,
     };
-    const working: Order = { id: 'long-3', strategyId: 'long', symbol: 'USDJPY', ts: T0 + 24 * HOUR, side: 'BUY', qty: 100_000, type: 'MARKET' };
+    const working: Order = { id: 'long-3', strategyId: 'long', symbol: 'USDJPY', ts: T0 + 24 * HOUR, side: 'BUY', qty: 100_000, type: 'MARKET', reason: 'entry' };
     const base = input();
     const report = buildReplayReport({ ...base, strategies: [{ ...base.strategies[0], position: open, workingOrders: [working] }] });
     const [s] = report.strategies;
     expect(Object.keys(s.rejected.byReason)).toEqual([...REJECT_REASONS]);
     expect(s.rejected).toEqual({
       total: 3,
-      byReason: { MAX_POSITION: 2, MAX_ORDER_SIZE: 0, MAX_GROSS_NOTIONAL: 0, MAX_DAILY_LOSS: 0, ORDER_RATE: 0, KILL_SWITCH: 1, DISCONNECTED: 0, BROKER: 0 },
+      byReason: { MAX_POSITION: 2, MAX_ORDER_SIZE: 0, MAX_GROSS_NOTIONAL: 0, MAX_DAILY_LOSS: 0, ORDER_RATE: 0, MAX_LOSS_PER_TRADE: 0, KILL_SWITCH: 1, DISCONNECTED: 0, BROKER: 0 },
     });
     expect(s.position).toMatchObject({ qty: -100_000, avgPrice: 151, unrealizedPnl: -2_000, time: '2024-01-01T23:00:00.000Z' });
     expect(s.workingOrders).toEqual([

@@ -40,6 +40,7 @@ export const REJECT_REASONS = [
   'MAX_GROSS_NOTIONAL',
   'MAX_DAILY_LOSS',
   'ORDER_RATE',
+  'MAX_LOSS_PER_TRADE',
   'KILL_SWITCH',
   'DISCONNECTED',
   'BROKER',
@@ -92,7 +93,7 @@ const reportOrderSchema = z
     time: isoTime,
     side,
     qty: num.positive(),
-    type: z.enum(['MARKET', 'LIMIT', 'STOP']),
+    type: z.enum(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT', 'TRAILING']),
     limitPrice: nullableNum,
     stopPrice: nullableNum,
   })
