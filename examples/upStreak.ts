@@ -1,5 +1,5 @@
 import { distinctUntilChanged, filter, map, pairwise, scan, skipWhile } from 'rxjs';
-import { defineStrategy, type Strategy } from '../src/strategy/types';
+import { makeStrategy, type Strategy } from '../src/strategy/types';
 
 export interface UpStreakParams {
   readonly id: string;
@@ -20,9 +20,11 @@ export interface UpStreakParams {
  * ```
  */
 export function upStreak({ id, symbol, bars, contracts }: UpStreakParams): Strategy {
-  return defineStrategy({
+  return makeStrategy({
     id,
     symbol,
+    // The streak is counted from the last `bars` closes and the one before them.
+    warmup: { bars: bars + 1 },
     decide: (bars$) =>
       bars$.pipe(
         filter((bar) => bar.symbol === symbol),

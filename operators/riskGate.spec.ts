@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
+import { filter, from } from 'rxjs';
 import { loadContracts } from '../src/core/contracts';
 import type { Order, OrderEvent, RejectReason, Side } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
+import type { OrderCommand, PlaceCommand } from '../src/portfolio/orders';
 import { parseRiskLimits, type RiskLimits } from '../src/risk/limits';
 import { makeBar, marbles } from '../test/support/marbles';
-import { riskGate } from './riskGate';
+import { riskGate, type RoutedCommand } from './riskGate';
 import { describeOperatorContract } from '../test/support/operatorContract';
 
 const contracts = loadContracts();
@@ -16,6 +18,7 @@ function order(side: Side, qty: number, fields: Partial<Order> = {}): Order {
   seq++;
   return { id: `s-${seq}`, strategyId: 's', symbol: 'USDJPY', ts: T0, side, qty, type: 'MARKET', reason: 'entry', ...fields };
 }
+const place = (o: Order, children: readonly Order[] = [], cancelFirst: readonly string[] = []): PlaceCommand => ({ kind: 'place', order: o, children, cancelFirst });
 const accepted = (o: Order): OrderEvent => ({ kind: 'order', status: 'Accepted', order: o, ts: o.ts });
 const rejected = (o: Order, reason: RejectReason): OrderEvent => ({
   kind: 'order',
@@ -48,19 +51,40 @@ function bookHolding(usdjpy: number) {
   return book;
 }
 
-/** Runs `orders` through riskGate(limits) and expects one decision per order, in order. */
+const isDecision = (e: RoutedCommand): e is OrderEvent => e.kind === 'order';
+
+/** Places `orders` through riskGate(limits) and expects one decision per order, in order. */
 function expectDecisions(limits: RiskLimits, book: ReturnType<typeof bookHolding>, cases: ReadonlyArray<readonly [Order, OrderEvent]>) {
   marbles(({ cold, expectObservable }) => {
     const letters = 'abcdefghij'.slice(0, cases.length);
-    const input: Record<string, Order> = {};
+    const input: Record<string, OrderCommand> = {};
     const output: Record<string, OrderEvent> = {};
     cases.forEach(([o, decision], i) => {
-      input[letters[i]] = o;
+      input[letters[i]] = place(o);
       output[letters[i]] = decision;
     });
-    expectObservable(cold(`${letters}|`, input).pipe(riskGate(limits, { book, contracts }))).toBe(`${letters}|`, output);
+    expectObservable(cold(`${letters}|`, input).pipe(riskGate(limits, { book, contracts }), filter(isDecision))).toBe(`${letters}|`, output);
   });
 }
+
+/** Everything riskGate emits for `commands`, synchronously. */
+function gate(limits: RiskLimits, book: ReturnType<typeof bookHolding>, commands: readonly OrderCommand[]): RoutedCommand[] {
+  const out: RoutedCommand[] = [];
+  from(commands).pipe(riskGate(limits, { book, contracts })).subscribe((e) => out.push(e));
+  return out;
+}
+
+/** A stop-loss child of `parent` at `stopPrice`. */
+const stopChild = (parent: Order, stopPrice: number): Order => ({
+  ...parent,
+  id: `${parent.id}.sl`,
+  side: parent.side === 'BUY' ? 'SELL' : 'BUY',
+  type: 'STOP',
+  stopPrice,
+  reason: 'stop',
+  parentId: parent.id,
+  ocaGroup: parent.id,
+});
 
 describe('riskGate', () => {
   it('refuses nothing without limits', () => {
@@ -171,19 +195,121 @@ describe('riskGate', () => {
     ]);
   });
 
-  it('refuses everything while the kill switch is on', () => {
+  it('passes an accepted placement on after its decisions: cancellations first, the order, its children', () => {
+    const book = bookHolding(0);
+    const entry = order('BUY', 100_000);
+    const sl = stopChild(entry, 149.7);
+    expect(gate({}, book, [place(entry, [sl], ['old.sl', 'old.tp'])])).toEqual([
+      { kind: 'cancel', orderId: 'old.sl', strategyId: 's', symbol: 'USDJPY', ts: entry.ts, reason: 'TARGET_CHANGED' },
+      { kind: 'cancel', orderId: 'old.tp', strategyId: 's', symbol: 'USDJPY', ts: entry.ts, reason: 'TARGET_CHANGED' },
+      accepted(entry),
+      accepted(sl),
+      place(entry, [sl]),
+    ]);
+  });
+
+  it('refuses the children with their parent, and keeps the protective orders a refused target change would replace', () => {
     const book = bookHolding(100_000);
-    const [a, b, c, d] = [order('BUY', 1), order('SELL', 100_000), order('SELL', 100_000), order('BUY', 1)];
-    marbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      const kill = hot('f---t---f---', { t: true, f: false });
-      const orders = cold('-a---b-c-d|', { a, b, c, d });
-      expectObservable(orders.pipe(riskGate({}, { book, contracts, killSwitch$: kill }))).toBe('-a---b-c-d|', {
-        a: accepted(a),
-        b: rejected(b, 'KILL_SWITCH'),
-        c: rejected(c, 'KILL_SWITCH'),
-        d: accepted(d),
+    const add = order('BUY', 100_000);
+    const sl = stopChild(add, 149.7);
+    expect(gate({ maxPositionContracts: 1 }, book, [place(add, [sl], ['old.sl'])])).toEqual([
+      rejected(add, 'MAX_POSITION'),
+      { ...rejected(sl, 'MAX_POSITION'), message: expect.stringMatching(new RegExp(`^parent ${add.id} refused: order ${add.id} would take`)) as unknown as string },
+    ]);
+  });
+
+  it('never refuses a protective order, and protective orders use no order-rate budget', () => {
+    const book = bookHolding(500_000);
+    const stop = order('SELL', 500_000, { type: 'STOP', stopPrice: 149, reason: 'stop' });
+    const takeProfit = order('SELL', 500_000, { type: 'LIMIT', limitPrice: 151, reason: 'takeProfit' });
+    const entry = order('BUY', 1);
+    expectDecisions({ maxPositionContracts: 1, maxOrderContracts: 1, orderRate: { max: 1, perMs: 1000 }, maxLossPerTradeTicks: 10 }, book, [
+      [stop, accepted(stop)],
+      [takeProfit, accepted(takeProfit)],
+      [entry, rejected(entry, 'MAX_POSITION')],
+    ]);
+    expectDecisions({ orderRate: { max: 1, perMs: 1000 } }, book, [
+      [stop, accepted(stop)],
+      [entry, accepted(entry)],
+    ]);
+  });
+
+  it('passes cancels and modifications as they are', () => {
+    const book = bookHolding(0);
+    const cancel: OrderCommand = { kind: 'cancel', orderId: 'x', strategyId: 's', symbol: 'USDJPY', ts: T0, reason: 'REQUESTED' };
+    const modify: OrderCommand = { kind: 'modify', order: order('SELL', 1, { type: 'STOP', stopPrice: 149, reason: 'stop' }) };
+    expect(gate({ maxOrderContracts: 0 }, book, [cancel, modify])).toEqual([cancel, modify]);
+  });
+
+  describe('maxLossPerTradeTicks: an entry carries a stop-loss at most that far from its price', () => {
+    const limits = { maxLossPerTradeTicks: 300 };
+    it.each<[string, number, RejectReason | undefined]>([
+      ['a market entry, its stop 300 ticks below the last close (150): passes', 149.7, undefined],
+      ['a market entry, its stop 301 ticks below: refused', 149.699, 'MAX_LOSS_PER_TRADE'],
+    ])('%s', (_name, stopPrice, reason) => {
+      const entry = order('BUY', 100_000);
+      const [decision] = gate(limits, bookHolding(0), [place(entry, [stopChild(entry, stopPrice)])]);
+      expect(decision).toMatchObject(reason === undefined ? { status: 'Accepted' } : { status: 'Rejected', reason });
+    });
+
+    it('measures a limit entry from its limit, and a trailing stop from its initial stop', () => {
+      const limit = order('SELL', 100_000, { type: 'LIMIT', limitPrice: 151, reason: 'limit' });
+      const trailing: Order = { ...stopChild(limit, 151.3), type: 'TRAILING', trail: { ticks: 300 }, reason: 'trailingStop' };
+      expect(gate(limits, bookHolding(0), [place(limit, [trailing])])[0]).toMatchObject({ status: 'Accepted' });
+      expect(gate(limits, bookHolding(0), [place(limit, [{ ...trailing, stopPrice: 151.301 }])])[0]).toMatchObject({
+        status: 'Rejected',
+        reason: 'MAX_LOSS_PER_TRADE',
+        message: `order ${limit.id}: its stop-loss 151.301 is 301 ticks from 151, over maxLossPerTradeTicks 300`,
       });
-      expectSubscriptions(kill.subscriptions).toBe('^---------!');
+    });
+
+    it('refuses an entry without a stop-loss, and lets an exit without one pass', () => {
+      const book = bookHolding(0);
+      const entry = order('BUY', 100_000);
+      const takeProfitOnly: Order = { ...stopChild(entry, 0), type: 'LIMIT', stopPrice: undefined, limitPrice: 150.5, reason: 'takeProfit' };
+      expect(gate(limits, book, [place(entry, [takeProfitOnly])])[0]).toMatchObject({
+        status: 'Rejected',
+        reason: 'MAX_LOSS_PER_TRADE',
+        message: `order ${entry.id} opens exposure without a stop-loss (maxLossPerTradeTicks 300)`,
+      });
+      book.applyFill({ kind: 'fill', execId: 'mine', orderId: 'mine', strategyId: 's', symbol: 'USDJPY', ts: T0, side: 'BUY', qty: 100_000, price: 150, commission: 0, reason: 'entry' });
+      const exit = order('SELL', 100_000, { reason: 'exit' });
+      expect(gate(limits, book, [place(exit)])[0]).toMatchObject({ status: 'Accepted' });
+    });
+  });
+
+  it('kill switch: refuses new exposure, cancels working entries when it goes on, lets exits and protective orders through', () => {
+    const book = bookHolding(0);
+    // The strategy holds +1 contract, has an entry working (buy 1) and an exit working (sell 1 of it), and a stop.
+    book.applyFill({ kind: 'fill', execId: 'mine', orderId: 'mine', strategyId: 's', symbol: 'USDJPY', ts: T0, side: 'BUY', qty: 100_000, price: 150, commission: 0, reason: 'entry' });
+    const workingEntry = order('BUY', 100_000, { type: 'LIMIT', limitPrice: 149, reason: 'limit' });
+    const workingExit = order('SELL', 100_000, { type: 'LIMIT', limitPrice: 151, reason: 'limit' });
+    const workingStop = order('SELL', 100_000, { type: 'STOP', stopPrice: 149.5, reason: 'stop' });
+    for (const o of [workingEntry, workingExit, workingStop]) book.applyOrderEvent(accepted(o));
+    const [add, exit, stop, reverse, later] = [
+      order('BUY', 100_000),
+      order('SELL', 100_000, { reason: 'exit' }),
+      order('SELL', 100_000, { type: 'STOP', stopPrice: 149.4, reason: 'stop' }),
+      order('SELL', 300_000, { reason: 'reverse' }),
+      order('BUY', 100_000),
+    ];
+    marbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const kill = hot('f-----t---------------f-----', { t: true, f: false });
+      const commands = cold('-a------b-c----d----e---f---|', { a: place(add), b: place(add), c: place(exit), d: place(stop), e: place(reverse), f: place(later) });
+      expectObservable(commands.pipe(riskGate({}, { book, contracts, killSwitch$: kill }))).toBe('-(aA)-K-b-(cC)-(dD)-e---(fF)|', {
+        a: accepted(add),
+        A: place(add),
+        K: { kind: 'cancel', orderId: workingEntry.id, strategyId: 's', symbol: 'USDJPY', ts: workingEntry.ts, reason: 'KILL_SWITCH' },
+        b: rejected(add, 'KILL_SWITCH'),
+        c: accepted(exit),
+        C: place(exit),
+        d: accepted(stop),
+        D: place(stop),
+        e: rejected(reverse, 'KILL_SWITCH'),
+        f: accepted(later),
+        F: place(later),
+      });
+      expectSubscriptions(kill.subscriptions).toBe(`^${'-'.repeat(27)}!`);
     });
   });
 
@@ -191,8 +317,8 @@ describe('riskGate', () => {
     const book = bookHolding(0);
     marbles(({ cold, hot, expectObservable }) => {
       const kill = hot('f--#', { f: false }, new Error('kill switch feed lost'));
-      const orders = cold('-a----|', { a: order('BUY', 1) });
-      expectObservable(orders.pipe(riskGate({}, { book, contracts, killSwitch$: kill }))).toBe(
+      const orders = cold('-a----|', { a: place(order('BUY', 1)) });
+      expectObservable(orders.pipe(riskGate({}, { book, contracts, killSwitch$: kill }), filter(isDecision))).toBe(
         '-a-#',
         { a: expect.objectContaining({ status: 'Accepted' }) },
         new Error('kill switch feed lost'),
@@ -204,7 +330,7 @@ describe('riskGate', () => {
     const book = bookHolding(0);
     const big = order('BUY', 200_000);
     marbles(({ cold, expectObservable }) => {
-      expectObservable(cold('a|', { a: big }).pipe(riskGate({ maxOrderContracts: 1 }, { book, contracts }))).toBe('a|', {
+      expectObservable(cold('a|', { a: place(big) }).pipe(riskGate({ maxOrderContracts: 1 }, { book, contracts }))).toBe('a|', {
         a: expect.objectContaining({
           message: `order ${big.id} for 200000 units of USDJPY exceeds maxOrderContracts 1 (100000 units)`,
         }),
@@ -223,14 +349,21 @@ describe('riskLimitsSchema', () => {
     expect(() => parseRiskLimits({ orderRate: { max: 0, perMs: 1000 } })).toThrow(/risk: orderRate\.max: /);
     expect(() => parseRiskLimits({ maxPosition: 1 })).toThrow(/maxPosition/);
     expect(() => parseRiskLimits({ maxDailyLoss: -5 })).toThrow(/maxDailyLoss/);
+    expect(() => parseRiskLimits({ maxLossPerTradeTicks: 2.5 })).toThrow(/risk: maxLossPerTradeTicks: a whole number of ticks/);
   });
 });
 
-const contractOrders = { a: order('BUY', 1), b: order('SELL', 2), c: order('BUY', 3) };
-describeOperatorContract<Order, OrderEvent>('riskGate', {
-  operator: () => riskGate({ maxOrderContracts: 1 }, { book: bookHolding(0), contracts }),
+// Refusals and cancels: one output per input, as the contract's sample needs.
+const contractOrders = { a: order('BUY', 1), b: order('SELL', 2) };
+const contractCancel: OrderCommand = { kind: 'cancel', orderId: 'x', strategyId: 's', symbol: 'USDJPY', ts: T0, reason: 'REQUESTED' };
+describeOperatorContract<OrderCommand, RoutedCommand>('riskGate', {
+  operator: () => riskGate({ maxOrderContracts: 0 }, { book: bookHolding(0), contracts }),
   input: 'abc',
-  values: contractOrders,
+  values: { a: place(contractOrders.a), b: place(contractOrders.b), c: contractCancel },
   expected: 'ABC',
-  outputs: { A: accepted(contractOrders.a), B: accepted(contractOrders.b), C: accepted(contractOrders.c) },
+  outputs: {
+    A: { ...rejected(contractOrders.a, 'MAX_ORDER_SIZE'), message: expect.any(String) as unknown as string },
+    B: { ...rejected(contractOrders.b, 'MAX_ORDER_SIZE'), message: expect.any(String) as unknown as string },
+    C: contractCancel,
+  },
 });

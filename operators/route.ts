@@ -1,6 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ExecutionEvent, OrderEvent } from '../src/core/types';
+import { isProtective } from '../src/core/orders';
+import type { ExecutionEvent } from '../src/core/types';
 import type { Broker } from '../src/broker/types';
+import type { PlaceCommand } from '../src/portfolio/orders';
+import type { RoutedCommand } from './riskGate';
 import { operate, subscribeInput } from './operate';
 
 export interface RouteOptions {
@@ -8,7 +11,8 @@ export interface RouteOptions {
    * What the end of the decisions means. false (default, replay): the run is over — the output completes at
    * once and orders still working stay working (the book and the report list them; nothing is dropped or
    * invented). true (live shutdown): keep forwarding broker events until every order this route placed is
-   * done (filled in full, cancelled or rejected); cancel working orders first so that happens.
+   * done (filled in full, cancelled or rejected); cancel working orders first so that happens. Protective
+   * children placed with an order are not waited for: they protect the position at the broker after the run.
    */
   readonly drain?: boolean;
 }
@@ -17,15 +21,17 @@ export interface RouteOptions {
 const QTY_EPSILON = 1e-9;
 
 /**
- * Forwards the risk gate's decisions to a broker and merges in what the broker reports (the order
- * router): `Accepted` is passed on, then `broker.place(order)`; `Rejected` is passed on unchanged;
- * everything `broker.events$` emits (Submitted, fills, Filled, Cancelled, broker rejections, events of
- * orders placed elsewhere) is passed on as it happens. `broker.events$` is subscribed BEFORE the decisions,
- * so events a broker emits synchronously inside `place` (the sim does) are never missed, and the output is
- * in the order things happened. A `place` that throws becomes a `Rejected` event with reason `BROKER`.
+ * Carries out the risk gate's output at a broker and merges in what the broker reports (the order router):
+ * decisions (`Accepted`, `Rejected`) are passed on; a `place` command goes to `broker.place(order, children)`,
+ * a `cancel` to `broker.cancel`, a `modify` to `broker.modify`; everything `broker.events$` emits (Submitted,
+ * fills, Filled, Cancelled, broker rejections, events of orders placed elsewhere) is passed on as it happens.
+ * `broker.events$` is subscribed BEFORE the commands, so events a broker emits synchronously inside `place`
+ * (the sim does) are never missed, and the output is in the order things happened. A `place` that throws
+ * becomes a `Rejected` event with reason `BROKER` for the order and each child; a `cancel` or `modify` that
+ * throws errors the output (the order path asked for something impossible).
  *
  * ```
- * decisions:      --A----R-------|          A: Accepted order 1   R: Rejected order 2
+ * commands:       --AP---R-------|          A: Accepted order 1   P: place order 1   R: Rejected order 2
  * broker.events$: ---s-----f-F-------       s: Submitted 1   f: fill 1   F: Filled 1
  * output:         --As---R-f-F---|          (drain: completes after F if the source ended before it)
  * ```
@@ -33,7 +39,7 @@ const QTY_EPSILON = 1e-9;
  * A broker error errors the output; a broker `events$` that completes while orders can still be placed is
  * an error too (orders sent to it would vanish).
  */
-export function route(broker: Broker, options: RouteOptions = {}): OperatorFunction<OrderEvent, ExecutionEvent> {
+export function route(broker: Broker, options: RouteOptions = {}): OperatorFunction<RoutedCommand, ExecutionEvent> {
   const drain = options.drain ?? false;
   return operate((destination) => {
     /** drain: units not yet filled of orders this route placed and the broker has not finished. */
@@ -68,25 +74,34 @@ export function route(broker: Broker, options: RouteOptions = {}): OperatorFunct
       },
     });
 
+    const place = ({ order, children }: PlaceCommand): void => {
+      // Protective orders are meant to outlive the run (they protect the position at the broker): not drained.
+      if (drain && !isProtective(order)) outstanding.set(order.id, order.qty);
+      try {
+        broker.place(order, children);
+      } catch (error) {
+        outstanding.delete(order.id);
+        const message = `broker "${broker.name}" refused order ${order.id}: ${error instanceof Error ? error.message : String(error)}`;
+        for (const o of [order, ...children]) destination.next({ kind: 'order', status: 'Rejected', order: o, ts: o.ts, reason: 'BROKER', message });
+      }
+    };
+
     return {
-      next(decision) {
-        destination.next(decision);
-        // A consumer that left on the decision itself (`take`) sends no order.
-        if (decision.status !== 'Accepted' || destination.closed) return;
-        const { order } = decision;
-        if (drain) outstanding.set(order.id, order.qty);
-        try {
-          broker.place(order);
-        } catch (error) {
-          outstanding.delete(order.id);
-          destination.next({
-            kind: 'order',
-            status: 'Rejected',
-            order,
-            ts: order.ts,
-            reason: 'BROKER',
-            message: `broker "${broker.name}" refused order ${order.id}: ${error instanceof Error ? error.message : String(error)}`,
-          });
+      next(command) {
+        // A consumer that left on a decision (`take`) sends nothing more.
+        if (destination.closed) return;
+        switch (command.kind) {
+          case 'order':
+            destination.next(command);
+            return;
+          case 'place':
+            return place(command);
+          case 'cancel':
+            broker.cancel(command.orderId, command.reason);
+            return;
+          case 'modify':
+            broker.modify(command.order);
+            return;
         }
       },
       complete() {

@@ -101,7 +101,7 @@ export type ControlEventKind = ControlEvent['kind'];
 export type EngineEvent =
   | ExecutionEvent
   | { readonly kind: 'mark'; readonly bar: Bar; readonly equity: number }
-  | { readonly kind: 'signal' | 'trade' };
+  | { readonly kind: 'signal' | 'intent' | 'trade' };
 
 /**
  * Streams the runner already has. Pass hot (shared) streams: attaching must not start a second replay.

@@ -1,7 +1,7 @@
 import { ConfigError } from './errors';
 import { isoUtc, parseWallTime, zoneClock, type ZoneClock } from './time';
 import { fromTicks, roundToGrid, toTicks } from './ticks';
-import type { Order, OrderReason, Side, TimeInForce, Trail } from './types';
+import type { BracketSpec, Order, OrderReason, Side, StrategyOutput, TargetPosition, TimeInForce, Trail } from './types';
 
 /** Every order reason, in the order reports list them. */
 export const ORDER_REASONS = ['entry', 'exit', 'reverse', 'limit', 'stopEntry', 'stop', 'takeProfit', 'trailingStop'] as const satisfies readonly OrderReason[];
@@ -114,4 +114,30 @@ export function reasonOfChange(held: number, delta: number): 'entry' | 'exit' | 
   const after = held + delta;
   if (Math.abs(held) < 1e-9 || (Math.sign(after) === Math.sign(held) && Math.abs(after) > Math.abs(held))) return 'entry';
   return Math.abs(after) < 1e-9 || Math.sign(after) === Math.sign(held) ? 'exit' : 'reverse';
+}
+
+/** A target position (`kind` absent or 'target') rather than an order intent. */
+export function isTarget<T extends StrategyOutput>(output: T): output is Extract<T, TargetPosition> {
+  return output.kind === undefined || output.kind === 'target';
+}
+
+/** Why `bracket` is not one; undefined when it is. */
+export function bracketProblem(bracket: BracketSpec): string | undefined {
+  const given = (keys: readonly (keyof BracketSpec)[]): (keyof BracketSpec)[] => keys.filter((k) => bracket[k] !== undefined);
+  const stops = given(['stopLossTicks', 'stopLossPrice', 'trailingStopTicks', 'trailingStopPercent']);
+  const profits = given(['takeProfitTicks', 'takeProfitPrice']);
+  if (stops.length + profits.length === 0) return 'a bracket needs a stop-loss, a trailing stop or a take-profit';
+  if (stops.length > 1) return `one stop per bracket: ${stops.join(' and ')} given`;
+  if (profits.length > 1) return `one take-profit per bracket: ${profits.join(' and ')} given`;
+  for (const key of given(['stopLossTicks', 'takeProfitTicks', 'trailingStopTicks'])) {
+    const ticks = bracket[key] as number;
+    if (!Number.isInteger(ticks) || ticks <= 0) return `${key} must be a whole number of ticks > 0, got ${ticks}`;
+  }
+  for (const key of given(['stopLossPrice', 'takeProfitPrice'])) {
+    const price = bracket[key] as number;
+    if (!Number.isFinite(price) || price <= 0) return `${key} must be a price > 0, got ${price}`;
+  }
+  const percent = bracket.trailingStopPercent;
+  if (percent !== undefined && !(percent > 0 && percent < 100)) return `trailingStopPercent must be > 0 and < 100, got ${percent}`;
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bracketProblem } from './orders';
 
 /**
  * Zod schemas for what crosses a boundary (config files, pushed data, broker and HTTP messages).
@@ -71,6 +72,25 @@ export const contractSpecSchema = z
 
 /** `config/contracts.json`: symbol → spec. */
 export const contractsFileSchema = z.record(z.string().regex(/^[A-Z0-9._-]+$/, 'an upper-case symbol'), contractSpecSchema);
+
+/**
+ * A bracket in a runner config (`"bracket": { "stopLossTicks": 20, "takeProfitTicks": 40 }`, see `BracketSpec`):
+ * whole ticks of the contract's tick size, or fixed prices; one stop (a stop-loss or a trailing stop) and one
+ * take-profit at most.
+ */
+export const bracketSpecSchema = z
+  .strictObject({
+    stopLossTicks: z.number().int('a whole number of ticks').positive().optional(),
+    stopLossPrice: finitePositive.optional(),
+    takeProfitTicks: z.number().int('a whole number of ticks').positive().optional(),
+    takeProfitPrice: finitePositive.optional(),
+    trailingStopTicks: z.number().int('a whole number of ticks').positive().optional(),
+    trailingStopPercent: z.number().positive().lt(100).optional(),
+  })
+  .superRefine((bracket, ctx) => {
+    const problem = bracketProblem(bracket);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** One line per issue, each naming the path of the offending field: `strategies[1].fast: …`. */
 export function formatZodError(error: z.ZodError): string {

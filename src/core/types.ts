@@ -216,7 +216,21 @@ export type RejectReason =
   | 'BROKER';
 
 /** Why an order was cancelled. */
-export type CancelReason = 'REQUESTED' | 'TARGET_CHANGED' | 'KILL_SWITCH' | 'OCO' | 'PARENT' | 'EXPIRED';
+export type CancelReason =
+  /** The strategy (or a person) asked. */
+  | 'REQUESTED'
+  /** The strategy's target changed: its protective orders go before its new order. */
+  | 'TARGET_CHANGED'
+  /** A newer bracket protects the position. */
+  | 'REPLACED'
+  /** The kill switch went on: entries that were working go. */
+  | 'KILL_SWITCH'
+  /** Another order of its one-cancels-other group filled. */
+  | 'OCO'
+  /** Its parent ended unfilled. */
+  | 'PARENT'
+  /** Its time in force ran out. */
+  | 'EXPIRED';
 
 /**
  * An order's life: `Accepted` / `Rejected` by the risk gate, then the broker's `Submitted` (also after a

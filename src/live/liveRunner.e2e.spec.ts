@@ -98,7 +98,7 @@ describe('live runner end to end against a fake TWS', () => {
     });
     const config = configFor(tws);
     // The account comes from the environment (config/live.json names none).
-    runner = startLiveRunner({ config, contracts, env: { IB_ACCOUNT: 'DU1234567' }, orderIdPrefix: 'run7.' });
+    runner = startLiveRunner({ config, contracts, env: { IB_ACCOUNT: 'DU1234567' } });
     const events: LiveEvent[] = [];
     runner.events$.subscribe((e) => events.push(e));
 
@@ -113,11 +113,11 @@ describe('live runner end to end against a fake TWS', () => {
 
     // The orders reached TWS as IB orders, tagged with their strategy and order id.
     expect(tws.orders().map((o) => [o.request.action, o.request.totalQuantity, o.request.orderType, o.request.orderRef, o.request.account])).toEqual([
-      ['BUY', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-1:entry', 'DU1234567'],
-      ['SELL', 100_000, 'MKT', 'rx:long_into_fix:run7.long_into_fix-2:exit', 'DU1234567'],
-      ['SELL', 100_000, 'MKT', 'rx:short_after_fix:run7.short_after_fix-1:entry', 'DU1234567'],
+      ['BUY', 100_000, 'MKT', 'rx:long_into_fix:long_into_fix.USDJPY.20240104T160000Z.1:entry', 'DU1234567'],
+      ['SELL', 100_000, 'MKT', 'rx:long_into_fix:long_into_fix.USDJPY.20240105T005500Z.1:exit', 'DU1234567'],
+      ['SELL', 100_000, 'MKT', 'rx:short_after_fix:short_after_fix.USDJPY.20240105T005500Z.1:entry', 'DU1234567'],
     ]);
-    expect(statuses(events, 'run7.long_into_fix-1')).toEqual(['Accepted', 'Submitted', 'Filled']);
+    expect(statuses(events, 'long_into_fix.USDJPY.20240104T160000Z.1')).toEqual(['Accepted', 'Submitted', 'Filled']);
 
     // The identical graph: replaying the same bars through runTradeRunner + SimBroker gives the same
     // 1-minute bars, the same signals and the same orders.
@@ -130,7 +130,8 @@ describe('live runner end to end against a fake TWS', () => {
       ['2024-01-05T00:55:00.000Z', 'short_after_fix', -1],
     ]);
     // (live ids carry the run's prefix; replay ids have none)
-    expect(accepted(events)).toEqual(accepted(replay.events).map((order) => ({ ...order, id: `run7.${order.id}` })));
+    // Ids come from the decisions alone: live and replay give the same ones.
+    expect(accepted(events)).toEqual(accepted(replay.events));
 
     // Fills: TWS's price and commission (2 USD, booked in JPY at the execution price) in the book and report.
     const [long, short] = result.report.strategies;
@@ -165,7 +166,7 @@ describe('live runner end to end against a fake TWS', () => {
 
   it('loses and doubles no fill when the connection drops mid-run, twice', async () => {
     tws = await startFakeTws({ accounts: ['DU1234567'], fills: { hold: true } });
-    runner = startLiveRunner({ config: configFor(tws), contracts, orderIdPrefix: '' });
+    runner = startLiveRunner({ config: configFor(tws), contracts });
     const events: LiveEvent[] = [];
     runner.events$.subscribe((e) => events.push(e));
     const recovered = () => events.filter((e) => e.kind === 'broker-report' && e.report.kind === 'recovered').length;
@@ -174,7 +175,7 @@ describe('live runner end to end against a fake TWS', () => {
 
     const fiveSecond = fiveSecondBars('2024-01-04T15:58:00Z', 60, 144.1);
     sendBars(tws, fiveSecond.slice(0, 24)); // up to the 15:59 bar: long_into_fix buys at 16:00Z
-    await until(() => statuses(events, 'long_into_fix-1').includes('Submitted'), 'the order working at TWS');
+    await until(() => statuses(events, 'long_into_fix.USDJPY.20240104T160000Z.1').includes('Submitted'), 'the order working at TWS');
     const ibOrderId = tws.orders()[0].request.orderId;
 
     // The socket drops; the order fills at TWS while the runner is away.
@@ -189,8 +190,8 @@ describe('live runner end to end against a fake TWS', () => {
     await until(() => marksOf(events).length === 5, 'the remaining 1-minute bars');
     const result = await runner.shutdown();
 
-    expect(fillsOf(events).map((f) => [f.orderId, f.qty, f.price])).toEqual([['long_into_fix-1', 100_000, 144.2]]);
-    expect(statuses(events, 'long_into_fix-1')).toEqual(['Accepted', 'Submitted', 'Filled']);
+    expect(fillsOf(events).map((f) => [f.orderId, f.qty, f.price])).toEqual([['long_into_fix.USDJPY.20240104T160000Z.1', 100_000, 144.2]]);
+    expect(statuses(events, 'long_into_fix.USDJPY.20240104T160000Z.1')).toEqual(['Accepted', 'Submitted', 'Filled']);
     expect(runner.run.book.position('long_into_fix', 'USDJPY')).toBe(100_000);
     expect(result.report.strategies[0].fills).toHaveLength(1);
     expect(tws.requestsOf('reqExecutions')).toHaveLength(3);

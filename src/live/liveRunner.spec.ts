@@ -27,6 +27,8 @@ const USDJPY_WIRE: WireContract = {
   tradingClass: 'USD.JPY',
 };
 const T_ENTRY_BAR = Date.parse('2024-01-04T15:59:00Z'); // closes at 01:00 JST on 2024-01-05, a gotobi day
+/** The id of long_into_fix's entry, decided on the close of that bar. */
+const ENTRY = 'long_into_fix.USDJPY.20240104T160000Z.1';
 
 let tws: FakeTws | undefined;
 let runner: LiveRunner | undefined;
@@ -59,7 +61,7 @@ interface Harness {
 async function setup(fake: FakeTwsOptions = {}, live: LiveOverrides = {}, options: Partial<LiveRunnerOptions> & { extra?: Record<string, unknown> } = {}): Promise<Harness> {
   tws = await startFakeTws({ accounts: ['DU42'], ...fake });
   const { extra, ...rest } = options;
-  runner = startLiveRunner({ config: configFor(tws.port, live, extra), contracts, orderIdPrefix: '', ...rest });
+  runner = startLiveRunner({ config: configFor(tws.port, live, extra), contracts, ...rest });
   const h: Harness = { tws, runner, events: [], errors: [] };
   runner.events$.subscribe({ next: (e) => h.events.push(e), error: (e) => h.errors.push(e) });
   return h;
@@ -157,9 +159,9 @@ describe('startLiveRunner', () => {
     await h.runner.ready;
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR, 12);
-    await until(() => orderStatuses(h).includes('long_into_fix-1 Submitted'), 'the order working at TWS');
+    await until(() => orderStatuses(h).includes(`${ENTRY} Submitted`), 'the order working at TWS');
     const result = await h.runner.shutdown('SIGINT');
-    expect(orderStatuses(h)).toEqual(['long_into_fix-1 Accepted', 'long_into_fix-1 Submitted', 'long_into_fix-1 Cancelled']);
+    expect(orderStatuses(h)).toEqual([`${ENTRY} Accepted`, `${ENTRY} Submitted`, `${ENTRY} Cancelled`]);
     expect(h.tws.requestsOf('cancelOrder')).toHaveLength(1);
     expect(result.stillWorking).toEqual([]);
     expect(result.reason).toBe('SIGINT');
@@ -175,11 +177,11 @@ describe('startLiveRunner', () => {
     await h.runner.ready;
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR, 12);
-    await until(() => orderStatuses(h).includes('long_into_fix-1 Submitted'), 'the order working at TWS');
+    await until(() => orderStatuses(h).includes(`${ENTRY} Submitted`), 'the order working at TWS');
     const result = await h.runner.shutdown();
     expect(h.tws.requestsOf('cancelOrder')).toHaveLength(0);
-    expect(result.stillWorking.map((o) => o.id)).toEqual(['long_into_fix-1']);
-    expect(result.report.strategies[0].workingOrders.map((o) => o.id)).toEqual(['long_into_fix-1']);
+    expect(result.stillWorking.map((o) => o.id)).toEqual([ENTRY]);
+    expect(result.report.strategies[0].workingOrders.map((o) => o.id)).toEqual([ENTRY]);
   });
 
   it('builds bars from TWS quotes (mid price) with source "quotes"', async () => {
@@ -218,7 +220,7 @@ describe('startLiveRunner', () => {
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR, 12);
     await until(() => orderStatuses(h).length > 0, 'the risk decision');
-    expect(orderStatuses(h)).toEqual(['long_into_fix-1 Rejected KILL_SWITCH']);
+    expect(orderStatuses(h)).toEqual([`${ENTRY} Rejected KILL_SWITCH`]);
     expect(h.tws.requestsOf('placeOrder')).toHaveLength(0);
     await h.runner.shutdown();
     await expect(fetch(`${url}/health`)).rejects.toThrow();

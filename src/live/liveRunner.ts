@@ -75,11 +75,6 @@ export interface LiveRunnerOptions {
   readonly now?: () => number;
   /** Scheduler of the watermark clock. Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
-  /**
-   * Prepended to order ids. Default: the run's start second in base 36 and a dot (`tp01kh.long_into_fix-1`),
-   * so an order TWS still holds from an earlier run never shares an id with one of this run.
-   */
-  readonly orderIdPrefix?: string;
 }
 
 export interface LiveRunResult extends TradeRunResult {
@@ -148,8 +143,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   const bars = new Subject<Bar>();
   let run: TradeRun;
   try {
-    const orderIdPrefix = options.orderIdPrefix ?? `${Math.floor(now() / 1000).toString(36)}.`;
-    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$, orderIdPrefix });
+    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$ });
   } catch (error) {
     void broker.close().then(() => connection.close());
     control?.dispose();

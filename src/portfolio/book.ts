@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors';
+import { isProtective } from '../core/orders';
 import { contractFor } from '../core/contracts';
 import { DAY_MS } from '../core/time';
 import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, OrderReason, Trade } from '../core/types';
@@ -60,7 +61,10 @@ export interface FillResult {
  *   is `stop`).
  * - Working orders: an order is working from `Accepted` (or any live status for an order not seen before)
  *   until its fills cover it or it is `Cancelled` / `Rejected`. Fills, not the `Filled` status, reduce it, so
- *   a live broker reporting the status before the execution never makes the order vanish early.
+ *   a live broker reporting the status before the execution never makes the order vanish early. A later
+ *   `Submitted` with another version of the order (a modification) replaces it. Protective orders (stop-loss,
+ *   take-profit, trailing stop) are working orders but never count in `working` / `accountWorking`: they exit
+ *   a position that is already counted.
  * - With `dedupe`, a fill whose execId was applied before is ignored (returns `applied: false`) and a late
  *   status of a finished order does not make it working again.
  */
@@ -70,7 +74,7 @@ export interface BookView {
   readonly contracts: ContractBook;
   /** Signed units held by a strategy. */
   position(strategyId: string, symbol: string): number;
-  /** Signed units of a strategy's orders still working. */
+  /** Signed units of a strategy's orders still working, protective orders not counted. */
   working(strategyId: string, symbol: string): number;
   /** Signed units held by the account (all strategies). */
   accountPosition(symbol: string): number;
@@ -95,7 +99,9 @@ export interface BookView {
   accountPositions(): readonly PositionSnapshot[];
   /** Closed trades in closing order. */
   trades(): readonly Trade[];
+  /** Every working order, protective ones included, in the order they started working. */
   workingOrders(): readonly WorkingOrder[];
+  workingOrder(orderId: string): WorkingOrder | undefined;
   /** Equity curve (account, or a strategy), one point per `equityIntervalMs` plus the latest mark. */
   equityCurve(strategyId?: string): readonly EquityPoint[];
 }
@@ -158,10 +164,12 @@ interface Ledger {
 }
 
 interface WorkingEntry {
-  readonly order: WorkingOrder['order'];
+  /** The current version (a modification replaces it). */
+  order: WorkingOrder['order'];
   readonly ledger: Ledger;
   readonly accountLedger: Ledger;
-  readonly sign: number;
+  /** What one unit left of it adds to the working units: ±1, and 0 for a protective order (never counted). */
+  readonly weight: number;
   remaining: number;
 }
 
@@ -379,13 +387,24 @@ export function createBook(options: BookOptions): Book {
   };
 
   const dropWorking = (entry: WorkingEntry): void => {
-    const signed = entry.sign * entry.remaining;
+    const signed = entry.weight * entry.remaining;
     entry.ledger.working -= signed;
     entry.accountLedger.working -= signed;
     if (Math.abs(entry.ledger.working) < QTY_EPSILON) entry.ledger.working = 0;
     if (Math.abs(entry.accountLedger.working) < QTY_EPSILON) entry.accountLedger.working = 0;
     workingById.delete(entry.order.id);
     if (dedupe) finishedOrders.add(entry.order.id);
+  };
+
+  /** A broker's new version of a working order: its quantity may have changed, what was filled has not. */
+  const modifyWorking = (entry: WorkingEntry, order: WorkingEntry['order']): void => {
+    const filled = entry.order.qty - entry.remaining;
+    const remaining = Math.max(0, order.qty - filled);
+    const change = entry.weight * (remaining - entry.remaining);
+    entry.ledger.working += change;
+    entry.accountLedger.working += change;
+    entry.order = order;
+    entry.remaining = remaining;
   };
 
   const applyFill = (fill: Fill): FillResult => {
@@ -398,8 +417,8 @@ export function createBook(options: BookOptions): Book {
     if (entry !== undefined) {
       const covered = Math.min(fill.qty, entry.remaining);
       entry.remaining -= covered;
-      entry.ledger.working -= entry.sign * covered;
-      entry.accountLedger.working -= entry.sign * covered;
+      entry.ledger.working -= entry.weight * covered;
+      entry.accountLedger.working -= entry.weight * covered;
       if (entry.remaining < QTY_EPSILON) {
         entry.remaining = 0;
         dropWorking(entry);
@@ -419,19 +438,23 @@ export function createBook(options: BookOptions): Book {
       case 'Accepted':
       case 'Submitted':
       case 'PartiallyFilled': {
-        if (known !== undefined || finishedOrders.has(order.id)) return;
+        if (known !== undefined) {
+          if (known.order !== order) modifyWorking(known, order);
+          return;
+        }
+        if (finishedOrders.has(order.id)) return;
         const remaining = order.qty - (event.status === 'Accepted' ? 0 : (event.filledQty ?? 0));
         if (remaining < QTY_EPSILON) return;
-        const sign = order.side === 'BUY' ? 1 : -1;
+        const weight = isProtective(order) ? 0 : order.side === 'BUY' ? 1 : -1;
         const entry: WorkingEntry = {
           order,
           ledger: ledgerOf(strategyOwner(order.strategyId), order.symbol),
           accountLedger: ledgerOf(account, order.symbol),
-          sign,
+          weight,
           remaining,
         };
-        entry.ledger.working += sign * remaining;
-        entry.accountLedger.working += sign * remaining;
+        entry.ledger.working += weight * remaining;
+        entry.accountLedger.working += weight * remaining;
         workingById.set(order.id, entry);
         return;
       }
@@ -545,6 +568,10 @@ export function createBook(options: BookOptions): Book {
     accountPositions: () => account.ledgers.map(snapshot),
     trades: () => closedTrades,
     workingOrders: () => [...workingById.values()].map((e) => ({ order: e.order, remaining: e.remaining })),
+    workingOrder: (orderId) => {
+      const e = workingById.get(orderId);
+      return e === undefined ? undefined : { order: e.order, remaining: e.remaining };
+    },
     equityCurve: (strategyId) => {
       const owner = strategyId === undefined ? account : strategies.get(strategyId);
       if (owner === undefined) return [];

@@ -2,58 +2,414 @@ import type { OperatorFunction } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
-import { reasonOfChange } from '../core/orders';
-import type { ContractBook, Order, Signal } from '../core/types';
+import { bracketProblem, CHILD_SUFFIX, expiryOf, isProtective, isProtectiveReason, isTarget, orderIdOf, orderPriceProblem, reasonOfChange, trailingStopFrom } from '../core/orders';
+import { offsetTicks } from '../core/ticks';
+import type {
+  BracketSpec,
+  CancelReason,
+  ContractBook,
+  ContractSpec,
+  Decision,
+  Fill,
+  ModifyOrderIntent,
+  Order,
+  OrderReason,
+  PlaceOrderIntent,
+  Side,
+  Signal,
+  Stamp,
+  StampedIntent,
+} from '../core/types';
+import type { Sizer } from '../risk/sizers';
+import type { WorkingOrder } from './types';
 
-/** What `ordersFromSignals` reads: the units a strategy holds and has working. `Book` satisfies it. */
+/** What the order path asks of the broker, through the risk gate. */
+export type OrderCommand = PlaceCommand | CancelCommand | ModifyCommand;
+
+/** Place `order` with its protective `children` (held by the broker until it fills), after cancelling `cancelFirst`. */
+export interface PlaceCommand {
+  readonly kind: 'place';
+  readonly order: Order;
+  readonly children: readonly Order[];
+  /** The strategy's working protective orders a target change replaces: cancelled only if the order is accepted. */
+  readonly cancelFirst: readonly string[];
+}
+
+export interface CancelCommand {
+  readonly kind: 'cancel';
+  readonly orderId: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly ts: number;
+  readonly reason: CancelReason;
+}
+
+/** A new version of a working order (same id). */
+export interface ModifyCommand {
+  readonly kind: 'modify';
+  readonly order: Order;
+}
+
+/** What the order path reads: positions, working orders and the last close. `Book` satisfies it. */
 export interface OrderBasis {
   position(strategyId: string, symbol: string): number;
+  /** Units of working orders, protective orders not counted. */
   working(strategyId: string, symbol: string): number;
+  workingOrders(): readonly WorkingOrder[];
+  workingOrder(orderId: string): WorkingOrder | undefined;
+  lastPrice(symbol: string): number | undefined;
+}
+
+export interface OrderPathOptions {
+  /** A strategy's bracket (from its config): protects every fill of its orders unless a decision says otherwise. */
+  readonly bracketOf?: (strategyId: string) => BracketSpec | undefined;
+  /** Re-sizes targets (sign kept) before orders are derived; none → targets as the strategies say. */
+  readonly sizer?: Sizer;
 }
 
 /** Differences smaller than this (units) are float noise of fractional contracts, not an order. */
 const QTY_EPSILON = 1e-9;
 
+/** Names a strategy's intents use for the children of its current bracket. */
+const BRACKET_CLIENT_IDS: Readonly<Record<string, OrderReason>> = { stopLoss: 'stop', takeProfit: 'takeProfit', trailingStop: 'trailingStop' };
+
+interface Lane {
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly spec: ContractSpec;
+  /** The ts of the last decision and how many orders it made (ids: `orderIdOf`). */
+  decisionTs: number;
+  sequence: number;
+  /** The strategy's last target (before sizing) and whether a protective order has closed the position since. */
+  lastTarget: number | undefined;
+  flatAfterProtective: boolean;
+  /** The strategy's names of its explicit orders → order ids. */
+  readonly clientIds: Map<string, string>;
+  /** One-cancels-other group names → the group id of their working members. */
+  readonly ocoGroups: Map<string, string>;
+  /** Orders placed with a bracket → the bracket, to re-price their children from each fill. */
+  readonly brackets: Map<string, BracketSpec>;
+}
+
 /**
- * Turns target positions into market orders: order = target − (position + orders still working), in units
- * (contracts × the contract's multiplier), for the signal's (strategyId, symbol). A reversal is ONE order for
- * twice the size; a target re-sent while its order is still working gives no new order (orders in flight
- * count, so a slow live fill never doubles an order). Order ids are `${idPrefix}${strategyId}-${n}`, n counting
- * from 1 per strategy for each subscription, so the same input gives the same ids; live runs pass a prefix
- * unique to the run, so an order a broker still holds from an earlier run never shares an id with a new one. The order's ts is the signal's.
+ * The order manager: strategies' decisions (stamped targets and order intents) and the strategies' own fills in,
+ * commands for the risk gate out. Deterministic: the same decisions and fills give the same commands and ids.
+ *
+ * Targets: order = target − (position + working), in units (contracts × the contract's multiplier, after the
+ * sizer), a MARKET order (`entry`, `exit` or `reverse`). A reversal is ONE order for twice the size; a target
+ * re-sent while its order is still working gives no new order (orders in flight count). Protective orders never
+ * count as working and never block an entry: when a target changes, the strategy's working protective orders
+ * for the symbol are cancelled first (`cancelFirst`, only if the risk gate accepts the order), then its order is
+ * sent. After a protective order has closed the position, the strategy stays flat until its own next change of
+ * target: the same target again is no order.
+ *
+ * Brackets (a target's `bracket`, else the strategy's; `null` for none): an order that will leave a position
+ * goes with its protective children for the whole of it — a STOP at ∓ stopLossTicks, a LIMIT at ± takeProfitTicks
+ * (or a TRAILING stop), one-cancelling-the-other, ids `<order>.sl`, `<order>.tp`, `<order>.trail` — priced from
+ * the decision bar's close so a live position is protected from its first instant. When the order fills, the
+ * children are re-priced from the fill (integer ticks of the contract's tick size) for the whole resulting
+ * position; a replay broker holds them until then, so they are first checked on the next bar. A newer bracket
+ * replaces an older one of the same position (REPLACED).
+ *
+ * Intents: `place` an explicit order under the strategy's `clientId` (LIMIT, STOP, STOP_LIMIT, TRAILING,
+ * MARKET; `protective` for exits; `oco` groups; time in force); `cancel` / `modify` one by `clientId`, or the
+ * current bracket's `stopLoss`, `takeProfit`, `trailingStop`. Naming a clientId that is not working is nothing.
+ *
+ * Order ids: `orderIdOf(strategy, symbol, decision ts, n)`, n counting the orders of that decision from 1, so
+ * the same decision after a restart has the same id. Decision times of a strategy may not go back: that, a
+ * non-finite target, an unknown symbol or a malformed intent is an error on the stream naming the strategy.
  *
  * ```
- * signals: --a---b---a--|     a: target +1, b: target −1 (position and working read from the book)
- * orders:  --x---y------|     x: BUY 100,000   y: SELL 200,000 (one order reverses); the last a waits on y
+ * decisions: --a---b---a--|     a: target +1, b: target −1 (position and working read from the book)
+ * commands:  --x---y------|     x: place BUY 100,000   y: place SELL 200,000 (one order reverses); the last a waits on y
  * ```
- *
- * An unknown symbol or a non-finite target is an error on the stream (ConfigError naming the strategy).
  */
-export function ordersFromSignals(book: OrderBasis, contracts: ContractBook, idPrefix = ''): OperatorFunction<Signal, Order> {
+export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill, OrderCommand> {
   return operate((destination) => {
-    const sequence = new Map<string, number>();
-    return {
-      next(signal) {
-        if (!Number.isFinite(signal.target)) {
-          throw new ConfigError(`strategy "${signal.strategyId}" signalled a non-finite target ${signal.target} for ${signal.symbol}`);
+    const lanes = new Map<string, Lane>();
+
+    const laneOf = (strategyId: string, symbol: string): Lane => {
+      const key = `${strategyId}\u0000${symbol}`;
+      let lane = lanes.get(key);
+      if (lane === undefined) {
+        lane = {
+          strategyId,
+          symbol,
+          spec: contractFor(contracts, symbol),
+          decisionTs: Number.NEGATIVE_INFINITY,
+          sequence: 0,
+          lastTarget: undefined,
+          flatAfterProtective: false,
+          clientIds: new Map(),
+          ocoGroups: new Map(),
+          brackets: new Map(),
+        };
+        lanes.set(key, lane);
+      }
+      return lane;
+    };
+
+    const fail = (lane: Pick<Lane, 'strategyId' | 'symbol'>, message: string): never => {
+      throw new ConfigError(`strategy "${lane.strategyId}" (${lane.symbol}): ${message}`);
+    };
+
+    /** The next order id of the decision at `ts`. */
+    const nextId = (lane: Lane, ts: number): string => {
+      if (!Number.isFinite(ts)) fail(lane, `decision time ${ts} is not a finite epoch-ms number`);
+      if (ts < lane.decisionTs) fail(lane, `decision time ${ts} is earlier than its previous decision (${lane.decisionTs})`);
+      if (ts !== lane.decisionTs) {
+        lane.decisionTs = ts;
+        lane.sequence = 0;
+      }
+      return orderIdOf(lane.strategyId, lane.symbol, ts, ++lane.sequence);
+    };
+
+    const working = (lane: Lane): WorkingOrder[] =>
+      book.workingOrders().filter((w) => w.order.strategyId === lane.strategyId && w.order.symbol === lane.symbol);
+    const held = (lane: Lane): number => book.position(lane.strategyId, lane.symbol) + book.working(lane.strategyId, lane.symbol);
+
+    const cancel = (lane: Lane, orderId: string, ts: number, reason: CancelReason): void =>
+      destination.next({ kind: 'cancel', orderId, strategyId: lane.strategyId, symbol: lane.symbol, ts, reason });
+
+    /**
+     * The protective children of `parent` for a position of `position` units once it fills, priced from
+     * `reference` (the decision bar's close, or the order's own price; later the fill).
+     */
+    const childrenOf = (lane: Lane, parent: Pick<Order, 'id' | 'ts'>, bracket: BracketSpec, position: number, reference: number): Order[] => {
+      const side: Side = position > 0 ? 'SELL' : 'BUY';
+      const away = side === 'SELL' ? -1 : 1;
+      const tick = lane.spec.tickSize;
+      const child = (reason: OrderReason, fields: Pick<Order, 'type'> & Partial<Order>): Order => ({
+        id: `${parent.id}.${CHILD_SUFFIX[reason as keyof typeof CHILD_SUFFIX]}`,
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts: parent.ts,
+        side,
+        qty: Math.abs(position),
+        reason,
+        parentId: parent.id,
+        ocaGroup: parent.id,
+        ...fields,
+      });
+      const out: Order[] = [];
+      if (bracket.stopLossTicks !== undefined) out.push(child('stop', { type: 'STOP', stopPrice: offsetTicks(reference, away * bracket.stopLossTicks, tick) }));
+      else if (bracket.stopLossPrice !== undefined) out.push(child('stop', { type: 'STOP', stopPrice: bracket.stopLossPrice }));
+      const trail = bracket.trailingStopTicks !== undefined ? { ticks: bracket.trailingStopTicks } : bracket.trailingStopPercent !== undefined ? { percent: bracket.trailingStopPercent } : undefined;
+      if (trail !== undefined) out.push(child('trailingStop', { type: 'TRAILING', stopPrice: trailingStopFrom(reference, side, trail, tick), trail }));
+      if (bracket.takeProfitTicks !== undefined) out.push(child('takeProfit', { type: 'LIMIT', limitPrice: offsetTicks(reference, -away * bracket.takeProfitTicks, tick) }));
+      else if (bracket.takeProfitPrice !== undefined) out.push(child('takeProfit', { type: 'LIMIT', limitPrice: bracket.takeProfitPrice }));
+      return out;
+    };
+
+    /** Forgets brackets of orders that are no longer working (filled, cancelled, rejected). */
+    const pruneBrackets = (lane: Lane): void => {
+      for (const id of [...lane.brackets.keys()]) if (book.workingOrder(id) === undefined) lane.brackets.delete(id);
+    };
+
+    /** Emits `order` with its children for a position of `after` units once it fills, if a bracket applies. */
+    const place = (lane: Lane, order: Order, bracket: BracketSpec | undefined, after: number, reference: number | undefined, cancelFirst: readonly string[]): void => {
+      let children: Order[] = [];
+      if (bracket !== undefined && Math.abs(after) >= QTY_EPSILON) {
+        const problem = bracketProblem(bracket);
+        if (problem !== undefined) fail(lane, `bracket of ${order.id}: ${problem}`);
+        if (reference === undefined) fail(lane, `no price of ${lane.symbol} yet to place the bracket of ${order.id} from`);
+        pruneBrackets(lane);
+        lane.brackets.set(order.id, bracket);
+        children = childrenOf(lane, order, bracket, after, reference as number);
+      }
+      destination.next({ kind: 'place', order, children, cancelFirst });
+    };
+
+    const onTarget = (signal: Signal): void => {
+      const lane = laneOf(signal.strategyId, signal.symbol);
+      if (!Number.isFinite(signal.target)) fail(lane, `signalled a non-finite target ${signal.target}`);
+      if (lane.flatAfterProtective && signal.target === lane.lastTarget) return;
+      lane.flatAfterProtective = false;
+      lane.lastTarget = signal.target;
+      const contractsWanted = options.sizer === undefined ? signal.target : options.sizer(signal);
+      const target = contractsWanted * lane.spec.multiplier;
+      const now = held(lane);
+      const delta = target - now;
+      if (Math.abs(delta) < QTY_EPSILON) return;
+      const order: Order = {
+        id: nextId(lane, signal.ts),
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts: signal.ts,
+        side: delta > 0 ? 'BUY' : 'SELL',
+        qty: Math.abs(delta),
+        type: 'MARKET',
+        reason: reasonOfChange(now, delta),
+      };
+      const protective = working(lane)
+        .filter((w) => isProtective(w.order))
+        .map((w) => w.order.id);
+      const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
+      place(lane, order, bracket, target, book.lastPrice(lane.symbol), protective);
+    };
+
+    /** The working order a strategy's `clientId` names now, if any. */
+    const resolve = (lane: Lane, clientId: string): WorkingOrder | undefined => {
+      const id = lane.clientIds.get(clientId);
+      if (id !== undefined) {
+        const w = book.workingOrder(id);
+        if (w !== undefined) return w;
+        lane.clientIds.delete(clientId);
+      }
+      const reason = BRACKET_CLIENT_IDS[clientId];
+      if (reason === undefined) return undefined;
+      // The latest bracket's, when an older one is still working (its parent not filled yet).
+      return working(lane).findLast((w) => w.order.reason === reason && w.order.parentId !== undefined);
+    };
+
+    const onPlace = (intent: PlaceOrderIntent & Stamp): void => {
+      const lane = laneOf(intent.strategyId, intent.symbol);
+      if (typeof intent.clientId !== 'string' || intent.clientId === '') fail(lane, 'a place intent needs a clientId');
+      if (resolve(lane, intent.clientId) !== undefined) fail(lane, `clientId "${intent.clientId}" already names a working order`);
+      if (!(intent.contracts > 0) || !Number.isFinite(intent.contracts)) fail(lane, `place "${intent.clientId}": contracts must be a finite number > 0, got ${intent.contracts}`);
+      const protective = intent.protective === true;
+      if (protective && intent.type === 'MARKET') fail(lane, `place "${intent.clientId}": a protective order is a LIMIT, STOP, STOP_LIMIT or TRAILING order`);
+      const qty = intent.contracts * lane.spec.multiplier;
+      const signed = intent.side === 'BUY' ? qty : -qty;
+      const now = held(lane);
+      const id = nextId(lane, intent.ts);
+      const stopPrice =
+        intent.type === 'TRAILING' && intent.stopPrice === undefined && intent.trail !== undefined
+          ? trailFromLast(lane, intent.side, intent.trail)
+          : intent.stopPrice;
+      let ocaGroup: string | undefined;
+      if (intent.oco !== undefined) {
+        const current = lane.ocoGroups.get(intent.oco);
+        ocaGroup = current !== undefined && working(lane).some((w) => w.order.ocaGroup === current) ? current : `${id}.oco`;
+        lane.ocoGroups.set(intent.oco, ocaGroup);
+      }
+      const expiresAt = expiryOf(intent.tif, intent.ts);
+      const order: Order = {
+        id,
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts: intent.ts,
+        side: intent.side,
+        qty,
+        type: intent.type,
+        ...(intent.limitPrice !== undefined ? { limitPrice: intent.limitPrice } : {}),
+        ...(stopPrice !== undefined ? { stopPrice } : {}),
+        ...(intent.trail !== undefined ? { trail: intent.trail } : {}),
+        ...(intent.tif !== undefined ? { tif: intent.tif } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        reason: protective ? protectiveReason(intent.type) : intent.type === 'LIMIT' ? 'limit' : intent.type === 'MARKET' ? reasonOfChange(now, signed) : 'stopEntry',
+        ...(ocaGroup !== undefined ? { ocaGroup } : {}),
+      };
+      const problem = orderPriceProblem(order);
+      if (problem !== undefined) fail(lane, `place "${intent.clientId}": ${problem}`);
+      lane.clientIds.set(intent.clientId, id);
+      const bracket = protective ? undefined : (intent.bracket ?? options.bracketOf?.(lane.strategyId));
+      place(lane, order, bracket, now + signed, referenceOf(lane, order), []);
+    };
+
+    const trailFromLast = (lane: Lane, side: Side, trail: NonNullable<PlaceOrderIntent['trail']>): number => {
+      const last = book.lastPrice(lane.symbol);
+      if (last === undefined) return fail(lane, `no price of ${lane.symbol} yet to start a trailing stop from`);
+      // A trailing stop that buys follows the price from above; one that sells from below.
+      return trailingStopFrom(last, side, trail, lane.spec.tickSize);
+    };
+
+    /** The price a bracket of `order` is priced from until it fills: its own price, or the last close. */
+    const referenceOf = (lane: Lane, order: Order): number | undefined => {
+      switch (order.type) {
+        case 'LIMIT':
+        case 'STOP_LIMIT':
+          return order.limitPrice;
+        case 'STOP':
+        case 'TRAILING':
+          return order.stopPrice;
+        case 'MARKET':
+          return book.lastPrice(lane.symbol);
+      }
+    };
+
+    const onModify = (intent: ModifyOrderIntent & Stamp): void => {
+      const lane = laneOf(intent.strategyId, intent.symbol);
+      const current = resolve(lane, intent.clientId);
+      if (current === undefined) return;
+      const order: Order = {
+        ...current.order,
+        ...(intent.limitPrice !== undefined ? { limitPrice: intent.limitPrice } : {}),
+        ...(intent.stopPrice !== undefined ? { stopPrice: intent.stopPrice } : {}),
+        ...(intent.trail !== undefined ? { trail: intent.trail } : {}),
+      };
+      const problem = orderPriceProblem(order);
+      if (problem !== undefined) fail(lane, `modify "${intent.clientId}": ${problem}`);
+      destination.next({ kind: 'modify', order });
+    };
+
+    const onIntent = (intent: StampedIntent): void => {
+      switch (intent.kind) {
+        case 'place':
+          return onPlace(intent);
+        case 'modify':
+          return onModify(intent);
+        case 'cancel': {
+          const lane = laneOf(intent.strategyId, intent.symbol);
+          const current = resolve(lane, intent.clientId);
+          if (current !== undefined) cancel(lane, current.order.id, intent.ts, 'REQUESTED');
         }
-        const spec = contractFor(contracts, signal.symbol);
-        const held = book.position(signal.strategyId, signal.symbol) + book.working(signal.strategyId, signal.symbol);
-        const delta = signal.target * spec.multiplier - held;
-        if (Math.abs(delta) < QTY_EPSILON) return;
-        const n = (sequence.get(signal.strategyId) ?? 0) + 1;
-        sequence.set(signal.strategyId, n);
-        destination.next({
-          id: `${idPrefix}${signal.strategyId}-${n}`,
-          strategyId: signal.strategyId,
-          symbol: signal.symbol,
-          ts: signal.ts,
-          side: delta > 0 ? 'BUY' : 'SELL',
-          qty: Math.abs(delta),
-          type: 'MARKET',
-          reason: reasonOfChange(held, delta),
-        });
+      }
+    };
+
+    /**
+     * A fill of the strategy's own order, after the book has applied it: a protective fill that leaves the
+     * position flat ends the strategy's target until it changes; a fill of an order placed with a bracket
+     * re-prices the children from the fill, for the whole resulting position.
+     */
+    const onFill = (fill: Fill): void => {
+      const lane = laneOf(fill.strategyId, fill.symbol);
+      const position = book.position(lane.strategyId, lane.symbol);
+      if (isProtectiveReason(fill.reason)) {
+        if (Math.abs(position) < QTY_EPSILON) lane.flatAfterProtective = true;
+        return;
+      }
+      const bracket = lane.brackets.get(fill.orderId);
+      if (bracket === undefined || Math.abs(position) < QTY_EPSILON) return;
+      if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
+      const lanesOrders = working(lane);
+      for (const child of childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price)) {
+        const existing = lanesOrders.find((w) => w.order.id === child.id);
+        if (existing === undefined) {
+          // Not attached (or gone): on its own now that its parent has filled.
+          const { parentId: _parent, ...standalone } = child;
+          destination.next({ kind: 'place', order: standalone, children: [], cancelFirst: [] });
+        } else if (!samePrices(existing.order, child)) {
+          destination.next({ kind: 'modify', order: { ...existing.order, qty: child.qty, ...pricesOf(child) } });
+        }
+      }
+      // One bracket protects a position: the children of older brackets go.
+      for (const w of lanesOrders) {
+        if (isProtective(w.order) && w.order.parentId !== undefined && w.order.parentId !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
+      }
+    };
+
+    return {
+      next(input) {
+        if (input.kind === 'fill') onFill(input);
+        else if (isTarget(input)) onTarget(input);
+        else onIntent(input);
       },
     };
   });
+}
+
+function protectiveReason(type: PlaceOrderIntent['type']): OrderReason {
+  return type === 'LIMIT' ? 'takeProfit' : type === 'TRAILING' ? 'trailingStop' : 'stop';
+}
+
+function pricesOf(order: Order): Partial<Order> {
+  return {
+    ...(order.limitPrice !== undefined ? { limitPrice: order.limitPrice } : {}),
+    ...(order.stopPrice !== undefined ? { stopPrice: order.stopPrice } : {}),
+  };
+}
+
+function samePrices(a: Order, b: Order): boolean {
+  return a.qty === b.qty && a.limitPrice === b.limitPrice && a.stopPrice === b.stopPrice;
 }

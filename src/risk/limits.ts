@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/configFile';
 import { contractFor } from '../core/contracts';
+import { isProtective, reasonOfChange } from '../core/orders';
+import { toTicks } from '../core/ticks';
 import type { ContractBook, Order, RejectReason } from '../core/types';
 
 const limit = z.number().finite().nonnegative();
@@ -19,10 +21,14 @@ const limit = z.number().finite().nonnegative();
  *   at the last mark of the previous UTC day − equity now (realized, unrealized and commission).
  * - `orderRate`: at most `max` accepted orders in any window of `perMs` milliseconds of EVENT time (order
  *   ts), account-wide; refused orders do not use up the budget.
+ * - `maxLossPerTradeTicks`: an order that opens or adds to its strategy's exposure must carry a stop-loss (a
+ *   bracket's STOP or TRAILING child) at most this many ticks from its price (a market order: the last close;
+ *   a limit: its limit; a stop: its stop), else it is refused.
  *
  * The position, notional and daily-loss limits never block an order that moves the symbol's net position
  * (with working orders) toward zero without crossing it: a limit must not trap a position it cannot close.
- * Order size, order rate and the kill switch apply to every order.
+ * Protective orders (stop-loss, take-profit, trailing stop) only ever close a position: no limit refuses them
+ * and they do not use up the order rate. Order size and order rate apply to every other order.
  */
 export const riskLimitsSchema = z.strictObject({
   maxPositionContracts: limit.optional(),
@@ -35,6 +41,7 @@ export const riskLimitsSchema = z.strictObject({
       perMs: z.number().int().positive(),
     })
     .optional(),
+  maxLossPerTradeTicks: z.number().int('a whole number of ticks').positive().optional(),
 });
 
 export type RiskLimits = z.infer<typeof riskLimitsSchema>;
@@ -46,8 +53,12 @@ export function parseRiskLimits(doc: unknown, source = 'risk'): RiskLimits {
 
 /** What the limits read from the portfolio. `Book` satisfies it. */
 export interface RiskView {
+  /** Signed units a strategy holds, and of its working orders (protective ones not counted). */
+  position(strategyId: string, symbol: string): number;
+  working(strategyId: string, symbol: string): number;
   accountPosition(symbol: string): number;
   accountWorking(symbol: string): number;
+  lastPrice(symbol: string): number | undefined;
   /** Symbols the account has held or ordered. */
   symbols(): readonly string[];
   notionalAccount(symbol: string, units: number): number;
@@ -61,28 +72,26 @@ export interface Refusal {
 }
 
 /**
- * A stateful check of orders against `limits` (state: the order-rate window). `check(order)` returns why the
- * order is refused, or undefined when it passes — and then counts it as accepted for the rate limit.
+ * A stateful check of orders against `limits` (state: the order-rate window). `check(order, children)` returns
+ * why the order (with the protective children it is placed with) is refused, or undefined when it passes — and
+ * then counts it as accepted for the rate limit.
  */
 export interface LimitCheck {
-  check(order: Order): Refusal | undefined;
+  check(order: Order, children?: readonly Order[]): Refusal | undefined;
 }
 
 export function createLimitCheck(limits: RiskLimits, view: RiskView, contracts: ContractBook): LimitCheck {
-  const { maxPositionContracts, maxOrderContracts, maxGrossNotional, maxDailyLoss, orderRate } = limits;
+  const { maxPositionContracts, maxOrderContracts, maxGrossNotional, maxDailyLoss, orderRate, maxLossPerTradeTicks } = limits;
   const needsExposure = maxPositionContracts !== undefined || maxGrossNotional !== undefined || maxDailyLoss !== undefined;
-  if (
-    !needsExposure &&
-    maxOrderContracts === undefined &&
-    orderRate === undefined
-  ) {
+  if (!needsExposure && maxOrderContracts === undefined && orderRate === undefined && maxLossPerTradeTicks === undefined) {
     return { check: () => undefined };
   }
   /** Ring buffer of the ts of the last `orderRate.max` accepted orders. */
   const accepted = orderRate === undefined ? [] : new Array<number>(orderRate.max).fill(Number.NEGATIVE_INFINITY);
   let next = 0;
 
-  const check = (order: Order): Refusal | undefined => {
+  const check = (order: Order, children: readonly Order[] = []): Refusal | undefined => {
+    if (isProtective(order)) return undefined;
     const spec = contractFor(contracts, order.symbol);
     if (maxOrderContracts !== undefined && order.qty > maxOrderContracts * spec.multiplier) {
       return {
@@ -127,6 +136,10 @@ export function createLimitCheck(limits: RiskLimits, view: RiskView, contracts: 
         }
       }
     }
+    if (maxLossPerTradeTicks !== undefined) {
+      const refusal = lossPerTradeRefusal(order, children, maxLossPerTradeTicks, view, spec.tickSize);
+      if (refusal !== undefined) return refusal;
+    }
     if (orderRate !== undefined) {
       const oldest = accepted[next];
       if (order.ts - oldest < orderRate.perMs) {
@@ -141,6 +154,25 @@ export function createLimitCheck(limits: RiskLimits, view: RiskView, contracts: 
     return undefined;
   };
   return { check };
+}
+
+/** The `maxLossPerTradeTicks` rule for one order (see `riskLimitsSchema`). */
+function lossPerTradeRefusal(order: Order, children: readonly Order[], maxTicks: number, view: RiskView, tickSize: number): Refusal | undefined {
+  const held = view.position(order.strategyId, order.symbol) + view.working(order.strategyId, order.symbol);
+  if (reasonOfChange(held, order.side === 'BUY' ? order.qty : -order.qty) === 'exit') return undefined;
+  const stop = children.find((c) => c.reason === 'stop' || c.reason === 'trailingStop');
+  if (stop === undefined || stop.stopPrice === undefined) {
+    return { reason: 'MAX_LOSS_PER_TRADE', message: `order ${order.id} opens exposure without a stop-loss (maxLossPerTradeTicks ${maxTicks})` };
+  }
+  const from =
+    order.type === 'MARKET' ? view.lastPrice(order.symbol) : order.type === 'STOP' || order.type === 'TRAILING' ? order.stopPrice : order.limitPrice;
+  if (from === undefined) {
+    return { reason: 'MAX_LOSS_PER_TRADE', message: `order ${order.id}: no ${order.symbol} price yet to measure its stop-loss from (maxLossPerTradeTicks ${maxTicks})` };
+  }
+  const ticks = Math.abs(toTicks(from, tickSize) - toTicks(stop.stopPrice, tickSize));
+  return ticks > maxTicks
+    ? { reason: 'MAX_LOSS_PER_TRADE', message: `order ${order.id}: its stop-loss ${stop.stopPrice} is ${ticks} ticks from ${from}, over maxLossPerTradeTicks ${maxTicks}` }
+    : undefined;
 }
 
 function fmt(n: number): string {

@@ -4,7 +4,7 @@ import { createSimBroker } from '../broker/simBroker';
 import { loadContracts } from '../core/contracts';
 import type { Bar, Signal, TargetPosition } from '../core/types';
 import { createBook } from '../portfolio/book';
-import { defineStrategy, type Strategy } from '../strategy/types';
+import { makeStrategy, type Strategy } from '../strategy/types';
 import { barSeries, makeBar, marbles } from '../testkit/marbles';
 import { buildGraph, type GraphEvent, type GraphOptions } from './graph';
 
@@ -22,7 +22,7 @@ function bars(n: number, symbol = 'USDJPY'): Bar[] {
 
 /** A test strategy: on the close of the i-th bar of `symbol` it targets `targets[i]` contracts. */
 function scripted(id: string, targets: Readonly<Record<number, number>>, symbol = 'USDJPY'): Strategy {
-  return defineStrategy({ id, symbol, decide: scriptedTargets(targets, symbol) });
+  return makeStrategy({ id, symbol, decide: scriptedTargets(targets, symbol) });
 }
 
 function scriptedTargets(targets: Readonly<Record<number, number>>, symbol = 'USDJPY'): OperatorFunction<Bar, TargetPosition> {
@@ -41,6 +41,17 @@ function setup(overrides: Partial<GraphOptions> & Pick<GraphOptions, 'bars$' | '
   return { book, broker, graph };
 }
 
+/**
+ * An order id as `<strategy>@<minute of its decision>`, `#n` for the n-th order of a decision (n > 1) and the
+ * child's suffix: `s.USDJPY.20240305T000200Z.1.sl` → `s@2.sl`.
+ */
+function short(orderId: string): string {
+  const m = /^(.+)\.USDJPY\.(\d{8}T\d{6}Z)\.(\d+)(.*)$/.exec(orderId);
+  if (!m) return orderId;
+  const iso = `${m[2].slice(0, 4)}-${m[2].slice(4, 6)}-${m[2].slice(6, 8)}T${m[2].slice(9, 11)}:${m[2].slice(11, 13)}:${m[2].slice(13, 15)}Z`;
+  return `${m[1]}@${(Date.parse(iso) - T0) / MIN}${m[3] === '1' ? '' : `#${m[3]}`}${m[4]}`;
+}
+
 /** One short line per event, so a sequence reads like a log. */
 function describeEvent(e: GraphEvent): string {
   switch (e.kind) {
@@ -48,12 +59,16 @@ function describeEvent(e: GraphEvent): string {
       return `mark ${(e.bar.ts - T0) / MIN}`;
     case 'signal':
       return `signal ${e.signal.strategyId} ${e.signal.target}`;
-    case 'order':
-      return `${e.status} ${e.order.id}${e.reason ? ` ${e.reason}` : ''}`;
+    case 'intent':
+      return `intent ${e.intent.strategyId} ${e.intent.kind} ${e.intent.clientId}`;
+    case 'order': {
+      const price = e.order.stopPrice ?? e.order.limitPrice;
+      return `${e.status} ${short(e.order.id)}${price !== undefined ? ` ${e.order.type} ${price}` : ''}${e.reason ? ` ${e.reason}` : ''}${e.cancelReason ? ` ${e.cancelReason}` : ''}`;
+    }
     case 'fill':
-      return `fill ${e.orderId} ${e.side} ${e.qty}@${e.price} bar ${(e.ts - T0) / MIN}`;
+      return `fill ${short(e.orderId)} ${e.side} ${e.qty}@${e.price} bar ${(e.ts - T0) / MIN} ${e.reason}`;
     case 'trade':
-      return `trade ${e.trade.strategyId} ${Math.round(e.trade.pnl)}`;
+      return `trade ${e.trade.strategyId} ${Math.round(e.trade.pnl)} ${e.trade.exitReason}`;
   }
 }
 
@@ -72,18 +87,18 @@ describe('buildGraph ordering (synchronous replay)', () => {
       'mark 0',
       'mark 1',
       'signal s 1',
-      'Accepted s-1',
-      'Submitted s-1',
-      'fill s-1 BUY 100000@150.2 bar 2',
-      'Filled s-1',
+      'Accepted s@2',
+      'Submitted s@2',
+      'fill s@2 BUY 100000@150.2 bar 2 entry',
+      'Filled s@2',
       'mark 2',
       'mark 3',
       'signal s 0',
-      'Accepted s-2',
-      'Submitted s-2',
-      'fill s-2 SELL 100000@150.4 bar 4',
-      'trade s 20000',
-      'Filled s-2',
+      'Accepted s@4',
+      'Submitted s@4',
+      'fill s@4 SELL 100000@150.4 bar 4 exit',
+      'trade s 20000 exit',
+      'Filled s@4',
       'mark 4',
     ]);
     expect(book.trades()[0]).toMatchObject({ entryPrice: 150.2, exitPrice: 150.4, entryTs: T0 + 2 * MIN, exitTs: T0 + 4 * MIN });
@@ -91,15 +106,15 @@ describe('buildGraph ordering (synchronous replay)', () => {
 
   it('never fills an order decided on the last bar: it stays working and the run completes', () => {
     const { graph, book } = setup({ bars$: from(bars(3)), strategies: [scripted('s', { 2: -2 })] });
-    expect(run(graph.events$).slice(-3)).toEqual(['signal s -2', 'Accepted s-1', 'Submitted s-1']);
-    expect(book.workingOrders()).toEqual([{ order: expect.objectContaining({ id: 's-1', side: 'SELL', qty: 200_000 }), remaining: 200_000 }]);
+    expect(run(graph.events$).slice(-3)).toEqual(['signal s -2', 'Accepted s@3', 'Submitted s@3']);
+    expect(book.workingOrders()).toEqual([{ order: expect.objectContaining({ id: 's.USDJPY.20240305T000300Z.1', side: 'SELL', qty: 200_000 }), remaining: 200_000 }]);
     expect(book.position('s', 'USDJPY')).toBe(0);
   });
 
   it('lets a strategy that reads the book inside its operator see the fills of the bar it is given', () => {
     const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 0 });
     const seen: number[] = [];
-    const reader = defineStrategy({
+    const reader = makeStrategy({
       id: 'r',
       symbol: 'USDJPY',
       decide: (bars$) =>
@@ -119,7 +134,7 @@ describe('buildGraph ordering (synchronous replay)', () => {
   it('multicasts with an explicit connect: every strategy sees every bar, bar by bar, in the order given', () => {
     const log: string[] = [];
     const spy = (id: string): Strategy =>
-      defineStrategy({
+      makeStrategy({
         id,
         symbol: 'USDJPY',
         decide: (bars$) =>
@@ -144,22 +159,22 @@ describe('buildGraph ordering (synchronous replay)', () => {
       ],
     });
     const log = run(graph.events$);
-    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill long-1 BUY 100000@150.1 bar 1', 'fill short-1 SELL 100000@150.1 bar 1']);
-    expect(log.filter((l) => l.startsWith('Accepted'))).toEqual(['Accepted long-1', 'Accepted short-1']);
+    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill long@1 BUY 100000@150.1 bar 1 entry', 'fill short@1 SELL 100000@150.1 bar 1 entry']);
+    expect(log.filter((l) => l.startsWith('Accepted'))).toEqual(['Accepted long@1', 'Accepted short@1']);
     expect([book.position('long', 'USDJPY'), book.position('short', 'USDJPY'), book.accountPosition('USDJPY')]).toEqual([100_000, -100_000, 0]);
   });
 
   it('keeps routing fills while bars flow, even after every strategy has completed', () => {
-    const once = defineStrategy({ id: 's', symbol: 'USDJPY', decide: (bars$) => bars$.pipe(scriptedTargets({ 0: 1 }), take(1)) });
+    const once = makeStrategy({ id: 's', symbol: 'USDJPY', decide: (bars$) => bars$.pipe(scriptedTargets({ 0: 1 }), take(1)) });
     const { graph, book } = setup({ bars$: from(bars(3)), strategies: [once] });
-    expect(run(graph.events$)).toContain('fill s-1 BUY 100000@150.1 bar 1');
+    expect(run(graph.events$)).toContain('fill s@1 BUY 100000@150.1 bar 1 entry');
     expect(book.position('s', 'USDJPY')).toBe(100_000);
   });
 
   it('reverses with ONE order for twice the size, closing one trade and opening the next', () => {
     const { graph, book } = setup({ bars$: from(bars(4)), strategies: [scripted('s', { 0: 1, 1: -1 })] });
     const log = run(graph.events$);
-    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill s-1 BUY 100000@150.1 bar 1', 'fill s-2 SELL 200000@150.2 bar 2']);
+    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill s@1 BUY 100000@150.1 bar 1 entry', 'fill s@2 SELL 200000@150.2 bar 2 reverse']);
     expect(book.trades()).toEqual([expect.objectContaining({ side: 'LONG', qty: 100_000, entryPrice: 150.1, exitPrice: 150.2 })]);
     expect(book.position('s', 'USDJPY')).toBe(-100_000);
   });
@@ -183,18 +198,18 @@ describe('buildGraph risk and events', () => {
       limits: { maxOrderContracts: 1 },
     });
     const log = run(graph.events$);
-    expect(log).toContain('Rejected s-1 MAX_ORDER_SIZE');
-    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill s-2 BUY 100000@150.2 bar 2']);
+    expect(log).toContain('Rejected s@1 MAX_ORDER_SIZE');
+    expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill s@2 BUY 100000@150.2 bar 2 entry']);
     expect(book.position('s', 'USDJPY')).toBe(100_000);
   });
 
-  it('refuses every order while the kill switch is on', () => {
+  it('refuses entries while the kill switch is on', () => {
     const { graph } = setup({
       bars$: from(bars(3)),
       strategies: [scripted('s', { 0: 1 })],
       killSwitch$: from([true]),
     });
-    expect(run(graph.events$)).toContain('Rejected s-1 KILL_SWITCH');
+    expect(run(graph.events$)).toContain('Rejected s@1 KILL_SWITCH');
   });
 
   it('cancels working orders on request (live shutdown), reported on events$', () => {
@@ -204,13 +219,13 @@ describe('buildGraph risk and events', () => {
     graph.events$.subscribe((e) => log.push(describeEvent(e)));
     source.next(bars(1)[0]);
     graph.cancelWorking();
-    expect(log.slice(-1)).toEqual(['Cancelled s-1']);
+    expect(log.slice(-1)).toEqual(['Cancelled s@1 REQUESTED']);
     expect(book.working('s', 'USDJPY')).toBe(0);
     source.complete();
   });
 
   it('stamps each target with the id and symbol of the strategy that decided it', () => {
-    const reasoned = defineStrategy({ id: 'r', symbol: 'USDJPY', decide: map((bar: Bar) => ({ ts: bar.ts + bar.intervalMs, target: 0, reason: 'because' })) });
+    const reasoned = makeStrategy({ id: 'r', symbol: 'USDJPY', decide: map((bar: Bar) => ({ ts: bar.ts + bar.intervalMs, target: 0, reason: 'because' })) });
     const { graph } = setup({ bars$: from(bars(1)), strategies: [scripted('s', { 0: 2 }), reasoned] });
     const signals: Signal[] = [];
     graph.events$.subscribe((e) => e.kind === 'signal' && signals.push(e.signal));
@@ -226,7 +241,119 @@ describe('buildGraph risk and events', () => {
       strategies: [scripted('s', { 0: 1 })],
       sizer: (signal) => signal.target * 3,
     });
-    expect(run(graph.events$)).toContain('fill s-1 BUY 300000@150.1 bar 1');
+    expect(run(graph.events$)).toContain('fill s@1 BUY 300000@150.1 bar 1 entry');
+  });
+});
+
+describe('buildGraph brackets and own fills', () => {
+  /** USDJPY bars from OHLC rows. */
+  const ohlc = (rows: readonly (readonly [number, number, number, number])[]): Bar[] =>
+    rows.map(([open, high, low, close], i) => makeBar({ ts: T0 + i * MIN, open, high, low, close }));
+  const quiet = [150.01, 150.015, 150.005, 150.01] as const;
+
+  it('sends the entry with its bracket, re-prices it from the fill before the next bar, and exits on the stop', () => {
+    const strategy: Strategy = { ...scripted('s', { 0: 1 }), bracket: { stopLossTicks: 20, takeProfitTicks: 30 } };
+    const series = ohlc([[150, 150, 150, 150], [150.01, 150.05, 149.95, 150.01], [150.01, 150.02, 149.99, 150.0], quiet]);
+    const { graph, book } = setup({ bars$: from(series), strategies: [strategy] });
+    expect(run(graph.events$)).toEqual([
+      'mark 0',
+      'signal s 1',
+      'Accepted s@1',
+      'Accepted s@1.sl STOP 149.98',
+      'Accepted s@1.tp LIMIT 150.03',
+      'Submitted s@1',
+      'Submitted s@1.sl STOP 149.98',
+      'Submitted s@1.tp LIMIT 150.03',
+      // bar 1: the entry fills at the open; the children wait for bar 2 (so the bar's range does not touch them)
+      // and are re-priced from the fill: 150.010 ∓ 20 / ± 30 ticks.
+      'fill s@1 BUY 100000@150.01 bar 1 entry',
+      'Filled s@1',
+      'Submitted s@1.sl STOP 149.99',
+      'Submitted s@1.tp LIMIT 150.04',
+      'mark 1',
+      // bar 2: the low touches the stop: filled at the stop, the take-profit cancelled.
+      'fill s@1.sl SELL 100000@149.99 bar 2 stop',
+      'trade s -2000 stop',
+      'Filled s@1.sl STOP 149.99',
+      'Cancelled s@1.tp LIMIT 150.04 OCO',
+      'mark 2',
+      'mark 3',
+    ]);
+    expect(book.trades()).toEqual([expect.objectContaining({ entryReason: 'entry', exitReason: 'stop', entryPrice: 150.01, exitPrice: 149.99 })]);
+    expect(book.workingOrders()).toEqual([]);
+  });
+
+  it('gives a strategy its own fills, after the book has applied them and before the next bar, and no one else’s', () => {
+    const log: string[] = [];
+    const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 0 });
+    const watcher = makeStrategy({
+      id: 'w',
+      symbol: 'USDJPY',
+      input: 'barsAndFills',
+      decide: (input$) =>
+        input$.pipe(
+          map((input, i): TargetPosition | undefined => {
+            log.push(input.kind === 'bar' ? `bar ${(input.ts - T0) / MIN}` : `fill ${short(input.orderId)} position ${book.position('w', 'USDJPY')}`);
+            return i === 0 ? { ts: input.ts + MIN, target: 1 } : undefined;
+          }),
+          filter((t): t is TargetPosition => t !== undefined),
+        ),
+    });
+    const { graph } = setup({ bars$: from(bars(3)), strategies: [watcher, scripted('other', { 0: -1 })], book });
+    run(graph.events$);
+    expect(log).toEqual(['bar 0', 'fill w@1 position 100000', 'bar 1', 'bar 2']);
+  });
+
+  it('lets a strategy move its stop on its own fill: its modification comes after the bracket’s re-pricing', () => {
+    const breakEven = makeStrategy({
+      id: 's',
+      symbol: 'USDJPY',
+      input: 'barsAndFills',
+      bracket: { stopLossTicks: 20 },
+      decide: (input$) =>
+        input$.pipe(
+          map((input, i) =>
+            input.kind === 'fill'
+              ? { kind: 'modify' as const, ts: input.ts, clientId: 'stopLoss', stopPrice: input.price }
+              : i === 0
+                ? { ts: input.ts + MIN, target: 1 }
+                : undefined,
+          ),
+          filter(<T>(x: T | undefined): x is T => x !== undefined),
+        ),
+    });
+    const series = ohlc([[150, 150, 150, 150], [150.01, 150.05, 149.95, 150.01], [150.02, 150.03, 150.01, 150.02]]);
+    const { graph } = setup({ bars$: from(series), strategies: [breakEven] });
+    const log = run(graph.events$);
+    expect(log.slice(log.indexOf('Filled s@1'), log.indexOf('mark 1') + 1)).toEqual([
+      'Filled s@1',
+      'Submitted s@1.sl STOP 149.99',
+      'intent s modify stopLoss',
+      'Submitted s@1.sl STOP 150.01',
+      'mark 1',
+    ]);
+    // bar 2's low reaches the break-even stop.
+    expect(log).toContain('fill s@1.sl SELL 100000@150.01 bar 2 stop');
+  });
+
+  it('stays flat after a protective exit while the strategy repeats its target, and follows its next change', () => {
+    const targets = [1, 1, 1, 1, -1, -1, -1];
+    const stubborn = makeStrategy({
+      id: 's',
+      symbol: 'USDJPY',
+      bracket: { stopLossTicks: 20 },
+      decide: map((bar: Bar, i: number) => ({ ts: bar.ts + bar.intervalMs, target: targets[i] })),
+    });
+    const series = ohlc([[150, 150, 150, 150], [150, 150.005, 149.995, 150], [150, 150, 149.98, 149.99], quiet, quiet, quiet, quiet]);
+    const { graph, book } = setup({ bars$: from(series), strategies: [stubborn] });
+    const fills = run(graph.events$).filter((l) => l.startsWith('fill'));
+    expect(fills).toEqual([
+      'fill s@1 BUY 100000@150 bar 1 entry',
+      'fill s@1.sl SELL 100000@149.98 bar 2 stop',
+      // targets 1, 1 at bars 2 and 3 order nothing; −1 at bar 4 enters short at bar 5's open.
+      'fill s@5 SELL 100000@150.01 bar 5 entry',
+    ]);
+    expect(book.position('s', 'USDJPY')).toBe(-100_000);
   });
 });
 
@@ -237,7 +364,7 @@ describe('buildGraph teardown', () => {
     broker.events$.pipe(filter((e) => e.kind === 'fill')).subscribe((f) => brokerFills.push(f));
     const seen: string[] = [];
     graph.events$.pipe(take(3)).subscribe((e) => seen.push(describeEvent(e)));
-    expect(seen).toEqual(['mark 0', 'signal s 1', 'Accepted s-1']);
+    expect(seen).toEqual(['mark 0', 'signal s 1', 'Accepted s@1']);
     // Bar 1 never reached the broker (no fill) nor the book (no mark).
     expect(brokerFills).toEqual([]);
     expect(book.position('s', 'USDJPY')).toBe(0);
@@ -257,7 +384,7 @@ describe('buildGraph on an asynchronous source', () => {
       );
       expectObservable(marksAndFills).toBe('m----(fn)-o|', {
         m: 'mark 0',
-        f: 'fill s-1 BUY 100000@150.1 bar 1',
+        f: 'fill s@1 BUY 100000@150.1 bar 1 entry',
         n: 'mark 1',
         o: 'mark 2',
       });
@@ -279,7 +406,7 @@ describe('buildGraph errors', () => {
   });
 
   it('passes a strategy error to events$', () => {
-    const broken = defineStrategy({
+    const broken = makeStrategy({
       id: 's',
       symbol: 'USDJPY',
       decide: map((): TargetPosition => {

@@ -1,4 +1,4 @@
-import { map, merge, Observable, tap, type Subscriber } from 'rxjs';
+import { merge, Observable, type Subscriber } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { markToMarket } from '../../operators/markToMarket';
 import { riskGate } from '../../operators/riskGate';
@@ -6,14 +6,14 @@ import { route } from '../../operators/route';
 import type { Broker } from '../broker/types';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
-import type { Bar, ContractBook, Signal } from '../core/types';
+import { isProtective, isTarget } from '../core/orders';
+import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, Signal, StampedIntent, StrategyOutput } from '../core/types';
 import type { Book, BookView } from '../portfolio/book';
-import { ordersFromSignals } from '../portfolio/orders';
+import { ordersFromDecisions } from '../portfolio/orders';
 import type { PortfolioUpdate } from '../portfolio/types';
 import type { RiskLimits } from '../risk/limits';
-import { sizeSignals } from '../risk/sizeSignals';
 import type { Sizer } from '../risk/sizers';
-import { signalOf, type Strategy } from '../strategy/types';
+import { stamp, type Strategy } from '../strategy/types';
 
 export interface GraphOptions {
   /** Closed bars, any symbols, in event-time order; cold or hot, synchronous (replay) or not (live). */
@@ -28,8 +28,6 @@ export interface GraphOptions {
   readonly killSwitch$?: Observable<boolean>;
   /** Re-sizes signal targets (sign kept) before orders are derived; none → targets as the strategies say. */
   readonly sizer?: Sizer;
-  /** Prepended to order ids (`ordersFromSignals`): live runs make ids unique per run; replay leaves it empty. */
-  readonly orderIdPrefix?: string;
   /** See `RouteOptions.drain`: false for replay (default), true for a live shutdown that waits for the broker. */
   readonly drain?: boolean;
 }
@@ -40,11 +38,17 @@ export interface SignalEvent {
   readonly signal: Signal;
 }
 
+/** A strategy placed, cancelled or modified an order of its own. */
+export interface IntentEvent {
+  readonly kind: 'intent';
+  readonly intent: StampedIntent;
+}
+
 /**
- * Everything a runner, report or UI needs, in the order it happened: signals, order events (risk decisions
- * and broker statuses), fills, closed trades and one mark per bar.
+ * Everything a runner, report or UI needs, in the order it happened: signals and order intents, order events
+ * (risk decisions and broker statuses), fills, closed trades and one mark per bar.
  */
-export type GraphEvent = SignalEvent | PortfolioUpdate;
+export type GraphEvent = SignalEvent | IntentEvent | PortfolioUpdate;
 
 export interface Graph {
   /**
@@ -53,7 +57,10 @@ export interface Graph {
    * `book.workingOrders()`), errors when the source, a strategy, the broker or the book does.
    */
   readonly events$: Observable<GraphEvent>;
-  /** Cancels every order the book has working (live shutdown; the cancellations arrive on `events$`). */
+  /**
+   * Cancels every order the book has working but the protective ones (live shutdown; the cancellations arrive
+   * on `events$`): protective orders stay at the broker to protect the position while the engine is down.
+   */
   cancelWorking(): void;
 }
 
@@ -62,14 +69,15 @@ export interface Graph {
  *
  * ```
  * bars$ ─► step(bar) ─► 1. settle  broker.onBar(bar): orders pending fill at the bar's open (replay broker) ─┐
+ *                          then    each fill goes back to the order manager and to its own strategy        │
  *                       2. mark    the ledger marks the bar's close                                        │
  *                       3. decide  the strategies see the bar                                              │
  *                                     │                                                                    │
  *            strategy A ─┐            ▼                                                                    │
- *            strategy B ─┴─► signals ─► sizer? ─► ordersFromSignals(view) ─► riskGate(view) ─► route(broker) ─┤
- *                                                                                                          ▼
- *                         ledger = markToMarket(book): the book's one writer ◄── fills, order events, bars
- *                                     └─► events$ (marks, order events, fills, trades; signals as decided)
+ *            strategy B ─┴─► targets, intents ─► ordersFromDecisions(view) ─► riskGate(view) ─► route(broker) ─┤
+ *                                        ▲                                                                 ▼
+ *                         own fills ─────┴──── ledger = markToMarket(book): the book's one writer ◄── fills, order events, bars
+ *                                     └─► events$ (marks, order events, fills, trades; signals and intents as decided)
  * ```
  *
  * The book has one writer, the ledger: everything that changes it (a bar's mark, a broker's fill, a risk
@@ -79,6 +87,12 @@ export interface Graph {
  * booked before the mark (2) and before any strategy decides on the bar (3); an order a strategy decides
  * passes the risk gate and reaches the broker and the ledger before the next strategy sees the bar. A live
  * broker has no `onBar`: its fills reach the ledger whenever they come, through the same path.
+ *
+ * Fills go back into the graph once booked: to the order manager (a bracket's children are re-priced from the
+ * fill, a protective exit ends the strategy's target) and, for a strategy whose `input` is `barsAndFills`, to
+ * that strategy — each fill of its own orders, after the book has applied it and before the next bar. The
+ * fills of a settle go back once the settle is done (after the broker's Filled), a live fill as soon as it is
+ * booked; a fill booked while earlier ones are being delivered waits its turn.
  *
  * Nothing depends on the order in which things subscribe: the strategies and the ledger's bars are fed by
  * `step`, one after the other, after everything is wired.
@@ -92,6 +106,7 @@ export function buildGraph(options: GraphOptions): Graph {
     contractFor(contracts, strategy.symbol);
     book.track(strategy.id, strategy.symbol);
   }
+  const brackets = new Map(strategies.flatMap((s) => (s.bracket === undefined ? [] : [[s.id, s.bracket] as const])));
   /** What the order path may know of the book: queries only. */
   const view: BookView = book;
   let subscribed = false;
@@ -105,34 +120,75 @@ export function buildGraph(options: GraphOptions): Graph {
       const marks = createFanout<Bar>();
       /** Bars to decide on, fed by `step` (3). */
       const decisions = createFanout<Bar>();
+      /** Booked fills, back to the order manager. */
+      const feedback = createFanout<Fill>();
+      /** Booked fills, back to the strategy that asked for its own. */
+      const ownFills = new Map<string, Fanout<Fill>>();
+
+      const toEvent = (decision: Decision): void =>
+        subscriber.next(isTarget(decision) ? { kind: 'signal', signal: decision } : { kind: 'intent', intent: decision });
+      const decided = strategies.map((strategy): Observable<Decision> => {
+        if (strategy.input === 'bars') return decisions.observable.pipe(strategy.decide, stamping(strategy, toEvent));
+        const fills = createFanout<Fill>();
+        ownFills.set(strategy.id, fills);
+        return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent));
+      });
 
       // `decisions.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
       // every strategy completes early: fills of orders still working are never dropped.
-      const signals$ = merge(
-        decisions.end$,
-        ...strategies.map((strategy) =>
-          decisions.observable.pipe(
-            strategy.decide,
-            map((target) => signalOf(strategy, target)),
-            tap((signal) => subscriber.next({ kind: 'signal', signal })),
-          ),
-        ),
-      );
-      const sized$ = options.sizer === undefined ? signals$ : signals$.pipe(sizeSignals(options.sizer));
-      const execution$ = sized$.pipe(
-        ordersFromSignals(view, contracts, options.orderIdPrefix),
+      const execution$ = merge(decisions.end$, feedback.observable, ...decided).pipe(
+        ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id) }),
         riskGate(options.limits ?? {}, { book: view, contracts, killSwitch$: options.killSwitch$ }),
         route(broker, { drain: options.drain ?? false }),
+        feedBack(() => drain()),
       );
-      // The ledger, subscribed with the outer subscriber itself (rxjs adds the teardown to it): no extra hop.
-      merge(marks.observable, execution$).pipe(markToMarket(book)).subscribe(subscriber);
+
+      /** Fills booked and not yet given back; `settling` holds them until the broker's settle is over. */
+      const booked: Fill[] = [];
+      let settling = false;
+      let draining = false;
+      const drain = (): void => {
+        if (settling || draining) return;
+        draining = true;
+        try {
+          for (let fill = booked.shift(); fill !== undefined && !subscriber.closed; fill = booked.shift()) {
+            feedback.next(fill);
+            ownFills.get(fill.strategyId)?.next(fill);
+          }
+        } finally {
+          draining = false;
+        }
+      };
+
+      // The ledger, subscribed with the outer subscriber itself (rxjs adds the teardown to it): no extra hop
+      // but the one noting the fills to give back.
+      merge(marks.observable, execution$)
+        .pipe(
+          markToMarket(book),
+          operate<PortfolioUpdate, PortfolioUpdate>((destination) => ({
+            next(update) {
+              if (update.kind === 'fill') booked.push(update);
+              destination.next(update);
+            },
+          })),
+        )
+        .subscribe(subscriber);
 
       const settle = broker.onBar?.bind(broker);
       return {
         // A throw (a broker that cannot settle) errors events$ and tears everything down.
         next: function step(bar) {
-          // 1. settle: the broker fills what is pending at this bar's open; route hands the fills to the ledger.
-          if (settle !== undefined) settle(bar);
+          // 1. settle: the broker fills what is pending at this bar's open; route hands the fills to the ledger,
+          //    then they go back to the order manager and their strategies.
+          if (settle !== undefined) {
+            settling = true;
+            try {
+              settle(bar);
+            } finally {
+              settling = false;
+            }
+            if (booked.length > 0) drain();
+          }
           // 2. mark: the ledger marks the bar's close.
           marks.next(bar);
           // A consumer that left on the mark (`take(n)` on events$) stops the bar here.
@@ -145,6 +201,8 @@ export function buildGraph(options: GraphOptions): Graph {
         complete() {
           marks.complete();
           decisions.complete();
+          feedback.complete();
+          for (const fills of ownFills.values()) fills.complete();
         },
       };
     }),
@@ -153,9 +211,30 @@ export function buildGraph(options: GraphOptions): Graph {
   return {
     events$,
     cancelWorking: () => {
-      for (const { order } of book.workingOrders()) broker.cancel(order.id);
+      for (const { order } of book.workingOrders()) if (!isProtective(order)) broker.cancel(order.id);
     },
   };
+}
+
+/** Stamps each output of `strategy` with its id and symbol, reporting it as it goes by. */
+function stamping(strategy: Strategy, report: (decision: Decision) => void) {
+  return operate<StrategyOutput, Decision>((destination) => ({
+    next(output) {
+      const decision = stamp(strategy, output);
+      report(decision);
+      destination.next(decision);
+    },
+  }));
+}
+
+/** After each fill has gone through the ledger (and its trade after it), `giveBack` hands the booked fills back. */
+function feedBack(giveBack: () => void) {
+  return operate<ExecutionEvent, ExecutionEvent>((destination) => ({
+    next(event) {
+      destination.next(event);
+      if (event.kind === 'fill') giveBack();
+    },
+  }));
 }
 
 interface Fanout<T> {

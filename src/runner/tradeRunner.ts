@@ -43,8 +43,6 @@ export interface TradeRunnerOptions {
   /** Live: remember execIds so a broker replaying executions cannot double a fill. */
   readonly dedupeFills?: boolean;
   readonly killSwitch$?: Observable<boolean>;
-  /** Prepended to order ids; live runs pass one unique to the run (see `ordersFromSignals`). */
-  readonly orderIdPrefix?: string;
   /** Wall clock for the `run` timing block (ms). */
   readonly now?: () => number;
 }
@@ -157,7 +155,6 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     contracts,
     limits: config.risk,
     killSwitch$: options.killSwitch$,
-    orderIdPrefix: options.orderIdPrefix,
     sizer: config.sizer === undefined ? undefined : createSizer(config.sizer, book, contracts),
   });
 

@@ -226,8 +226,14 @@ describe('gotobi', () => {
     expect(JSON.parse(output)).toEqual({ hostHour: 7, signals: expected });
   });
 
-  it('knows its id and the symbol it trades', () => {
-    expect(gotobi(LONG)).toEqual({ id: 'long_into_fix', symbol: 'USDJPY', decide: expect.any(Function) });
+  it('knows its id, the symbol it trades and its warm-up: the day so far in its zone', () => {
+    expect(gotobi(LONG)).toEqual({
+      id: 'long_into_fix',
+      symbol: 'USDJPY',
+      warmup: { session: { zone: 'Asia/Tokyo', from: '00:00' } },
+      input: 'bars',
+      decide: expect.any(Function),
+    });
   });
 
   it('refuses bad parameters with an error naming the leg and the field', () => {

@@ -2,7 +2,7 @@ import type { Bar, TargetPosition } from '../core/types';
 import { DAY_MS, MINUTE_MS, assertTimeZone, parseWallTime, zoneClock } from '../core/time';
 import { isGotobiDay } from './gotobiDays';
 import { incremental, type Incremental } from './incremental';
-import { defineStrategy, type Strategy } from './types';
+import { makeStrategy, type Strategy, type Warmup } from './types';
 
 export interface GotobiParams {
   readonly id: string;
@@ -149,5 +149,10 @@ export function createGotobi(params: GotobiParams): Incremental<Bar, TargetPosit
  */
 export function gotobi(params: GotobiParams): Strategy {
   checkParams(params);
-  return defineStrategy({ id: params.id, symbol: params.symbol, decide: incremental(() => createGotobi(params)) });
+  return makeStrategy({ id: params.id, symbol: params.symbol, warmup: gotobiWarmup(params), decide: incremental(() => createGotobi(params)) });
+}
+
+/** A gotobi leg's decisions depend on what it did since local midnight (one entry a day): today from 00:00. */
+export function gotobiWarmup(params: Pick<GotobiParams, 'timezone'>): Warmup {
+  return { session: { zone: params.timezone ?? GOTOBI_DEFAULT_TIMEZONE, from: '00:00' } };
 }

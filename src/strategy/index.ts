@@ -1,4 +1,4 @@
-export { defineStrategy, signalOf, type Strategy } from './types';
+export { makeStrategy, stamp, warmupProblem, type BarsStrategy, type FillsStrategy, type Strategy, type StrategyParts, type Warmup } from './types';
 export { incremental, type Incremental } from './incremental';
 export * from './features';
 export { createCrossover, crossover, type CrossDirection, type Crossover } from './signals';

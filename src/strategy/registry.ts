@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
+import { bracketSpecSchema } from '../core/schemas';
 import { assertTimeZone, parseWallTime } from '../core/time';
 import type { ContractSpec } from '../core/types';
 import { GOTOBI_DEFAULT_TIMEZONE, gotobi } from './gotobi';
@@ -44,6 +45,7 @@ export const gotobiSpecSchema = z
     entry: wallTime,
     exit: wallTime,
     timezone,
+    bracket: bracketSpecSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     let entry: number;
@@ -69,6 +71,7 @@ export const smaCrossSpecSchema = z
     contracts,
     /** Overrides the contract's tick size (the price grid the closes are compared on). */
     tickSize: z.number().finite().positive().optional(),
+    bracket: bracketSpecSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.fast >= spec.slow) {
@@ -114,10 +117,6 @@ export function createStrategy(spec: StrategySpec, contract: ContractSpec): Stra
   if (contract.symbol !== spec.symbol) {
     throw new ConfigError(`strategy "${spec.id}": symbol ${spec.symbol} was given the contract of ${contract.symbol}`);
   }
-  switch (spec.type) {
-    case 'gotobi':
-      return gotobi(spec);
-    case 'smaCross':
-      return smaCross({ ...spec, tickSize: spec.tickSize ?? contract.tickSize });
-  }
+  const strategy = spec.type === 'gotobi' ? gotobi(spec) : smaCross({ ...spec, tickSize: spec.tickSize ?? contract.tickSize });
+  return spec.bracket === undefined ? strategy : { ...strategy, bracket: spec.bracket };
 }

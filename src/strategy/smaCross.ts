@@ -1,7 +1,7 @@
 import type { Bar, TargetPosition } from '../core/types';
 import { incremental, type Incremental } from './incremental';
 import { createCrossover } from './signals';
-import { defineStrategy, type Strategy } from './types';
+import { makeStrategy, type Strategy } from './types';
 
 export interface SmaCrossParams {
   readonly id: string;
@@ -130,5 +130,6 @@ export function createSmaCross(params: SmaCrossParams): Incremental<Bar, TargetP
  */
 export function smaCross(params: SmaCrossParams): Strategy {
   checkParams(params);
-  return defineStrategy({ id: params.id, symbol: params.symbol, decide: incremental(() => createSmaCross(params)) });
+  // The slow window, and one bar more for the sign a first cross is measured against.
+  return makeStrategy({ id: params.id, symbol: params.symbol, warmup: { bars: params.slow + 1 }, decide: incremental(() => createSmaCross(params)) });
 }

@@ -1,51 +1,102 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Bar, Signal, TargetPosition } from '../core/types';
+import type { Bar, BracketSpec, Decision, StrategyInput, StrategyOutput } from '../core/types';
 
 /**
- * A strategy: who it is, what it trades, and how it decides. A plain readonly object made by
- * `defineStrategy` (the built-ins: `gotobi(...)`, `smaCross(...)`, `createStrategy(spec, contract)`).
- *
- * `decide` is a pure operator from closed bars to target positions. It sees each bar of the stream once,
- * when the bar has closed — bars of other symbols too, which it ignores unless it needs them — and emits a
- * `TargetPosition` whenever its target (in contracts) changes. It never names itself in what it emits: the
- * graph stamps each target with `id` and `symbol` (`signalOf`), so what a strategy says and who said it
- * cannot disagree.
- *
- * Everything the engine learns about a strategy is a field of this object, so what a strategy may declare
- * later (the history it needs to warm up, its own fills as input, order intents beside targets) is one more
- * field given to the same `defineStrategy`.
+ * The history a strategy needs before its decisions are right, for a live start to replay first:
+ * - `{ bars: n }`: the last n closed bars (an SMA(50) cross: 51);
+ * - `{ session: { zone, from } }`: every bar since the last `from` wall time in `zone` (a calendar strategy
+ *   such as Gotobi, whose day starts at 00:00 Tokyo: what it did today decides what it may still do).
  */
-export interface Strategy {
+export type Warmup = { readonly bars: number } | { readonly session: { readonly zone: string; readonly from: string } };
+
+interface StrategyIdentity {
   /** Unique among the strategies of a run: positions, orders and trades are kept by it. */
   readonly id: string;
   /** The symbol it trades (its contract comes from the contract book). */
   readonly symbol: string;
-  readonly decide: OperatorFunction<Bar, TargetPosition>;
+  readonly warmup: Warmup;
+  /** Protective orders for every fill of its own orders, unless a target or intent says otherwise. */
+  readonly bracket?: BracketSpec;
+}
+
+/** A strategy deciding from closed bars alone. */
+export interface BarsStrategy extends StrategyIdentity {
+  readonly input: 'bars';
+  readonly decide: OperatorFunction<Bar, StrategyOutput>;
+}
+
+/** A strategy deciding from closed bars and its own fills (each delivered after the book has applied it). */
+export interface FillsStrategy extends StrategyIdentity {
+  readonly input: 'barsAndFills';
+  readonly decide: OperatorFunction<StrategyInput, StrategyOutput>;
 }
 
 /**
- * The one way to make a `Strategy`: checks that it names itself and its symbol, and keeps only the fields a
- * strategy has.
+ * A strategy: who it is, what it trades, the history it needs, and how it decides. A plain readonly object made
+ * by `makeStrategy` (or by a strategy definition's `create`, see `definition.ts`).
+ *
+ * `decide` is a pure operator. It sees each bar of the stream once, when the bar has closed (bars of other
+ * symbols too, which it ignores unless it needs them), and — when `input` is `barsAndFills` — each fill of its
+ * own orders, right after the book has applied it and before the next bar. It emits target positions
+ * (`{ ts, target }`, in contracts, whenever its target changes) and order intents (`{ kind: 'place' | 'cancel' |
+ * 'modify', … }`). It never names itself in what it emits: the graph stamps each output with `id` and
+ * `symbol` (`stamp`), so what a strategy says and who said it cannot disagree.
+ *
+ * A bars-only strategy never receives a fill, so an operator written for bars (`filter((bar) => bar.symbol
+ * === s)`, …) cannot mistake one for a bar; the graph feeds it bars and nothing else, at no cost per bar.
+ */
+export type Strategy = BarsStrategy | FillsStrategy;
+
+/** What `makeStrategy` takes: `input` defaults to `bars`, `warmup` to none (`{ bars: 0 }`). */
+export type StrategyParts =
+  | {
+      readonly id: string;
+      readonly symbol: string;
+      readonly warmup?: Warmup;
+      readonly bracket?: BracketSpec;
+      readonly input?: 'bars';
+      readonly decide: OperatorFunction<Bar, StrategyOutput>;
+    }
+  | {
+      readonly id: string;
+      readonly symbol: string;
+      readonly warmup?: Warmup;
+      readonly bracket?: BracketSpec;
+      readonly input: 'barsAndFills';
+      readonly decide: OperatorFunction<StrategyInput, StrategyOutput>;
+    };
+
+/**
+ * Makes a `Strategy`: checks that it names itself and its symbol, and keeps only the fields a strategy has.
  *
  * ```ts
- * const everyOther = defineStrategy({
- *   id: 'flip', symbol: 'USDJPY',
+ * const everyOther = makeStrategy({
+ *   id: 'flip', symbol: 'USDJPY', warmup: { bars: 0 },
  *   decide: (bars$) => bars$.pipe(filter((bar) => bar.symbol === 'USDJPY'), map((bar, i) => ({ ts: bar.ts + bar.intervalMs, target: i % 2 }))),
  * });
+ * const breakEven = makeStrategy({ id: 'be', symbol: 'USDJPY', input: 'barsAndFills', decide: (input$) => … });
  * ```
  */
-export function defineStrategy(definition: Strategy): Strategy {
-  const { id, symbol, decide } = definition;
+export function makeStrategy(parts: StrategyParts): Strategy {
+  const { id, symbol, decide } = parts;
   if (typeof id !== 'string' || id === '') throw new RangeError('strategy: id must be a non-empty string');
   if (typeof symbol !== 'string' || symbol === '') throw new RangeError(`strategy "${id}": symbol must be a non-empty string`);
-  if (typeof decide !== 'function') throw new RangeError(`strategy "${id}": decide must be an operator (bars$) => targets$`);
-  return { id, symbol, decide };
+  if (typeof decide !== 'function') throw new RangeError(`strategy "${id}": decide must be an operator (input$) => decisions$`);
+  const warmup = parts.warmup ?? { bars: 0 };
+  const problem = warmupProblem(warmup);
+  if (problem !== undefined) throw new RangeError(`strategy "${id}": warmup: ${problem}`);
+  const identity = parts.bracket === undefined ? { id, symbol, warmup } : { id, symbol, warmup, bracket: parts.bracket };
+  return parts.input === 'barsAndFills' ? { ...identity, input: 'barsAndFills', decide: parts.decide } : { ...identity, input: 'bars', decide: parts.decide };
 }
 
-/** `target` as the order path sees it: stamped with the strategy's id and symbol. */
-export function signalOf(strategy: Strategy, target: TargetPosition): Signal {
-  const { ts, reason } = target;
-  return reason === undefined
-    ? { strategyId: strategy.id, symbol: strategy.symbol, ts, target: target.target }
-    : { strategyId: strategy.id, symbol: strategy.symbol, ts, target: target.target, reason };
+/** Why `warmup` is not one; undefined when it is. */
+export function warmupProblem(warmup: Warmup): string | undefined {
+  if ('bars' in warmup) return Number.isInteger(warmup.bars) && warmup.bars >= 0 ? undefined : `bars must be a whole number ≥ 0, got ${String(warmup.bars)}`;
+  if ('session' in warmup && typeof warmup.session?.zone === 'string' && /^\d{2}:\d{2}$/.test(warmup.session.from ?? '')) return undefined;
+  return 'expected { bars: n } or { session: { zone, from: "HH:MM" } }';
+}
+
+/** What `strategy` emitted, as the order path sees it: stamped with the strategy's id and symbol. */
+export function stamp(strategy: Pick<Strategy, 'id' | 'symbol'>, output: StrategyOutput): Decision {
+  return { ...output, strategyId: strategy.id, symbol: strategy.symbol };
 }

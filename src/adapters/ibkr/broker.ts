@@ -2,6 +2,7 @@ import { EventName } from '@stoqey/ib/dist/api/data/enum/event-name';
 import { Subject, Subscription, type Observable } from 'rxjs';
 import type { Broker } from '../../broker/types';
 import { ConfigError } from '../../core/errors';
+import { isProtective } from '../../core/orders';
 import type { CancelReason, ExecutionEvent, Order } from '../../core/types';
 import type { BrokerReport } from './brokerReports';
 import { FIRST_REQUEST_ID, type IbConnection, type IbEventArgs, type IbInMessageName, type IbSession } from './connection';
@@ -64,8 +65,10 @@ export interface IbkrBroker extends Broker {
    */
   awaitingCommission(): number;
   /**
-   * Cancels every working order (a clean shutdown) and waits until each one is terminal; resolves with those
-   * still working after `timeoutMs` (so the caller can say so), empty when all ended.
+   * Cancels every working order but the protective ones (a clean shutdown: stop-losses and take-profits stay at
+   * TWS to protect the position while the engine is down) and waits until each one is terminal; resolves with
+   * the orders still working after that or `timeoutMs` (so the caller can say so): the protective ones, and any
+   * whose cancellation TWS has not confirmed.
    */
   cancelWorking(timeoutMs?: number): Promise<readonly Order[]>;
   close(): Promise<void>;
@@ -334,9 +337,11 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     workingOrders: () => execution.working(),
     awaitingCommission: () => execution.awaitingCommission(),
     async cancelWorking(timeoutMs = 5000) {
-      for (const order of execution.open()) cancel(order.order.id);
+      // Protective orders stay: at TWS they protect the position while the engine is down.
+      const entries = (): TrackedOrder[] => execution.open().filter((o) => !isProtective(o.order));
+      for (const order of entries()) cancel(order.order.id);
       const deadline = now() + timeoutMs;
-      while (execution.open().length > 0 && now() < deadline && !failed) await new Promise((r) => setTimeout(r, 10));
+      while (entries().length > 0 && now() < deadline && !failed) await new Promise((r) => setTimeout(r, 10));
       return execution.open().map((o) => o.order);
     },
     async close() {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Trade } from '../../core/types';
+import { ORDER_REASONS } from '../../core/orders';
+import type { OrderReason, Trade } from '../../core/types';
 import type { Analyzer } from './analyzer';
 import { count, nullableNum, num } from './resultFields';
 
@@ -12,6 +13,8 @@ import { count, nullableNum, num } from './resultFields';
  * - `best` / `worst`: the trade with the highest / lowest pnlNet (the first one on ties), `null` without trades.
  * - `fills` and `commission` (Σ fill commission, quote currency) count every execution, including those of a
  *   trade still open.
+ * - `exitsByReason`: closed trades by the reason of their closing fill (`exit`, `stop`, `takeProfit`, …), every
+ *   reason present, in a fixed order.
  */
 export type TradesAnalysis = Readonly<z.infer<typeof tradesFiguresSchema>> & {
   readonly best: Trade | null;
@@ -31,7 +34,15 @@ export const tradesFiguresSchema = z.object({
   avgPnlNet: nullableNum,
   fills: count,
   commission: num,
+  exitsByReason: z.object(Object.fromEntries(ORDER_REASONS.map((r) => [r, count])) as Record<OrderReason, typeof count>).readonly(),
 });
+
+/** Closed trades by exit reason, every reason present (0 when none), in `ORDER_REASONS` order. */
+export function countExitsByReason(trades: readonly Pick<Trade, 'exitReason'>[]): Record<OrderReason, number> {
+  const counts = Object.fromEntries(ORDER_REASONS.map((r) => [r, 0])) as Record<OrderReason, number>;
+  for (const t of trades) counts[t.exitReason]++;
+  return counts;
+}
 
 export function createTradesAnalyzer(): Analyzer<TradesAnalysis> {
   const list: Trade[] = [];
@@ -74,6 +85,7 @@ export function createTradesAnalyzer(): Analyzer<TradesAnalysis> {
         worst,
         fills,
         commission,
+        exitsByReason: countExitsByReason(list),
         list: list.slice(),
       };
     },

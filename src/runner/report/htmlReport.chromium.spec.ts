@@ -117,7 +117,7 @@ const hostile = '<img src=x onerror=alert(1)>"leg"';
 
   it('sorts a trade table by a column', async () => {
     await page.locator('#s0 table.trades th', { hasText: 'Net (JPY)' }).click();
-    const sorted = await page.$$eval('#s0 table.trades tbody tr', (rows) => rows.map((r) => Number((r as unknown as TableRow).cells[9].getAttribute('data-v'))));
+    const sorted = await page.$$eval('#s0 table.trades tbody tr', (rows) => rows.map((r) => Number((r as unknown as TableRow).cells[10].getAttribute('data-v'))));
     expect(sorted).toEqual([...report.strategies[0].trades.map((t) => t.pnlNet)].sort((a, b) => a - b));
   });
 

@@ -209,7 +209,7 @@ function tradeTable(s: StrategyReport, accountCurrency: string, maxRows: number)
       : '';
   return `<div class="table-box"><table class="trades">
 <caption>Trades (${formatNumber(s.trades.length, 0)}) <span class="hint">click a column to sort</span></caption>
-<thead><tr><th data-sort="n">#</th><th data-sort="s">Side</th><th data-sort="n">Entry (UTC)</th><th data-sort="n">Exit (UTC)</th><th data-sort="n">Held</th><th data-sort="n">Qty</th><th data-sort="n">Entry</th><th data-sort="n">Exit</th><th data-sort="n">PnL (${escapeHtml(s.quoteCurrency)})</th><th data-sort="n">Net (${escapeHtml(s.quoteCurrency)})</th><th data-sort="n">Net (${escapeHtml(accountCurrency)})</th></tr></thead>
+<thead><tr><th data-sort="n">#</th><th data-sort="s">Side</th><th data-sort="n">Entry (UTC)</th><th data-sort="n">Exit (UTC)</th><th data-sort="n">Held</th><th data-sort="n">Qty</th><th data-sort="n">Entry</th><th data-sort="n">Exit</th><th data-sort="s">Exit reason</th><th data-sort="n">PnL (${escapeHtml(s.quoteCurrency)})</th><th data-sort="n">Net (${escapeHtml(s.quoteCurrency)})</th><th data-sort="n">Net (${escapeHtml(accountCurrency)})</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>${note}</div>`;
 }
@@ -227,6 +227,7 @@ function tradeRow(t: ReportTrade, i: number, largest: number, quoteDigits: numbe
     `<td data-v="${t.qty}">${formatNumber(t.qty, 0)}</td>` +
     `<td data-v="${t.entryPrice}">${formatPrice(t.entryPrice)}</td>` +
     `<td data-v="${t.exitPrice}">${formatPrice(t.exitPrice)}</td>` +
+    `<td data-v="${t.exitReason}">${escapeHtml(t.exitReason)}</td>` +
     `<td data-v="${t.pnl}" class="${toneClass(t.pnl)}">${formatSigned(t.pnl, quoteDigits)}</td>` +
     `<td data-v="${t.pnlNet}" class="net ${toneClass(t.pnlNet)}"><span class="pbar" style="width:${width}%"></span><span class="num">${formatSigned(t.pnlNet, quoteDigits)}</span></td>` +
     `<td data-v="${t.pnlNetAccount}" class="${toneClass(t.pnlNetAccount)}">${formatSigned(t.pnlNetAccount, accountDigits)}</td>` +

@@ -54,7 +54,7 @@ describe('replay report', () => {
     const [s] = report.strategies;
     expect(s.id).toBe('long');
     expect(s.symbol).toBe('USDJPY');
-    expect(s.fills[0]).toEqual({ ts: entry, time: '2024-01-01T01:00:00.000Z', side: 'BUY', qty: 100_000, price: 150.25, commission: 100, orderId: 'long-1', execId: 'long-1-x' });
+    expect(s.fills[0]).toEqual({ ts: entry, time: '2024-01-01T01:00:00.000Z', side: 'BUY', qty: 100_000, price: 150.25, commission: 100, orderId: 'long-1', execId: 'long-1-x', reason: 'entry' });
     expect(s.trades).toEqual([
       {
         entryTs: entry,
@@ -68,9 +68,17 @@ describe('replay report', () => {
         pnl: 50_000,
         pnlNet: 49_800,
         pnlNetAccount: 49_800 / 150.75,
+        entryReason: 'entry',
+        exitReason: 'exit',
       },
     ]);
-    expect(s.totals).toEqual({ trades: 1, grossPnl: 50_000, netPnl: 49_800, netPnlAccount: 49_800 / 150.75 });
+    expect(s.totals).toEqual({
+      trades: 1,
+      grossPnl: 50_000,
+      netPnl: 49_800,
+      netPnlAccount: 49_800 / 150.75,
+      exitsByReason: { entry: 0, exit: 1, reverse: 0, limit: 0, stopEntry: 0, stop: 0, takeProfit: 0, trailingStop: 0 },
+    });
     expect(report.run).toEqual({ bars: 24, wallMs: 3, barsPerSec: 8000 });
     expect(report.period).toEqual({ firstBarTs: T0, lastBarTs: T0 + 23 * HOUR, firstBarTime: '2024-01-01T00:00:00.000Z', lastBarTime: '2024-01-01T23:00:00.000Z' });
     expect(Object.keys(report)).toEqual(['schemaVersion', 'account', 'period', 'strategies', 'run']);
@@ -101,7 +109,7 @@ describe('replay report', () => {
     });
     expect(s.position).toMatchObject({ qty: -100_000, avgPrice: 151, unrealizedPnl: -2_000, time: '2024-01-01T23:00:00.000Z' });
     expect(s.workingOrders).toEqual([
-      { id: 'long-3', ts: T0 + 24 * HOUR, time: '2024-01-02T00:00:00.000Z', side: 'BUY', qty: 100_000, type: 'MARKET', limitPrice: null, stopPrice: null },
+      { id: 'long-3', ts: T0 + 24 * HOUR, time: '2024-01-02T00:00:00.000Z', side: 'BUY', qty: 100_000, type: 'MARKET', limitPrice: null, stopPrice: null, reason: 'entry' },
     ]);
     const flat = buildReplayReport({ ...base, strategies: [{ ...base.strategies[0], position: { ...open, qty: 0 } }] });
     expect(flat.strategies[0].position).toBeNull();

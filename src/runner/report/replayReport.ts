@@ -8,7 +8,8 @@ import { profitFactorAnalysisSchema } from '../analyzers/profitFactor';
 import { count, epochMs, nullableNum, num } from '../analyzers/resultFields';
 import { returnsAnalysisSchema } from '../analyzers/returns';
 import { sharpeAnalysisSchema } from '../analyzers/sharpe';
-import { tradesFiguresSchema } from '../analyzers/trades';
+import { countExitsByReason, tradesFiguresSchema } from '../analyzers/trades';
+import { ORDER_REASONS } from '../../core/orders';
 import { winRateAnalysisSchema } from '../analyzers/winRate';
 import { isoUtc } from '../../core/time';
 
@@ -31,7 +32,7 @@ import { isoUtc } from '../../core/time';
  * - Deterministic: the same inputs give the same text, byte for byte; only the `run` block holds wall-clock
  *   figures. Keys come in the order of the schemas below (the builders copy every field in that order).
  */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** Every refusal reason, in the order reports list them. */
 export const REJECT_REASONS = [
@@ -55,6 +56,7 @@ void everyReasonListed;
 
 const isoTime = z.iso.datetime();
 const side = z.enum(['BUY', 'SELL']);
+const orderReason = z.enum(ORDER_REASONS);
 
 const reportTradeSchema = z
   .object({
@@ -69,6 +71,8 @@ const reportTradeSchema = z
     pnl: num,
     pnlNet: num,
     pnlNetAccount: num,
+    entryReason: orderReason,
+    exitReason: orderReason,
   })
   .readonly();
 
@@ -82,6 +86,7 @@ const reportFillSchema = z
     commission: num.nonnegative(),
     orderId: z.string(),
     execId: z.string(),
+    reason: orderReason,
   })
   .readonly();
 
@@ -96,6 +101,7 @@ const reportOrderSchema = z
     type: z.enum(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT', 'TRAILING']),
     limitPrice: nullableNum,
     stopPrice: nullableNum,
+    reason: orderReason,
   })
   .readonly();
 
@@ -115,9 +121,16 @@ const reportPositionSchema = z
   .readonly();
 
 /** The `trades` analyzer without its trade list (that is the strategy's `trades`). */
-const { fills: tradeFills, commission: tradeCommission, ...tradeCounts } = tradesFiguresSchema.shape;
+const { fills: tradeFills, commission: tradeCommission, exitsByReason: tradeExits, ...tradeCounts } = tradesFiguresSchema.shape;
 const tradesSummarySchema = z
-  .object({ ...tradeCounts, best: reportTradeSchema.nullable(), worst: reportTradeSchema.nullable(), fills: tradeFills, commission: tradeCommission })
+  .object({
+    ...tradeCounts,
+    best: reportTradeSchema.nullable(),
+    worst: reportTradeSchema.nullable(),
+    fills: tradeFills,
+    commission: tradeCommission,
+    exitsByReason: tradeExits,
+  })
   .readonly();
 
 const reportAnalyzersSchema = z
@@ -132,7 +145,8 @@ const reportAnalyzersSchema = z
   })
   .readonly();
 
-const reportTotalsSchema = z.object({ trades: count, grossPnl: num, netPnl: num, netPnlAccount: num }).readonly();
+/** Closed trades' sums, and their count by the reason of the fill that closed them (`exit`, `stop`, …). */
+const reportTotalsSchema = z.object({ trades: count, grossPnl: num, netPnl: num, netPnlAccount: num, exitsByReason: tradeExits }).readonly();
 
 /** Refused orders by reason code; every reason is present (0 when none), in a fixed order. */
 const reportRejectionsSchema = z
@@ -328,7 +342,7 @@ function strategyReport(s: StrategyRunResult): StrategyReport {
     quoteCurrency: s.quoteCurrency,
     fills: s.fills.map(reportFill),
     trades: s.trades.map(reportTrade),
-    totals: { trades: s.trades.length, grossPnl, netPnl, netPnlAccount },
+    totals: { trades: s.trades.length, grossPnl, netPnl, netPnlAccount, exitsByReason: countExitsByReason(s.trades) },
     netPnlAccount: s.netPnlAccount,
     position:
       p && p.qty !== 0
@@ -354,6 +368,7 @@ function strategyReport(s: StrategyRunResult): StrategyReport {
       type: o.type,
       limitPrice: o.limitPrice ?? null,
       stopPrice: o.stopPrice ?? null,
+      reason: o.reason,
     })),
     analyzers: reportAnalyzers(s.analyzers),
   };
@@ -369,6 +384,7 @@ function reportFill(f: Fill): ReportFill {
     commission: f.commission,
     orderId: f.orderId,
     execId: f.execId,
+    reason: f.reason,
   };
 }
 
@@ -386,6 +402,8 @@ export function reportTrade(t: Trade): ReportTrade {
     pnl: t.pnl,
     pnlNet: t.pnlNet,
     pnlNetAccount: t.pnlNetAccount,
+    entryReason: t.entryReason,
+    exitReason: t.exitReason,
   };
 }
 
@@ -408,6 +426,7 @@ function reportAnalyzers(results: AnalyzerResults | undefined): ReportAnalyzers 
       worst: t.worst ? reportTrade(t.worst) : null,
       fills: t.fills,
       commission: t.commission,
+      exitsByReason: t.exitsByReason,
     };
   }
   if (results.returns) out.returns = results.returns;

@@ -34,7 +34,7 @@ function sampleReport(): ReplayReport {
         symbol: 'USDJPY',
         quoteCurrency: 'JPY',
         fills: [],
-        trades: [makeTrade({ pnl: 150_000, pnlNet: 150_000, pnlNetAccount: 1000 }), makeTrade({ pnl: -50_000, pnlNet: -50_000, pnlNetAccount: -333.33 })],
+        trades: [makeTrade({ pnl: 150_000, pnlNet: 150_000, pnlNetAccount: 1000 }), makeTrade({ pnl: -50_000, pnlNet: -50_000, pnlNetAccount: -333.33, exitReason: 'stop' })],
         netPnlAccount: 6_120,
         analyzers: a.results(),
       },
@@ -55,7 +55,7 @@ function sampleReport(): ReplayReport {
 }
 
 describe('summary table', () => {
-  it('prints one aligned row per strategy, the account, and the speed', () => {
+  it('prints one aligned row per strategy, the account, exits by reason, and the speed', () => {
     // Sharpe of A: daily returns 0.01, −0.0049505, 0.00099502: mean 0.0020148, sample std 0.0075272,
     // × √252 → 4.25. Max DD 5,000 = 0.50 % of the 1,010,000 peak. The `*` marks closed-trades-only figures.
     expect(formatSummaryTable(sampleReport())).toBe(
@@ -66,6 +66,10 @@ describe('summary table', () => {
         'b<short>  EURUSD       0         —        0.00 USD*        -120.00       —          0.00  0.00 %',
         '--------  ------  ------  --------  ---------------  -------------  ------  ------------  ------',
         'Account                2    50.0 %                —      +6,000.00    4.25      5,000.00  0.50 %',
+        '',
+        'Exits by reason  exit  stop',
+        'a                   1     1',
+        'b<short>            0     0',
         '',
         'Equity: 1,000,000.00 USD → 1,006,000.00 USD (+0.60 %)',
         '* closed trades only: a position is still open at the end (its PnL is in the account column).',

@@ -1,4 +1,5 @@
 import { formatDuration, formatFractionPct, formatMoney, formatNumber, formatSigned, currencyDecimals } from './format';
+import { ORDER_REASONS } from '../../core/orders';
 import type { ReplayReport, ReportAnalyzers, StrategyReport } from './replayReport';
 
 const MISSING = '—';
@@ -16,7 +17,8 @@ const MISSING = '—';
  *   still open at the end (its PnL is only in the account column). Net PnL (account): the strategy's whole
  *   result from the book, open position included. The account row: final equity − initial cash.
  * - Sharpe and Max DD come from the `sharpe` / `drawdown` analyzers (`—` when not attached or undefined).
- * Numbers are rounded for display only (the JSON keeps full precision).
+ * Numbers are rounded for display only (the JSON keeps full precision). Below the table, closed trades are
+ * counted by the reason of their exit (`exit`, `stop`, `takeProfit`, …: the reasons any strategy has).
  */
 export function formatSummaryTable(report: ReplayReport): string {
   const currency = report.account.currency;
@@ -64,6 +66,7 @@ export function formatSummaryTable(report: ReplayReport): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
 
   const out = [line(header), rule, ...rows.map(line), rule, line(accountRow), ''];
+  if (allTrades.length > 0) out.push(exitsTable(report), '');
   const { account } = report;
   const totalReturn = account.initialCash !== 0 ? ` (${formatSigned((account.netPnl / account.initialCash) * 100, 2)} %)` : '';
   out.push(`Equity: ${formatMoney(account.initialCash, currency)} → ${formatMoney(account.finalEquity, currency)}${totalReturn}`);
@@ -87,6 +90,15 @@ export function formatSummaryTable(report: ReplayReport): string {
   const speed = run.barsPerSec === null ? '' : ` · ${formatNumber(run.barsPerSec, 0)} bars/s`;
   out.push(`${formatNumber(run.bars, 0)} bars in ${wallTime(run.wallMs)}${speed}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Closed trades by exit reason, one row per strategy, a column per reason some strategy has. */
+function exitsTable(report: ReplayReport): string {
+  const reasons = ORDER_REASONS.filter((r) => report.strategies.some((s) => s.totals.exitsByReason[r] > 0));
+  const header = ['Exits by reason', ...reasons];
+  const rows = report.strategies.map((s) => [s.id, ...reasons.map((r) => String(s.totals.exitsByReason[r]))]);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((row) => row[c].length)));
+  return [header, ...rows].map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
 }
 
 function winRateText(s: StrategyReport): string {
