@@ -65,6 +65,26 @@ describe('npm run replay', () => {
     expect(c.stderr()).toMatch(/^error: replay: no such file: .*missing\.parquet/);
   });
 
+  it('replays the bracket example config and a strategy from the user’s own module, and names a bad module param', async () => {
+    const bracket = capture();
+    expect(await runReplay([FIXTURE, '--to', '2024-02-01', '--config', join(ROOT, 'config/gotobi-bracket.json')], bracket.io)).toBe(0);
+    expect(bracket.stdout()).toMatch(/^Exits by reason\s+exit\s+stop\s+takeProfit$/m);
+    const user = capture();
+    expect(await runReplay([FIXTURE, '--to', '2024-02-01', '--config', join(ROOT, 'examples/rsiRevert.json')], user.io)).toBe(0);
+    expect(user.stdout()).toMatch(/^rsi\s+USDJPY\s+\d+/m);
+    const config = join(dir, 'bad-module.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        account: { currency: 'USD', initialCash: 1_000_000 },
+        strategies: [{ id: 'rsi', module: join(ROOT, 'examples/strategies/rsiRevert.ts'), symbol: 'USDJPY', params: { period: 'fourteen' } }],
+      }),
+    );
+    const bad = capture();
+    expect(await runReplay([FIXTURE, '--config', config], bad.io)).toBe(2);
+    expect(bad.stderr()).toMatch(/bad-module\.json: strategies\[0\]\.params\.period: Invalid input: expected number, received string/);
+  });
+
   it('takes the symbol from the file name when it names exactly one contract', () => {
     const contracts = loadContracts();
     expect(symbolFromFileName('data/usdjpy.parquet', contracts)).toBe('USDJPY');

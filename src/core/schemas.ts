@@ -92,14 +92,15 @@ export const bracketSpecSchema = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-/** One line per issue, each naming the path of the offending field: `strategies[1].fast: …`. */
-export function formatZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path
-        .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-        .join('');
-      return `${path || '(root)'}: ${issue.message}`;
-    })
-    .join('; ');
+/** A path as a person reads it: `strategies[1].params.period`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/**
+ * One line per issue, each naming the path of the offending field: `strategies[1].fast: …`. `under` is the
+ * path of the value that was checked, when it was part of a larger document (`['strategies', 2, 'params']`).
+ */
+export function formatZodError(error: z.ZodError, under: readonly PropertyKey[] = []): string {
+  return error.issues.map((issue) => `${formatPath([...under, ...issue.path]) || '(root)'}: ${issue.message}`).join('; ');
 }

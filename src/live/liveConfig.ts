@@ -1,8 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseConfig, readJsonFile } from '../core/configFile';
 import { ibConnectionConfigSchema } from '../adapters/ibkr/connection';
 import { REAL_TIME_BAR_MS } from '../adapters/ibkr/realtime/sources';
-import { runnerConfigSchema } from '../runner/config';
+import { runnerConfigSchema, withStrategyModules, type ConfigParseOptions } from '../runner/config';
 
 /**
  * A live runner config (`config/live.json`): a runner config (the same account, broker, risk, sizer,
@@ -88,11 +89,11 @@ export const liveConfigSchema = runnerConfigSchema
 export type LiveConfig = z.output<typeof liveConfigSchema>;
 export type LiveSection = LiveConfig['live'];
 
-/** Validates a parsed live config; the error names the source and every offending field (`live.bar: …`). */
-export function parseLiveConfig(doc: unknown, source = 'live config'): LiveConfig {
-  return parseConfig(liveConfigSchema, doc, source);
+/** Validates a parsed live config and loads its strategy modules; the error names the source and every offending field (`live.bar: …`). */
+export function parseLiveConfig(doc: unknown, source = 'live config', options: ConfigParseOptions = {}): LiveConfig {
+  return withStrategyModules(parseConfig(liveConfigSchema, doc, source), source, options);
 }
 
 export function loadLiveConfig(path: string): LiveConfig {
-  return parseLiveConfig(readJsonFile(path), path);
+  return parseLiveConfig(readJsonFile(path), path, { baseDir: dirname(resolve(path)) });
 }

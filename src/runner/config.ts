@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { commissionConfigSchema } from '../broker/commission';
+import { dirname, resolve } from 'node:path';
 import { parseConfig, readJsonFile } from '../core/configFile';
 import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
-import { strategySpecsSchema } from '../strategy/registry';
+import { resolveStrategyModules, strategyEntriesSchema } from '../strategy/registry';
 import { ANALYZER_NAMES, analyzerNamesSchema } from './analyzers/createAnalyzers';
 
 /**
@@ -20,7 +21,8 @@ import { ANALYZER_NAMES, analyzerNamesSchema } from './analyzers/createAnalyzers
  *
  * Every section but `account` and `strategies` is optional: no `risk` → nothing refused, no commission or
  * slippage → zero, no `analyzers` → all of them. `data.invert` passes the bars through `fxInvert` (the
- * strategies then trade the inverted symbol, which must be in contracts.json).
+ * strategies then trade the inverted symbol, which must be in contracts.json). A strategy is a built-in by
+ * `type` or a module of the user's by `module` (see `strategyEntrySchema`), each with an optional `bracket`.
  */
 export const runnerConfigSchema = z.strictObject({
   account: z.strictObject({
@@ -35,7 +37,7 @@ export const runnerConfigSchema = z.strictObject({
     .optional(),
   risk: riskLimitsSchema.optional(),
   sizer: sizerConfigSchema.optional(),
-  strategies: strategySpecsSchema.min(1, 'at least one strategy'),
+  strategies: strategyEntriesSchema.min(1, 'at least one strategy'),
   analyzers: analyzerNamesSchema.optional(),
   data: z
     .strictObject({
@@ -53,11 +55,25 @@ export type RunnerConfig = z.output<typeof runnerConfigSchema>;
 
 export const DEFAULT_ANALYZERS = ANALYZER_NAMES;
 
-/** Validates a parsed config; the error names the source and every offending field (`strategies[1].fast: …`). */
-export function parseRunnerConfig(doc: unknown, source = 'runner config'): RunnerConfig {
-  return parseConfig(runnerConfigSchema, doc, source);
+export interface ConfigParseOptions {
+  /** Where the config's relative strategy module paths start: its file's directory. Default the working directory. */
+  readonly baseDir?: string;
+}
+
+/**
+ * Validates a parsed config and loads its strategy modules; the error names the source and every offending
+ * field (`strategies[1].fast: …`, `strategies[2].params.period: …`).
+ */
+export function parseRunnerConfig(doc: unknown, source = 'runner config', options: ConfigParseOptions = {}): RunnerConfig {
+  return withStrategyModules(parseConfig(runnerConfigSchema, doc, source), source, options);
 }
 
 export function loadRunnerConfig(path: string): RunnerConfig {
-  return parseRunnerConfig(readJsonFile(path), path);
+  return parseRunnerConfig(readJsonFile(path), path, { baseDir: dirname(resolve(path)) });
+}
+
+/** `config` with its strategy modules loaded and their params checked (see `resolveStrategyModules`). */
+export function withStrategyModules<C extends Pick<RunnerConfig, 'strategies'>>(config: C, source: string, options: ConfigParseOptions): C {
+  const strategies = resolveStrategyModules(config.strategies, { baseDir: options.baseDir ?? process.cwd(), source });
+  return { ...config, strategies };
 }

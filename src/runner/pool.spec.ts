@@ -10,6 +10,8 @@ import { runTradeRunner } from './tradeRunner';
 const ROOT = join(__dirname, '..', '..');
 const FILE = join(ROOT, 'fixtures', 'usdjpy.parquet');
 const DEMO_CONFIG = join(ROOT, 'config', 'gotobi.json');
+/** A strategy in a TypeScript module of the user's, loaded by each worker thread. */
+const USER_MODULE_CONFIG = join(ROOT, 'examples', 'rsiRevert.json');
 const FROM = Date.UTC(2024, 1, 1);
 const TO = Date.UTC(2024, 1, 15);
 
@@ -51,6 +53,7 @@ describe('runPool', () => {
     { id: 'bad-config', file: FILE, config: { ...base, strategies: [{ ...base.strategies[0], side: 'sideways' }] } as unknown as RunnerConfig },
     { id: 'demo-by-path', file: FILE, config: DEMO_CONFIG, from: '2024-02-01T00:00:00Z', to: '2024-02-15T00:00:00Z' },
     { id: 'no-file-field', config: DEMO_CONFIG } as unknown as PoolJob,
+    { id: 'user-module', file: FILE, config: USER_MODULE_CONFIG, from: FROM, to: TO },
   ];
 
   beforeAll(async () => {
@@ -90,6 +93,12 @@ describe('runPool', () => {
     expect(!results[5].ok && results[5].error.message).toMatch(/^job "bad-config" config: strategies\[0\]\.side: /);
     expect(results[7]).toMatchObject({ id: 'no-file-field', ok: false, error: { name: 'ConfigError' } });
     expect(!results[7].ok && results[7].error.message).toMatch(/^job 7 \(no-file-field\): file: /);
+  });
+
+  it('runs a strategy from the user’s own TypeScript module in a worker, as in-process', async () => {
+    const pooled = reportOf(results[8]);
+    expect(pooled.strategies[0].trades.length).toBeGreaterThan(0);
+    expect(withoutRun(pooled)).toEqual(withoutRun(await inProcess(jobs[8])));
   });
 
   it('refuses bad pool options with a ConfigError', async () => {

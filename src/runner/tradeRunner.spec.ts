@@ -7,6 +7,7 @@ import { replayFile } from '../data/replay';
 import { makeBar } from '../testkit/marbles';
 import { loadRunnerConfig, parseRunnerConfig, type RunnerConfig } from './config';
 import { serializeReport, type ReplayReport } from './report/replayReport';
+import { strategyParamsOf } from '../strategy/registry';
 import { runTradeRunner } from './tradeRunner';
 
 const contracts = loadContracts();
@@ -148,7 +149,7 @@ describe('runner config', () => {
   });
 
   it('loads the demo config: two one-contract Gotobi legs on USDJPY', () => {
-    expect(demo.strategies.map((s) => [s.id, s.type, s.symbol, s.contracts])).toEqual([
+    expect(demo.strategies.map((s) => [s.id, 'type' in s ? s.type : s.module, s.symbol, strategyParamsOf(s).contracts])).toEqual([
       ['long_into_fix', 'gotobi', 'USDJPY', 1],
       ['short_after_fix', 'gotobi', 'USDJPY', 1],
     ]);

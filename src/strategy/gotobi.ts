@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { Bar, TargetPosition } from '../core/types';
 import { DAY_MS, MINUTE_MS, assertTimeZone, parseWallTime, zoneClock } from '../core/time';
+import { defineStrategy } from './definition';
 import { isGotobiDay } from './gotobiDays';
 import { incremental, type Incremental } from './incremental';
 import { makeStrategy, type Strategy, type Warmup } from './types';
@@ -156,3 +158,53 @@ export function gotobi(params: GotobiParams): Strategy {
 export function gotobiWarmup(params: Pick<GotobiParams, 'timezone'>): Warmup {
   return { session: { zone: params.timezone ?? GOTOBI_DEFAULT_TIMEZONE, from: '00:00' } };
 }
+
+const wallTime = z.string().superRefine((value, ctx) => {
+  try {
+    parseWallTime(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/**
+ * A gotobi leg's params in a runner config (`{ "type": "gotobi", "side": "long", "entry": "01:00", … }`): strict,
+ * so a misspelt field is an error that names it rather than a silently applied default.
+ */
+export const gotobiParamsSchema = z
+  .strictObject({
+    side: z.enum(['long', 'short']),
+    contracts: z.number().finite().positive('must be > 0').default(1),
+    entry: wallTime,
+    exit: wallTime,
+    timezone: z
+      .string()
+      .default(GOTOBI_DEFAULT_TIMEZONE)
+      .superRefine((value, ctx) => {
+        try {
+          assertTimeZone(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+  })
+  .superRefine((spec, ctx) => {
+    let entry: number;
+    let exit: number;
+    try {
+      entry = parseWallTime(spec.entry);
+      exit = parseWallTime(spec.exit);
+    } catch {
+      return; // already reported on the field itself
+    }
+    if (entry >= exit) {
+      ctx.addIssue({ code: 'custom', path: ['exit'], message: `exit (${spec.exit}) must be after entry (${spec.entry})` });
+    }
+  });
+
+/** The gotobi strategy as a config `type` (and a sweepable definition): see `createGotobi`. */
+export const gotobiStrategy = defineStrategy({
+  params: gotobiParamsSchema,
+  warmup: gotobiWarmup,
+  create: (params, { id, symbol }) => incremental(() => createGotobi({ id, symbol, ...params })),
+});

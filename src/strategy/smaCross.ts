@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { Bar, TargetPosition } from '../core/types';
+import { defineStrategy } from './definition';
 import { incremental, type Incremental } from './incremental';
 import { createCrossover } from './signals';
-import { makeStrategy, type Strategy } from './types';
+import { makeStrategy, type Strategy, type Warmup } from './types';
 
 export interface SmaCrossParams {
   readonly id: string;
@@ -130,6 +132,32 @@ export function createSmaCross(params: SmaCrossParams): Incremental<Bar, TargetP
  */
 export function smaCross(params: SmaCrossParams): Strategy {
   checkParams(params);
-  // The slow window, and one bar more for the sign a first cross is measured against.
-  return makeStrategy({ id: params.id, symbol: params.symbol, warmup: { bars: params.slow + 1 }, decide: incremental(() => createSmaCross(params)) });
+  return makeStrategy({ id: params.id, symbol: params.symbol, warmup: smaCrossWarmup(params), decide: incremental(() => createSmaCross(params)) });
 }
+
+/** The slow window, and one bar more for the sign a first cross is measured against. */
+function smaCrossWarmup(params: Pick<SmaCrossParams, 'slow'>): Warmup {
+  return { bars: params.slow + 1 };
+}
+
+/** An SMA cross's params in a runner config (`{ "type": "smaCross", "fast": 20, "slow": 50 }`). */
+export const smaCrossParamsSchema = z
+  .strictObject({
+    fast: z.number().int('fast must be a whole number of bars').min(1),
+    slow: z.number().int('slow must be a whole number of bars').min(2),
+    contracts: z.number().finite().positive('must be > 0').default(1),
+    /** Overrides the contract's tick size (the price grid the closes are compared on). */
+    tickSize: z.number().finite().positive().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.fast >= spec.slow) {
+      ctx.addIssue({ code: 'custom', path: ['fast'], message: `fast (${spec.fast}) must be less than slow (${spec.slow})` });
+    }
+  });
+
+/** The SMA cross as a config `type` (and a sweepable definition): the contract's tick size unless the params give one. */
+export const smaCrossStrategy = defineStrategy({
+  params: smaCrossParamsSchema,
+  warmup: smaCrossWarmup,
+  create: (params, { id, symbol, contract }) => incremental(() => createSmaCross({ id, symbol, ...params, tickSize: params.tickSize ?? contract.tickSize })),
+});

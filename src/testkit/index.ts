@@ -12,10 +12,12 @@ export {
   createMarbleScheduler,
   lettersFor,
   makeBar,
+  makeFill,
   marbles,
   type BarSeriesSpec,
   type BarSpec,
   type DeepEqualAssertion,
+  type FillSpec,
 } from './marbles';
 export {
   FAKE_TWS_SERVER_VERSION,

@@ -1,9 +1,10 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
-import type { Bar } from '../core/types';
+import type { Bar, Fill } from '../core/types';
 
 /**
- * Helpers for marble tests of strategies and operators: write bars as marbles, assert signals.
+ * Helpers for marble tests of strategies and operators: write bars (and a strategy's own fills) as marbles,
+ * assert signals and intents.
  *
  * ```ts
  * const bars = barSeries({ symbol: 'USDJPY', start: '2024-01-05T00:00:00Z', closes: [150, 151, 149] });
@@ -59,6 +60,41 @@ export function makeBar(spec: BarSpec): Bar {
     low: spec.low ?? Math.min(open, spec.close),
     close: spec.close,
     volume: spec.volume ?? 0,
+  };
+}
+
+export interface FillSpec {
+  readonly symbol?: string;
+  /** Epoch ms or ISO text with a zone; in replay a fill is stamped with the start of the bar it filled on. */
+  readonly ts: number | string;
+  readonly side: Fill['side'];
+  readonly price: number;
+  /** Default: `entry`. */
+  readonly reason?: Fill['reason'];
+  /** Units; default 100,000 (one FX contract). */
+  readonly qty?: number;
+  readonly orderId?: string;
+  readonly strategyId?: string;
+  readonly commission?: number;
+}
+
+/** One of a strategy's own fills, as a strategy with `input: 'barsAndFills'` receives it between bars. */
+export function makeFill(spec: FillSpec): Fill {
+  const ts = typeof spec.ts === 'number' ? spec.ts : Date.parse(spec.ts);
+  if (Number.isNaN(ts)) throw new RangeError(`makeFill: unparseable ts "${String(spec.ts)}"`);
+  const orderId = spec.orderId ?? 'order-1';
+  return {
+    kind: 'fill',
+    execId: `${orderId}.1`,
+    orderId,
+    strategyId: spec.strategyId ?? 'strategy',
+    symbol: spec.symbol ?? 'USDJPY',
+    ts,
+    side: spec.side,
+    qty: spec.qty ?? 100_000,
+    price: spec.price,
+    commission: spec.commission ?? 0,
+    reason: spec.reason ?? 'entry',
   };
 }
 
