@@ -42,7 +42,10 @@ export const liveSectionSchema = z
     source: z.enum(['realTimeBars', 'quotes']).default('realTimeBars'),
     /** Real-time bars only. Default: MIDPOINT for FX (CASH), TRADES otherwise. */
     whatToShow: z.enum(['MIDPOINT', 'TRADES', 'BID', 'ASK']).optional(),
-    /** On SIGINT/SIGTERM (shutdown), cancel the orders still working at TWS and wait for the acknowledgements. */
+    /**
+     * On SIGINT/SIGTERM (shutdown), cancel the orders still working at TWS and wait for the acknowledgements —
+     * all but the protective ones (stop-loss, take-profit, trailing stop), which stay to protect the position.
+     */
     cancelWorkingOnExit: z.boolean().default(true),
     /** Bound on that wait. */
     cancelTimeoutMs: z.number().int().positive().default(5000),

@@ -164,3 +164,84 @@ describe('startFakeTws with the real client library', () => {
     expect(tws.requests.at(-1)?.parseError).toBe('REQ_REAL_TIME_BARS: field "reqId" must be an integer, got "not-a-number"');
   });
 });
+
+describe('the fake TWS works orders as TWS does', () => {
+  const base = (fields: Partial<Order> & Pick<Order, 'action' | 'orderType'>): Order => ({ totalQuantity: 100_000, tif: 'GTC' as Order['tif'], account: 'DU1', transmit: true, ...fields });
+  /** A market entry and its stop-loss and take-profit, sent as IB brackets go: transmit only on the last. */
+  function placeBracket(client: IBApi, parentId: number, stop: number, limit: number): void {
+    client.placeOrder(parentId, USDJPY, base({ action: 'BUY' as Order['action'], orderType: 'MKT' as Order['orderType'], orderRef: 'entry', transmit: false }));
+    const child = { action: 'SELL' as Order['action'], parentId, ocaGroup: `oca-${parentId}`, ocaType: 1 };
+    client.placeOrder(parentId + 1, USDJPY, base({ ...child, orderType: 'STP' as Order['orderType'], auxPrice: stop, orderRef: 'sl', transmit: false }));
+    client.placeOrder(parentId + 2, USDJPY, base({ ...child, orderType: 'LMT' as Order['orderType'], lmtPrice: limit, orderRef: 'tp', transmit: true }));
+  }
+  const statuses = (events: Map<string, unknown[][]>): string[] => (events.get(EventName.orderStatus) ?? []).map((a) => `${String(a[0])} ${String(a[1])}`);
+  const bar = (time: number, open: number, high: number, low: number, close: number) => ({ time, open, high, low, close, volume: -1, wap: -1, count: -1 });
+
+  it('reads a bracket field for field, holds the children until the parent fills, then they work', async () => {
+    tws = await startFakeTws({ fills: (order) => (order.orderType === 'MKT' ? { hold: true } : { match: 'price' }) });
+    const { api: client, errors, events } = await connectRaw(tws);
+    placeBracket(client, 10, 149.7, 150.45);
+    await until(() => statuses(events).length === 3);
+    expect(tws.orders().map((o) => [o.request.orderId, o.request.transmit, o.request.parentId, o.request.ocaGroup, o.request.ocaType, o.status])).toEqual([
+      [10, false, 0, '', 0, 'Submitted'],
+      [11, false, 10, 'oca-10', 1, 'PreSubmitted'],
+      [12, true, 10, 'oca-10', 1, 'PreSubmitted'],
+    ]);
+    const [, stopOpen] = events.get(EventName.openOrder) ?? [];
+    expect(stopOpen[2]).toMatchObject({ parentId: 10, ocaGroup: 'oca-10', ocaType: 1, auxPrice: 149.7, orderRef: 'sl' });
+    tws.fillOrder(10, { price: 150 });
+    await until(() => statuses(events).includes('12 Submitted'));
+    expect(statuses(events)).toEqual(['10 Submitted', '11 PreSubmitted', '12 PreSubmitted', '10 Filled', '10 Filled', '11 Submitted', '12 Submitted']);
+    expect(errors).toEqual([]);
+  });
+
+  it('fills a touched stop from the market it sends, and cancels the other leg of the group', async () => {
+    tws = await startFakeTws({ fills: (order) => (order.orderType === 'MKT' ? { price: 150 } : { match: 'price' }) });
+    const { api: client, events } = await connectRaw(tws);
+    placeBracket(client, 20, 149.7, 150.45);
+    await until(() => statuses(events).includes('22 Submitted'));
+    tws.sendRealTimeBar(bar(1_704_412_800, 150, 150.2, 149.8, 149.9), 'USD.JPY'); // reaches neither
+    tws.sendRealTimeBar(bar(1_704_412_805, 149.9, 149.95, 149.65, 149.75), 'USD.JPY'); // the low goes through the stop
+    await until(() => statuses(events).includes('22 Cancelled'));
+    expect(tws.executions().map((e) => [e.orderId, e.side, e.price])).toEqual([
+      [20, 'BOT', 150],
+      [21, 'SLD', 149.7],
+    ]);
+    expect(tws.orders().map((o) => o.status)).toEqual(['Filled', 'Filled', 'Cancelled']);
+    expect(tws.positions()[0].position).toBe(0);
+  });
+
+  it('moves a trailing stop with the price, never back, and fills it when the price comes back to it', async () => {
+    tws = await startFakeTws({ fills: { match: 'price' } });
+    const { api: client, events } = await connectRaw(tws);
+    client.placeOrder(30, USDJPY, base({ action: 'SELL' as Order['action'], orderType: 'TRAIL' as Order['orderType'], auxPrice: 0.02, trailStopPrice: 149.98, orderRef: 'trail' }));
+    await until(() => statuses(events).includes('30 Submitted'));
+    const stops: (number | undefined)[] = [];
+    for (const [i, close] of [150.0, 150.01, 150.03, 150.02].entries()) {
+      tws.sendRealTimeBar(bar(1_704_412_800 + 5 * i, close, close, close, close), 'USD.JPY');
+      stops.push(tws.orders()[0].trailStop);
+    }
+    expect(stops).toEqual([149.98, 149.99, 150.01, 150.01]);
+    // TWS tells the client where the stop is now.
+    await until(() => ((events.get(EventName.openOrder) ?? []).at(-1)?.[2] as Order | undefined)?.trailStopPrice === 150.01);
+    tws.sendRealTimeBar(bar(1_704_412_820, 150.02, 150.02, 150.005, 150.01), 'USD.JPY');
+    await until(() => tws?.executions().length === 1);
+    expect(tws.executions()[0]).toMatchObject({ orderId: 30, side: 'SLD', price: 150.01 });
+  });
+
+  it('modifies a working order placed again under its id, refuses to modify a filled one, and cancels the children of a cancelled parent', async () => {
+    tws = await startFakeTws({ fills: (order) => (order.orderType === 'MKT' ? { hold: true } : { match: 'price' }) });
+    const { api: client, errors, events } = await connectRaw(tws);
+    placeBracket(client, 40, 149.7, 150.45);
+    await until(() => statuses(events).length === 3);
+    client.placeOrder(41, USDJPY, base({ action: 'SELL' as Order['action'], orderType: 'STP' as Order['orderType'], auxPrice: 149.8, parentId: 40, ocaGroup: 'oca-40', ocaType: 1, orderRef: 'sl' }));
+    await until(() => tws?.orders()[1].request.auxPrice === 149.8);
+    expect(tws.orders()[1].status).toBe('PreSubmitted');
+    client.cancelOrder(40);
+    await until(() => statuses(events).filter((s) => s.endsWith('Cancelled')).length === 3);
+    expect(tws.orders().map((o) => o.status)).toEqual(['Cancelled', 'Cancelled', 'Cancelled']);
+    client.placeOrder(41, USDJPY, base({ action: 'SELL' as Order['action'], orderType: 'STP' as Order['orderType'], auxPrice: 149.9, orderRef: 'sl' }));
+    await until(() => errors.some((e) => e.startsWith('104')));
+    expect(errors.filter((e) => !e.startsWith('202'))).toEqual(['104: Cannot modify a filled or cancelled order (state Cancelled).']);
+  });
+});

@@ -41,6 +41,7 @@ import {
   type GeneratedBar,
 } from './fakeTws/history';
 import { createFrameReader, encodeFrame, encodeRawFrame, type WireField } from './fakeTws/wire';
+import { parseExecutionTime } from '../adapters/ibkr/orderMapping';
 
 /**
  * A fake TWS / IB Gateway for tests: a TCP server on 127.0.0.1 (ephemeral port) that speaks the real API wire
@@ -48,6 +49,14 @@ import { createFrameReader, encodeFrame, encodeRawFrame, type WireField } from '
  * requests @stoqey/ib sends with scripted, deterministic responses. It keeps an account (orders, executions,
  * positions) that outlives client connections, so a test can drop the connection, let an order fill while the
  * client is away, and check that the client recovers it.
+ *
+ * Orders are worked as TWS works them: an order sent with `transmit` false waits for the order of its bracket
+ * that transmits; a child (`parentId`) is held (PreSubmitted) until its parent fills, and cancelled with a parent
+ * that is; the first execution of an order of a one-cancels-all group (`ocaType` 1) cancels the others; a
+ * placeOrder under a live order's id modifies it. How an order fills is its fill script's: at once by default,
+ * or (`match: 'price'`) when the market the fake sends — `sendRealTimeBar`, `sendQuote`, timed feeds; it moves
+ * whether or not a client is connected — reaches it: at its price on a touch, at the market through a gap, a
+ * TRAIL stop following the price; GTD orders end at their goodTillDate.
  *
  * ```ts
  * const tws = await startFakeTws({ realTimeBars: { everyMs: 20 } });
@@ -136,6 +145,12 @@ export interface FillScript {
   readonly commissionDelayMs?: number;
   /** Never send the commissionReport. */
   readonly omitCommission?: boolean;
+  /**
+   * 'price': a LMT, STP, STP LMT or TRAIL order rests until the market the fake sends (real-time bars, quotes)
+   * reaches it, and fills as TWS would: at its price when touched, at the market when it gapped through; a
+   * TRAIL stop follows the price. Default: it fills at once (after `latencyMs`).
+   */
+  readonly match?: 'price';
 }
 
 export interface FakePosition {
@@ -156,11 +171,21 @@ export interface FakeExecution extends WireExecution {
 
 export interface FakeOrder {
   readonly clientId: number;
-  readonly request: PlaceOrderRequest;
+  /** As last placed (a placeOrder for a live order id modifies it). */
+  request: PlaceOrderRequest;
   readonly permId: number;
-  status: 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
+  /**
+   * Untransmitted: sent with `transmit` false, kept until an order of its bracket is transmitted (never
+   * reported). PreSubmitted: a child held until its parent fills. Submitted: working.
+   */
+  status: 'Untransmitted' | 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
   filled: number;
   avgFillPrice: number;
+  /** A TRAIL order's stop now (it follows the market). */
+  trailStop: number | undefined;
+  /** A STP LMT order whose stop has triggered: a limit order now. */
+  triggered: boolean;
+  readonly script: FillScript;
 }
 
 export interface RealTimeBarsMode {
@@ -254,6 +279,14 @@ interface Session {
 }
 
 const DEFAULT_RT_START = Date.UTC(2024, 0, 5) / 1000;
+
+/** A price step of the market as resting orders see it. */
+interface Ohlc {
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+}
 const PACING_MESSAGE = 'Historical Market Data Service error message:Pacing violation';
 const NO_DATA_MESSAGE = 'Historical Market Data Service error message:HMDS query returned no data';
 
@@ -538,6 +571,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       timer: setInterval(() => {
         const bar = rtBarAt(feed.nextTime);
         feed.nextTime += 5;
+        onMarket((c) => contractKey(c) === key, () => bar);
         for (const s of sessions.values()) {
           for (const r of s.realTimeBars.values()) if (contractKey(r.contract) === key) send(s, realTimeBarMsg(r.reqId, bar));
         }
@@ -587,6 +621,8 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
 
   function quoteTo(key: string | undefined, bid: number, ask: number, size: number): void {
     lastMid = (bid + ask) / 2;
+    const at = (price: number): Ohlc => ({ open: price, high: price, low: price, close: price });
+    onMarket((c) => key === undefined || contractKey(c) === key || c.localSymbol === key, (buy) => at(buy ? ask : bid));
     for (const s of sessions.values()) {
       for (const r of s.quotes.values()) {
         if (key !== undefined && contractKey(r.contract) !== key && r.contract.localSymbol !== key) continue;
@@ -602,20 +638,14 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
   // ---- orders -------------------------------------------------------------------------------------------------
 
   const orderKey = (clientId: number, orderId: number) => `${clientId}:${orderId}`;
+  const isLive = (o: FakeOrder): boolean => o.status === 'Submitted' || o.status === 'PreSubmitted' || o.status === 'Untransmitted';
 
   function wireOrder(o: FakeOrder) {
     const r = o.request;
     return {
-      orderId: r.orderId,
-      contract: r.contract,
-      action: r.action,
-      totalQuantity: r.totalQuantity,
-      orderType: r.orderType,
-      lmtPrice: r.lmtPrice,
-      auxPrice: r.auxPrice,
-      tif: r.tif,
+      ...r,
       account: r.account || accounts[0],
-      orderRef: r.orderRef,
+      trailStopPrice: o.trailStop ?? r.trailStopPrice,
       clientId: o.clientId,
       permId: o.permId,
       status: o.status,
@@ -640,26 +670,58 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     for (const s of startedSessions(o.clientId)) send(s, fields);
   }
 
+  /** openOrder and orderStatus: what TWS sends when an order changes. */
+  function announce(o: FakeOrder, lastFillPrice = 0): void {
+    toOwner(o, openOrderMsg(wireOrder(o)));
+    toOwner(o, orderStatusMsg(statusOf(o, lastFillPrice)));
+  }
+
+  /** The orders attached to `parent` (same client), in placement order. */
+  const childrenOf = (parent: FakeOrder): FakeOrder[] =>
+    [...orders.values()].filter((o) => o.clientId === parent.clientId && o.request.parentId === parent.request.orderId);
+
   function onPlaceOrder(s: Session, req: PlaceOrderRequest): void {
     const clientId = s.clientId ?? 0;
     if (req.orderId >= nextOrderId) nextOrderId = req.orderId + 1;
     const key = orderKey(clientId, req.orderId);
-    if (orders.has(key)) {
-      send(s, errorMsg(req.orderId, 103, 'Duplicate order id'));
-      return;
-    }
-    const order: FakeOrder = { clientId, request: req, permId: nextPermId++, status: 'Submitted', filled: 0, avgFillPrice: 0 };
-    orders.set(key, order);
+    const existing = orders.get(key);
+    if (existing) return modify(s, existing, req);
     const script = typeof fills === 'function' ? fills(req) : fills;
-    if (script.reject) {
+    const order: FakeOrder = { clientId, request: req, permId: nextPermId++, status: 'Untransmitted', filled: 0, avgFillPrice: 0, trailStop: req.trailStopPrice, triggered: false, script };
+    orders.set(key, order);
+    // TWS keeps untransmitted orders; the one with transmit set sends them all (a bracket: parent, then children).
+    if (req.transmit) transmitFor(clientId);
+  }
+
+  function transmitFor(clientId: number): void {
+    for (const o of [...orders.values()]) if (o.clientId === clientId && o.status === 'Untransmitted') submit(o);
+  }
+
+  function submit(order: FakeOrder): void {
+    const req = order.request;
+    if (order.script.reject) {
       order.status = 'Inactive';
-      toOwner(order, errorMsg(req.orderId, script.reject.code ?? 201, `Order rejected - reason:${script.reject.message}`));
+      toOwner(order, errorMsg(req.orderId, order.script.reject.code ?? 201, `Order rejected - reason:${order.script.reject.message}`));
       toOwner(order, orderStatusMsg(statusOf(order, 0)));
       return;
     }
-    toOwner(order, openOrderMsg(wireOrder(order)));
-    toOwner(order, orderStatusMsg(statusOf(order, 0)));
-    if (script.hold) return;
+    const parent = req.parentId !== 0 ? orders.get(orderKey(order.clientId, req.parentId)) : undefined;
+    if (parent !== undefined && parent.status !== 'Filled') {
+      // Held until its parent fills.
+      order.status = 'PreSubmitted';
+      announce(order);
+      return;
+    }
+    order.status = 'Submitted';
+    announce(order);
+    work(order);
+  }
+
+  /** Fills a working order as its script says: at once (after its latency), or when the market reaches it. */
+  function work(order: FakeOrder): void {
+    const { script } = order;
+    const req = order.request;
+    if (script.hold || (script.match === 'price' && req.orderType !== 'MKT')) return;
     const parts = script.partials ?? [req.totalQuantity];
     const price =
       script.price ??
@@ -671,6 +733,21 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       later(delay, () => execute(order, qty, price, script));
       delay += script.partialGapMs ?? 0;
     }
+  }
+
+  /** A placeOrder for a live order id: TWS modifies the order (a filled or cancelled one cannot be). */
+  function modify(s: Session, order: FakeOrder, req: PlaceOrderRequest): void {
+    if (!isLive(order)) {
+      send(s, errorMsg(req.orderId, 104, `Cannot modify a filled or cancelled order (state ${order.status}).`));
+      return;
+    }
+    order.request = req;
+    if (req.orderType === 'TRAIL' && req.trailStopPrice !== undefined) order.trailStop = req.trailStopPrice;
+    if (order.status === 'Untransmitted') {
+      if (req.transmit) transmitFor(order.clientId);
+      return;
+    }
+    announce(order);
   }
 
   function execute(order: FakeOrder, qty: number, price: number, script: FillScript): void {
@@ -706,15 +783,35 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     applyToPositions(execution);
     toOwner(order, execDetailsMsg(-1, execution));
     toOwner(order, orderStatusMsg(statusOf(order, price)));
-    if (order.status === 'Filled') {
-      toOwner(order, openOrderMsg(wireOrder(order)));
-      toOwner(order, orderStatusMsg(statusOf(order, price)));
-    }
+    if (order.status === 'Filled') announce(order, price);
     if (execution.reportCommission) {
       const report = () => toOwner(order, commissionReportMsg(execution.execId, execution.commission, execution.commissionCurrency));
       if (script.commissionDelayMs) later(script.commissionDelayMs, report);
       else report();
     }
+    // One-cancels-all (type 1, with block): the first execution cancels the other orders of the group.
+    if (r.ocaGroup !== '' && r.ocaType === 1) {
+      for (const other of [...orders.values()]) {
+        if (other !== order && other.clientId === order.clientId && other.request.ocaGroup === r.ocaGroup && isLive(other)) cancelOrder(other, 'OCA group');
+      }
+    }
+    // A bracket's children start working once their parent has filled.
+    if (order.status === 'Filled') {
+      for (const child of childrenOf(order)) {
+        if (child.status !== 'PreSubmitted') continue;
+        child.status = 'Submitted';
+        announce(child);
+        work(child);
+      }
+    }
+  }
+
+  /** Cancels a live order, and the children of a parent that ends unfilled. */
+  function cancelOrder(order: FakeOrder, why: string): void {
+    order.status = 'Cancelled';
+    toOwner(order, orderStatusMsg(statusOf(order, 0)));
+    toOwner(order, errorMsg(order.request.orderId, 202, `Order Canceled - reason:${why}`));
+    for (const child of childrenOf(order)) if (isLive(child)) cancelOrder(child, 'parent cancelled');
   }
 
   function applyToPositions(e: FakeExecution): void {
@@ -736,18 +833,77 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       send(s, errorMsg(orderId, 10147, `OrderId ${orderId} that needs to be cancelled is not found.`));
       return;
     }
-    if (order.status !== 'Submitted') {
+    if (!isLive(order)) {
       send(s, errorMsg(orderId, 10148, `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${order.status}.`));
       return;
     }
-    order.status = 'Cancelled';
-    toOwner(order, orderStatusMsg(statusOf(order, 0)));
-    toOwner(order, errorMsg(orderId, 202, 'Order Canceled - reason:'));
+    cancelOrder(order, '');
+  }
+
+  // ---- the market: orders that rest until the price reaches them --------------------------------------------
+
+  /**
+   * One step of the market for the contracts `matches` accepts: a real-time bar (its OHLC) or a quote (the ask
+   * for buy orders, the bid for sell orders). GTD orders whose time has passed are cancelled first; then every
+   * working order scripted `match: 'price'` is checked as TWS would, a TRAIL stop following the close.
+   */
+  function onMarket(matches: (c: WireContract) => boolean, priceFor: (buy: boolean) => Ohlc): void {
+    const now = clock();
+    for (const o of [...orders.values()]) {
+      if (!isLive(o) || !matches(o.request.contract)) continue;
+      const gtd = o.request.goodTillDate === '' ? undefined : parseExecutionTime(o.request.goodTillDate, 'UTC');
+      if (gtd !== undefined && now >= gtd) {
+        cancelOrder(o, 'GTD expired');
+        continue;
+      }
+      if (o.status !== 'Submitted' || o.script.match !== 'price') continue;
+      const bar = priceFor(o.request.action === 'BUY');
+      const price = restingFill(o, bar);
+      if (price !== undefined) execute(o, o.request.totalQuantity - o.filled, price, o.script);
+      else if (o.request.orderType === 'TRAIL') followPrice(o, bar.close);
+    }
+  }
+
+  /** Where a resting order fills on `bar`: gap through → the open, touch → its price; undefined when not reached. */
+  function restingFill(o: FakeOrder, bar: Ohlc): number | undefined {
+    const r = o.request;
+    const buy = r.action === 'BUY';
+    const limit = (price: number): number | undefined =>
+      buy ? (bar.open <= price ? bar.open : bar.low <= price ? price : undefined) : bar.open >= price ? bar.open : bar.high >= price ? price : undefined;
+    const stop = (price: number): number | undefined =>
+      buy ? (bar.open >= price ? bar.open : bar.high >= price ? price : undefined) : bar.open <= price ? bar.open : bar.low <= price ? price : undefined;
+    switch (r.orderType) {
+      case 'LMT':
+        return r.lmtPrice === undefined ? undefined : limit(r.lmtPrice);
+      case 'STP':
+        return r.auxPrice === undefined ? undefined : stop(r.auxPrice);
+      case 'TRAIL':
+        return o.trailStop === undefined ? undefined : stop(o.trailStop);
+      case 'STP LMT': {
+        if (r.auxPrice === undefined || r.lmtPrice === undefined) return undefined;
+        if (!o.triggered && stop(r.auxPrice) === undefined) return undefined;
+        o.triggered = true;
+        return limit(r.lmtPrice);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A TRAIL stop after a price that did not reach it: it follows the price by its amount, never back. */
+  function followPrice(o: FakeOrder, price: number): void {
+    const r = o.request;
+    const amount = r.trailingPercent !== undefined ? (price * r.trailingPercent) / 100 : (r.auxPrice ?? 0);
+    const candidate = r.action === 'SELL' ? price - amount : price + amount;
+    if (o.trailStop === undefined || (r.action === 'SELL' ? candidate > o.trailStop : candidate < o.trailStop)) {
+      o.trailStop = Number(candidate.toFixed(10));
+      announce(o);
+    }
   }
 
   function onOpenOrders(s: Session, all: boolean): void {
     for (const o of orders.values()) {
-      if (o.status !== 'Submitted' || (!all && o.clientId !== s.clientId)) continue;
+      if ((o.status !== 'Submitted' && o.status !== 'PreSubmitted') || (!all && o.clientId !== s.clientId)) continue;
       send(s, openOrderMsg(wireOrder(o)));
       send(s, orderStatusMsg(statusOf(o, 0)));
     }
@@ -844,6 +1000,8 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       execute(order, fill.qty ?? r.totalQuantity - order.filled, price, fill);
     },
     sendRealTimeBar(bar, localSymbol) {
+      // The market moves whether or not a client is connected to see it.
+      onMarket((c) => localSymbol === undefined || c.localSymbol === localSymbol, () => bar);
       for (const s of startedSessions()) {
         for (const r of s.realTimeBars.values()) {
           if (localSymbol === undefined || r.contract.localSymbol === localSymbol) send(s, realTimeBarMsg(r.reqId, bar));

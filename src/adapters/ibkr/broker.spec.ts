@@ -254,6 +254,83 @@ describe('createIbkrBroker against the fake TWS', () => {
     expect(h.broker.workingOrders()).toEqual([]);
   });
 
+  describe('brackets', () => {
+    /** A market entry with its stop-loss and take-profit, as the order manager sends them. */
+    function bracket(stopPrice = 149.7, limitPrice = 150.45): [Order, Order[]] {
+      const entry = order();
+      const child = { strategyId: 'gotobi', symbol: 'USDJPY', ts: entry.ts, side: 'SELL', qty: 100_000, parentId: entry.id, ocaGroup: entry.id } as const;
+      return [
+        entry,
+        [
+          { ...child, id: `${entry.id}.sl`, type: 'STOP', stopPrice, reason: 'stop' },
+          { ...child, id: `${entry.id}.tp`, type: 'LIMIT', limitPrice, reason: 'takeProfit' },
+        ],
+      ];
+    }
+    const byPrice = { fills: (o: PlaceOrderRequest) => (o.orderType === 'MKT' ? { price: 150 } : { match: 'price' as const }) };
+
+    it('sends the entry and its children as IB does: parentId, one OCA group of type 1, transmit on the last, orderRef with the reason', async () => {
+      const h = await setup(byPrice);
+      const [entry, children] = bracket();
+      h.broker.place(entry, children);
+      await until(() => statuses(h, entry.id).includes('Filled') && h.tws.orders()[2]?.status === 'Submitted', 'the entry filled, the children working');
+      expect(placed(h.tws).map((p) => [p.orderId, p.orderType, p.parentId, p.ocaGroup, p.ocaType, p.transmit, p.orderRef])).toEqual([
+        [100, 'MKT', 0, '', 0, false, `rx:gotobi:${entry.id}:entry`],
+        [101, 'STP', 100, entry.id, 1, false, `rx:gotobi:${entry.id}.sl:stop`],
+        [102, 'LMT', 100, entry.id, 1, true, `rx:gotobi:${entry.id}.tp:takeProfit`],
+      ]);
+      // The children are acknowledged held, then working once the entry has filled.
+      expect(statuses(h, entry.id)).toEqual(['Submitted', 'Filled']);
+      expect(statuses(h, children[0].id)).toEqual(['Submitted']);
+      expect(h.tws.orders().map((o) => o.status)).toEqual(['Filled', 'Submitted', 'Submitted']);
+    });
+
+    it('modifies a child under its IB id and parent, answered Submitted with the new version', async () => {
+      const h = await setup(byPrice);
+      const [entry, children] = bracket();
+      h.broker.place(entry, children);
+      await until(() => statuses(h, children[1].id).includes('Submitted'), 'the children working');
+      h.broker.modify({ ...children[0], stopPrice: 149.8 });
+      await until(() => statuses(h, children[0].id).length === 2, 'the modification acknowledged');
+      expect(placed(h.tws).at(-1)).toMatchObject({ orderId: 101, parentId: 100, auxPrice: 149.8, transmit: true });
+      expect(h.events.filter((e): e is OrderEvent => e.kind === 'order' && e.order.id === children[0].id).map((e) => e.order.stopPrice)).toEqual([149.7, 149.8]);
+      expect(() => h.broker.modify({ ...children[0], side: 'BUY' })).toThrow(/cannot change/);
+    });
+
+    it('books a child’s fill with its reason, and the other leg cancelled by TWS as OCO — also across a dropped connection', async () => {
+      const h = await setup(byPrice);
+      const [entry, children] = bracket();
+      h.broker.place(entry, children);
+      await until(() => statuses(h, entry.id).includes('Filled') && h.tws.orders()[2]?.status === 'Submitted', 'the children working');
+      h.tws.setAcceptConnections(false);
+      h.tws.dropConnections();
+      await until(() => h.conn.currentSession() === null, 'the disconnect');
+      // While away, the market goes through the stop: TWS fills it and cancels the take-profit.
+      h.tws.sendRealTimeBar({ time: 1_704_412_800, open: 149.9, high: 149.95, low: 149.65, close: 149.75, volume: -1, wap: -1, count: -1 }, 'USD.JPY');
+      h.tws.setAcceptConnections(true);
+      await waitForRecovery(h, 2);
+      await until(() => statuses(h, children[1].id).includes('Cancelled'), 'the take-profit cancelled');
+      expect(fills(h).map((f) => [f.orderId, f.side, f.price, f.reason])).toEqual([
+        [entry.id, 'BUY', 150, 'entry'],
+        [children[0].id, 'SELL', 149.7, 'stop'],
+      ]);
+      expect(h.events.find((e) => e.kind === 'order' && e.order.id === children[1].id && e.status === 'Cancelled')).toMatchObject({ cancelReason: 'OCO' });
+      expect(h.broker.workingOrders()).toEqual([]);
+    });
+
+    it('cancelWorking leaves the protective orders at TWS and says so', async () => {
+      const h = await setup(byPrice);
+      const [entry, children] = bracket();
+      h.broker.place(entry, children);
+      const limit = order({ type: 'LIMIT', limitPrice: 140 });
+      h.broker.place(limit);
+      await until(() => statuses(h, children[1].id).includes('Submitted') && statuses(h, limit.id).includes('Submitted'), 'all working');
+      const left = await h.broker.cancelWorking(2000);
+      expect(statuses(h, limit.id)).toEqual(['Submitted', 'Cancelled']);
+      expect(left.map((o) => o.id)).toEqual(children.map((c) => c.id));
+    });
+  });
+
   it('reconciles positions: a mismatch with the book is returned and reported', async () => {
     const h = await setup();
     h.tws.setPositions([

@@ -1,5 +1,6 @@
 import { DataError } from '../../core/errors';
 import type { CancelReason, ExecutionEvent, Fill, Order, OrderEvent, RejectReason } from '../../core/types';
+import { toTicks } from '../../core/ticks';
 import type { BrokerReport } from './brokerReports';
 import { describeIbContract, ibQuantityPerUnit, symbolResolver, type IbContractBook, type IbContractSpec } from './contracts';
 import { ibMessageLabel, type IbMessage } from './messages';
@@ -143,6 +144,27 @@ export interface ExecutionState {
   flushAwaitingCommission(): void;
   /** Stops the commission timers without emitting (the broker failed). */
   dispose(): void;
+}
+
+/** The engine's type and prices of an order TWS lists (a TRAIL's distance back in ticks, or as a percent). */
+function adoptedPrices(o: IbMessage<'openOrder'>['order'], spec: IbContractSpec): Pick<Order, 'type' | 'limitPrice' | 'stopPrice' | 'trail'> {
+  const type = engineOrderType(o.orderType);
+  switch (type) {
+    case 'MARKET':
+      return { type };
+    case 'LIMIT':
+      return { type, limitPrice: o.lmtPrice };
+    case 'STOP':
+      return { type, stopPrice: o.auxPrice };
+    case 'STOP_LIMIT':
+      return { type, stopPrice: o.auxPrice, limitPrice: o.lmtPrice };
+    case 'TRAILING':
+      return {
+        type,
+        stopPrice: o.trailStopPrice,
+        trail: o.trailingPercent !== undefined ? { percent: o.trailingPercent } : { ticks: toTicks(o.auxPrice ?? 0, spec.tickSize) },
+      };
+  }
 }
 
 export function createExecutionState(options: ExecutionStateOptions): ExecutionState {
@@ -374,8 +396,9 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         ts: now(),
         side: m.order.action,
         qty: m.order.totalQuantity / ibQuantityPerUnit(spec),
-        type: engineOrderType(m.order.orderType),
+        ...adoptedPrices(m.order, spec),
         reason: ref.reason,
+        ...(m.order.ocaGroup ? { ocaGroup: m.order.ocaGroup } : {}),
       },
       spec,
       ibOrderId: m.orderId,

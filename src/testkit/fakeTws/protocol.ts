@@ -1,7 +1,7 @@
 // Message ids come from the client library: the fake answers with exactly the ids the client decodes.
 import { OUT_MSG_ID } from '@stoqey/ib/dist/core/io/encoder';
 import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id';
-import { fieldCursor, type FieldCursor, type WireField } from './wire';
+import { fieldCursor, WireParseError, type FieldCursor, type WireField } from './wire';
 
 /**
  * Field layouts of the messages the fake TWS reads and writes, at server version {@link FAKE_TWS_SERVER_VERSION}.
@@ -92,11 +92,25 @@ export interface PlaceOrderRequest {
   readonly totalQuantity: number;
   readonly orderType: string;
   readonly lmtPrice: number | undefined;
+  /** STP / STP LMT: the stop; TRAIL: the trailing amount. */
   readonly auxPrice: number | undefined;
   readonly tif: string;
+  /** One-cancels-all group ('' for none). */
+  readonly ocaGroup: string;
   readonly account: string;
   readonly orderRef: string;
+  /** False: TWS keeps the order until a later order of its bracket is transmitted. */
   readonly transmit: boolean;
+  /** The IB id of the order this one is attached to (0: none). */
+  readonly parentId: number;
+  /** GTD: `yyyyMMdd HH:mm:ss [zone]` ('' for none). */
+  readonly goodTillDate: string;
+  /** 1: cancel the other orders of the group with block; 2: reduce with block; 3: reduce without block. */
+  readonly ocaType: number;
+  /** TRAIL: the initial stop price. */
+  readonly trailStopPrice: number | undefined;
+  /** TRAIL: the trailing amount as a percent (instead of `auxPrice`). */
+  readonly trailingPercent: number | undefined;
 }
 
 export interface ExecutionsRequest {
@@ -202,15 +216,48 @@ export function parseClientMessage(fields: readonly string[]): ClientRequest {
       const lmtPrice = cur.optNum('lmtPrice');
       const auxPrice = cur.optNum('auxPrice');
       const tif = cur.str('tif');
-      cur.str('ocaGroup');
+      const ocaGroup = cur.str('ocaGroup');
       const account = cur.str('account');
       cur.str('openClose');
       cur.optInt('origin');
       const orderRef = cur.str('orderRef');
       const transmit = cur.bool('transmit');
+      const parentId = cur.optInt('parentId') ?? 0;
+      for (const name of ['blockOrder', 'sweepToFill', 'displaySize', 'triggerMethod', 'outsideRth', 'hidden']) cur.str(name);
+      // A CASH contract carries no combo legs; then the deprecated sharesAllocation.
+      for (const name of ['sharesAllocation', 'discretionaryAmt', 'goodAfterTime']) cur.str(name);
+      const goodTillDate = cur.str('goodTillDate');
+      for (const name of ['faGroup', 'faMethod', 'faPercentage', 'faProfile', 'modelCode', 'shortSaleSlot', 'designatedLocation', 'exemptCode']) cur.str(name);
+      const ocaType = cur.optInt('ocaType') ?? 0;
+      for (const name of ['rule80A', 'settlingFirm', 'allOrNone', 'minQty', 'percentOffset', 'eTradeOnly', 'firmQuoteOnly', 'nbboPriceCap']) cur.str(name);
+      for (const name of ['auctionStrategy', 'startingPrice', 'stockRefPrice', 'delta', 'stockRangeLower', 'stockRangeUpper', 'overridePercentageConstraints']) cur.str(name);
+      cur.str('volatility');
+      cur.str('volatilityType');
+      if (cur.str('deltaNeutralOrderType') !== '') throw new WireParseError('PLACE_ORDER: delta-neutral orders are not supported by the fake TWS');
+      for (const name of ['deltaNeutralAuxPrice', 'continuousUpdate', 'referencePriceType']) cur.str(name);
+      const trailStopPrice = cur.optNum('trailStopPrice');
+      const trailingPercent = cur.optNum('trailingPercent');
       return {
         type: 'placeOrder',
-        request: { orderId, contract, action, totalQuantity, orderType, lmtPrice, auxPrice, tif, account, orderRef, transmit },
+        request: {
+          orderId,
+          contract,
+          action,
+          totalQuantity,
+          orderType,
+          lmtPrice,
+          auxPrice,
+          tif,
+          ocaGroup,
+          account,
+          orderRef,
+          transmit,
+          parentId,
+          goodTillDate,
+          ocaType,
+          trailStopPrice,
+          trailingPercent,
+        },
       };
     }
     case OUT_MSG_ID.CANCEL_ORDER:
@@ -357,7 +404,7 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
     o.lmtPrice,
     o.auxPrice,
     o.tif,
-    '', // ocaGroup
+    o.ocaGroup,
     o.account,
     '', // openClose
     0, // origin: customer
@@ -374,7 +421,7 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
     '', // faPercentage
     '', // faProfile (until 177)
     '', // modelCode
-    '', // goodTillDate
+    o.goodTillDate,
     '', // rule80A
     '', // percentOffset
     '', // settlingFirm
@@ -392,11 +439,11 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
     0, // sweepToFill
     0, // allOrNone
     '', // minQty
-    0, // ocaType
+    o.ocaType,
     0, // eTradeOnly
     0, // firmQuoteOnly
     '', // nbboPriceCap
-    0, // parentId
+    o.parentId,
     0, // triggerMethod
     '', // volatility
     0, // volatilityType
@@ -404,8 +451,8 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
     '', // deltaNeutralAuxPrice
     0, // continuousUpdate
     0, // referencePriceType
-    '', // trailStopPrice
-    '', // trailingPercent
+    o.trailStopPrice,
+    o.trailingPercent,
     '', // basisPoints
     '', // basisPointsType
     '', // comboLegsDescription
@@ -444,7 +491,7 @@ export function openOrderMsg(o: WireOrderState): WireField[] {
     0, // conditions count
     '', // adjustedOrderType
     '', // triggerPrice
-    '', // trailStopPrice
+    o.trailStopPrice, // again (the decoder keeps this one)
     '', // lmtPriceOffset
     '', // adjustedStopPrice
     '', // adjustedStopLimitPrice
