@@ -27,8 +27,8 @@ export type MeasureSpec =
   | { readonly stage: 'decode'; readonly file: string }
   | { readonly stage: 'decodeColumns'; readonly file: string }
   | { readonly stage: 'barBuilder'; readonly ticks: number; readonly warmRuns: number }
-  | { readonly stage: 'graph'; readonly bars: number; readonly warmRuns: number }
-  | { readonly stage: 'graphCore'; readonly bars: number; readonly warmRuns: number }
+  | { readonly stage: 'graph'; readonly bars: number; readonly warmRuns: number; readonly brackets?: boolean }
+  | { readonly stage: 'graphCore'; readonly bars: number; readonly warmRuns: number; readonly brackets?: boolean }
   | { readonly stage: 'pool'; readonly file: string; readonly workers: number; readonly grid: number }
   | { readonly stage: 'cpuCheck'; readonly workers: number };
 
@@ -52,13 +52,21 @@ export interface MeasureResult {
 const ROOT = join(__dirname, '..');
 export const RESULT_PREFIX = 'BENCH_RESULT ';
 
-/** The graph benchmark's config: the demo's two Gotobi legs, smaCross(20, 50) and position/order limits. */
-export function graphConfig(): RunnerConfig {
-  const demo = JSON.parse(readFileSync(join(ROOT, 'config', 'gotobi.json'), 'utf8')) as { strategies: unknown[] };
+/** The bracket of the bracketed graph figure: config/gotobi-bracket.json's. */
+export const BENCH_BRACKET = { stopLossTicks: 300, takeProfitTicks: 450 } as const;
+
+/**
+ * The graph benchmark's config: the demo's two Gotobi legs, smaCross(20, 50) and position/order limits; with
+ * `brackets`, every strategy protected by `BENCH_BRACKET` (smaCross is always in the market: its two protective
+ * orders are checked on every bar).
+ */
+export function graphConfig(brackets = false): RunnerConfig {
+  const demo = JSON.parse(readFileSync(join(ROOT, 'config', 'gotobi.json'), 'utf8')) as { strategies: Record<string, unknown>[] };
+  const strategies = [...demo.strategies, { id: 'sma_20_50', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 50, contracts: 1 }];
   return parseRunnerConfig({
     ...demo,
     risk: { maxPositionContracts: 5, maxOrderContracts: 2 },
-    strategies: [...demo.strategies, { id: 'sma_20_50', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 50, contracts: 1 }],
+    strategies: brackets ? strategies.map((s) => ({ ...s, bracket: BENCH_BRACKET })) : strategies,
   });
 }
 
@@ -199,7 +207,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     }
     case 'graph': {
       const bars = barsOf(generateBars(spec.bars));
-      const config = graphConfig();
+      const config = graphConfig(spec.brackets);
       const contracts = loadContracts();
       return timed(async () => {
         const { report } = await runTradeRunner({ config, contracts, bars$: arraySource(bars) }).result;
@@ -210,7 +218,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     case 'graphCore': {
       // The same graph without the runner around it: no analyzers, no report, events counted.
       const bars = barsOf(generateBars(spec.bars));
-      const config = graphConfig();
+      const config = graphConfig(spec.brackets);
       const contracts = loadContracts();
       return timed(async () => {
         const book = createBook({ contracts, accountCurrency: config.account.currency, initialCash: config.account.initialCash });
@@ -224,7 +232,8 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
         });
         let events = 0;
         await new Promise<void>((resolve, reject) => graph.events$.subscribe({ next: () => events++, error: reject, complete: resolve }));
-        return { items: bars.length, detail: `${events} events, ${book.trades().length} trades` };
+        const exits = book.trades().filter((t) => t.exitReason === 'stop' || t.exitReason === 'takeProfit').length;
+        return { items: bars.length, detail: `${events} events, ${book.trades().length} trades (${exits} by stop or take-profit)` };
       }, spec.warmRuns);
     }
     case 'cpuCheck':

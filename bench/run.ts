@@ -38,7 +38,8 @@ const QUICK: Sizes = { decodeRows: [200_000], ticks: 1_000_000, graphBars: 200_0
 type Target =
   | { readonly kind: 'rate'; readonly min: number }
   | { readonly kind: 'rss'; readonly maxMb: number }
-  | { readonly kind: 'speedup'; readonly min: number };
+  | { readonly kind: 'speedup'; readonly min: number }
+  | { readonly kind: 'ratio'; readonly max: number };
 
 interface Figure {
   readonly id: string;
@@ -241,6 +242,27 @@ function rateFigure(
   };
 }
 
+/** How much slower `slow` is than `fast` (its time over theirs), against a maximum. */
+function ratioFigure(id: string, label: string, slow: Figure, fast: Figure, max: number): Figure {
+  const best = slow.bestSeconds / fast.bestSeconds;
+  return {
+    id,
+    stage: slow.stage,
+    label,
+    unit: '×',
+    size: 0,
+    runs: [],
+    best,
+    median: slow.medianSeconds / fast.medianSeconds,
+    bestSeconds: slow.bestSeconds,
+    medianSeconds: slow.medianSeconds,
+    peakRssMb: slow.peakRssMb,
+    target: { kind: 'ratio', max },
+    met: best <= max,
+    load: [fast.load[0], slow.load[1]],
+  };
+}
+
 function compact(n: number): string {
   if (n >= 1e6) return `${+(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 1)}M`;
   if (n >= 1e3) return `${+(n / 1e3).toFixed(0)}k`;
@@ -266,6 +288,8 @@ function formatTarget(target: Target | undefined, unit: string): string {
       return `RSS < ${target.maxMb} MB`;
     case 'speedup':
       return `≥ ${target.min.toFixed(2)}×`;
+    case 'ratio':
+      return `≤ ${target.max.toFixed(2)}×`;
   }
 }
 
@@ -371,6 +395,18 @@ async function main(): Promise<void> {
       const core = await repeat(rounds, () => measureInChild({ stage: 'graphCore', bars: sizes.graphBars, warmRuns: sizes.warmRuns }, options));
       figures.push(rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-core', label: '  (buildGraph alone: no runner analyzers, no report; cold)' }, core));
       figures.push(rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-core-warm', label: '  (buildGraph alone; warm)' }, core, warmSeconds));
+      // The same with a bracket on every strategy: its cost must stay within 1.3× of the plain graph.
+      const bracketed = await repeat(rounds, () => measureInChild({ stage: 'graph', bars: sizes.graphBars, warmRuns: sizes.warmRuns, brackets: true }, options));
+      const withBrackets = rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-brackets', label: 'graph with a bracket (300/450 ticks) on every strategy (cold)' }, bracketed);
+      const withBracketsWarm = rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-brackets-warm', label: '  (warm)' }, bracketed, warmSeconds);
+      figures.push(withBrackets, withBracketsWarm);
+      const plainWarm = figures.find((f) => f.id === 'graph-warm');
+      if (plainWarm !== undefined) figures.push(ratioFigure('graph-brackets-ratio', 'graph with brackets / without (warm time)', withBracketsWarm, plainWarm, 1.3));
+      const bracketedCore = await repeat(rounds, () => measureInChild({ stage: 'graphCore', bars: sizes.graphBars, warmRuns: sizes.warmRuns, brackets: true }, options));
+      const coreWithBrackets = rateFigure({ stage: 'graph', unit: 'bars/s', id: 'graph-core-brackets-warm', label: '  (buildGraph alone with brackets; warm)' }, bracketedCore, warmSeconds);
+      figures.push(coreWithBrackets);
+      const coreWarm = figures.find((f) => f.id === 'graph-core-warm');
+      if (coreWarm !== undefined) figures.push(ratioFigure('graph-core-brackets-ratio', '  (buildGraph alone: with brackets / without, warm time)', coreWithBrackets, coreWarm, 1.3));
     });
   }
   if (wanted.has('replay')) {

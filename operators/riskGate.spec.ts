@@ -204,7 +204,7 @@ describe('riskGate', () => {
       { kind: 'cancel', orderId: 'old.tp', strategyId: 's', symbol: 'USDJPY', ts: entry.ts, reason: 'TARGET_CHANGED' },
       accepted(entry),
       accepted(sl),
-      place(entry, [sl]),
+      place(entry, [sl], ['old.sl', 'old.tp']),
     ]);
   });
 

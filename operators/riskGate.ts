@@ -81,7 +81,8 @@ export function riskGate(limits: RiskLimits, ctx: RiskContext): OperatorFunction
         }
         destination.next({ kind: 'order', status: 'Accepted', order, ts: order.ts });
         for (const child of command.children) destination.next({ kind: 'order', status: 'Accepted', order: child, ts: child.ts });
-        destination.next(command.cancelFirst.length === 0 ? command : { ...command, cancelFirst: [] });
+        // The cancellations are out; route places the order (and its children).
+        destination.next(command);
       },
     };
   });

@@ -230,12 +230,11 @@ describe('SimBroker orders placed together, modified, grouped', () => {
     ]);
   });
 
-  it('refuses an id placed before, a DAY order expiring before its decision and a TRAILING order without a trail', () => {
+  it('refuses the id of a working order, a DAY order expiring before its decision and a TRAILING order without a trail', () => {
     const broker = createSimBroker({ contracts });
     const messages: string[] = [];
     broker.events$.subscribe((e) => e.kind === 'order' && e.status === 'Rejected' && messages.push(e.message ?? ''));
     broker.place(market('a', 'BUY'));
-    broker.cancel('a');
     broker.place(market('a', 'BUY'));
     broker.place({ ...market('b', 'BUY'), type: 'LIMIT', limitPrice: 150, expiresAt: -1 });
     broker.place({ ...market('c', 'SELL'), type: 'TRAILING', stopPrice: 149 });

@@ -1,7 +1,7 @@
-import { Subject } from 'rxjs';
+import { createFanout } from '../core/fanout';
 import { orderPriceProblem, trailingStopFrom } from '../core/orders';
 import { addTicks } from '../core/ticks';
-import type { Bar, CancelReason, ContractBook, ContractSpec, ExecutionEvent, Fill, Order, OrderEvent } from '../core/types';
+import type { Bar, CancelReason, ContractBook, ContractSpec, ExecutionEvent, Fill, Order, OrderType } from '../core/types';
 import type { Broker } from './types';
 import { zeroCommission, type CommissionModel } from './commission';
 
@@ -14,6 +14,11 @@ export interface SimBrokerOptions {
   readonly name?: string;
 }
 
+/**
+ * A working order and what the bar loop reads of it. Orders come in many shapes (a child has fields an entry
+ * has not, a modification is a copy), so reading them on every bar would be megamorphic; this object has one
+ * shape, and its copies of the order's fields are refreshed when the order is modified (`setOrder`).
+ */
 interface WorkingOrder {
   /** The current version (a modification replaces it). */
   order: Order;
@@ -27,10 +32,79 @@ interface WorkingOrder {
   activeFrom: number;
   /** STOP_LIMIT: the stop has triggered; from now on it is a limit order. */
   triggered: boolean;
-  /** TRAILING: the stop now (it only ever moves toward the price). */
+  type: OrderType;
+  buy: boolean;
+  /** LIMIT, STOP_LIMIT: the limit (NaN otherwise). */
+  limit: number;
+  /** STOP, STOP_LIMIT: the stop; TRAILING: the stop now, which only ever moves toward the price (NaN otherwise). */
   stop: number;
+  /** The end of its time in force (DAY, GTD; never for MARKET orders, as in Backtrader): Infinity when none. */
+  expiresAt: number;
+  ioc: boolean;
   /** Protective children held until this order fills. */
   children: WorkingOrder[] | undefined;
+  /** Its symbol's working orders. */
+  readonly symbolOrders: SymbolOrders;
+}
+
+/**
+ * A symbol's working orders in placement order, and the prices a bar must reach before any of them can fill:
+ * a bar whose low stays above `down` (the highest price that fills an order when the market falls to it: sell
+ * stops, buy limits) and whose high stays below `up` (the lowest that fills one when it rises: buy stops, sell
+ * limits), ends before the first expiry, with no order needing a look on every bar, changes nothing — and
+ * costs four comparisons. Resting protective orders sit far from the price most of the time, so most bars are
+ * such bars.
+ */
+interface SymbolOrders {
+  readonly list: WorkingOrder[];
+  /** The bounds are stale: an order came, went or changed since they were computed. */
+  dirty: boolean;
+  down: number;
+  up: number;
+  expiry: number;
+  /** Orders that need every bar: MARKET (they fill at the open), IOC (they end after it), TRAILING (they follow the close). */
+  everyBar: number;
+}
+
+/** Recomputes `orders`' bounds (see `SymbolOrders`); a STOP_LIMIT counts by both its prices, triggered or not. */
+function bound(orders: SymbolOrders): void {
+  let down = Number.NEGATIVE_INFINITY;
+  let up = Number.POSITIVE_INFINITY;
+  let expiry = Number.POSITIVE_INFINITY;
+  let everyBar = 0;
+  const { list } = orders;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (e.done) continue;
+    if (e.expiresAt < expiry) expiry = e.expiresAt;
+    if (e.ioc || e.type === 'MARKET' || e.type === 'TRAILING') {
+      everyBar++;
+      continue;
+    }
+    // A buy fills on the way down at its limit and on the way up at its stop; a sell the other way round.
+    const falling = e.type === 'STOP' ? (e.buy ? Number.NaN : e.stop) : e.buy ? e.limit : e.type === 'STOP_LIMIT' ? e.stop : Number.NaN;
+    const rising = e.type === 'LIMIT' ? (e.buy ? Number.NaN : e.limit) : e.buy ? e.stop : e.type === 'STOP_LIMIT' ? e.limit : Number.NaN;
+    if (falling > down) down = falling;
+    if (rising < up) up = rising;
+  }
+  orders.down = down;
+  orders.up = up;
+  orders.expiry = expiry;
+  orders.everyBar = everyBar;
+  orders.dirty = false;
+}
+
+/** Copies `order`'s fields into `entry` (a TRAILING stop keeps where it has moved unless the order moves it). */
+function setOrder(entry: WorkingOrder, order: Order): void {
+  const previous = entry.order;
+  entry.symbolOrders.dirty = true;
+  entry.order = order;
+  entry.type = order.type;
+  entry.buy = order.side === 'BUY';
+  entry.limit = order.limitPrice ?? Number.NaN;
+  if (order.type !== 'TRAILING' || previous === order || order.stopPrice !== previous.stopPrice) entry.stop = order.stopPrice ?? Number.NaN;
+  entry.expiresAt = order.expiresAt === undefined || order.type === 'MARKET' ? Number.POSITIVE_INFINITY : order.expiresAt;
+  entry.ioc = order.tif === 'IOC';
 }
 
 /**
@@ -65,7 +139,7 @@ interface WorkingOrder {
  * Events, all synchronous on `events$`: `Submitted` when placed (the risk gate already emitted `Accepted`) and
  * when modified, then a `Fill` (execId `${orderId}.1`, ts = start of the filling bar, the order's reason)
  * followed by `Filled`; `Cancelled` with its reason. An order the broker cannot take (unknown symbol, an id
- * used before, bad quantity, prices or expiry, a child whose parent is not working) becomes a `Rejected` event
+ * still working, bad quantity, prices or expiry, a child whose parent is not working) becomes a `Rejected` event
  * with reason `BROKER`. Fills are whole: bars carry no depth to split them on.
  */
 export function createSimBroker(options: SimBrokerOptions): Broker {
@@ -75,67 +149,81 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
   if (!Number.isFinite(slippageTicks) || slippageTicks < 0) {
     throw new RangeError(`slippageTicks must be a finite number ≥ 0, got ${slippageTicks}`);
   }
-  const events = new Subject<ExecutionEvent>();
+  // A fan-out rather than a Subject: no allocation per event (see `createFanout`).
+  const events = createFanout<ExecutionEvent>();
   /** Working orders by id, for `cancel` and `modify`. */
   const working = new Map<string, WorkingOrder>();
-  /** Every id ever placed: ids are deterministic, so a repeated one is a mistake upstream. */
-  const placedIds = new Set<string>();
-  /** Working orders per symbol in placement order; the hot path looks here only when `workingCount > 0`. */
-  const bySymbol = new Map<string, WorkingOrder[]>();
+  /** Working orders per symbol; the hot path looks here only when `workingCount > 0`. */
+  const bySymbol = new Map<string, SymbolOrders>();
+  const last: { symbol: string; orders: SymbolOrders | undefined } = { symbol: '', orders: undefined };
   /** Working members of each one-cancels-other group. */
   const groups = new Map<string, WorkingOrder[]>();
   let workingCount = 0;
   /** The sim's clock: end of the last bar seen (a decision made after it happens at that time). */
   let now = 0;
 
-  const emit = (status: OrderEvent['status'], order: Order, ts: number, extra?: Partial<OrderEvent>): void => {
-    events.next(extra === undefined ? { kind: 'order', status, order, ts } : { kind: 'order', status, order, ts, ...extra });
-  };
+  const submitted = (order: Order, ts: number): void => events.next({ kind: 'order', status: 'Submitted', order, ts });
 
   const reject = (order: Order, message: string): void => {
-    emit('Rejected', order, order.ts, { reason: 'BROKER', message });
+    events.next({ kind: 'order', status: 'Rejected', order, ts: order.ts, reason: 'BROKER', message });
   };
 
   const problemOf = (order: Order, spec: ContractSpec | undefined): string | undefined => {
     if (spec === undefined) return `unknown symbol "${order.symbol}"`;
-    if (placedIds.has(order.id)) return `duplicate order id "${order.id}"`;
+    if (working.has(order.id)) return `duplicate order id "${order.id}"`;
     if (!(order.qty > 0) || !Number.isFinite(order.qty)) return `qty must be a finite number > 0, got ${order.qty}`;
     if (order.expiresAt !== undefined && !(order.expiresAt > order.ts)) return `expires (${order.expiresAt}) before it is decided (${order.ts})`;
     return orderPriceProblem(order);
   };
 
   const add = (order: Order, spec: ContractSpec, activeFrom: number): WorkingOrder => {
-    const entry: WorkingOrder = { order, spec, done: false, activeFrom, triggered: false, stop: order.type === 'TRAILING' ? (order.stopPrice as number) : Number.NaN, children: undefined };
-    placedIds.add(order.id);
-    working.set(order.id, entry);
-    let list = bySymbol.get(order.symbol);
-    if (list === undefined) {
-      list = [];
-      bySymbol.set(order.symbol, list);
+    let symbolOrders = bySymbol.get(order.symbol);
+    if (symbolOrders === undefined) {
+      symbolOrders = { list: [], dirty: true, down: Number.NEGATIVE_INFINITY, up: Number.POSITIVE_INFINITY, expiry: Number.POSITIVE_INFINITY, everyBar: 0 };
+      bySymbol.set(order.symbol, symbolOrders);
+      if (order.symbol === last.symbol) last.orders = symbolOrders;
     }
-    list.push(entry);
+    const entry: WorkingOrder = {
+      order,
+      spec,
+      done: false,
+      activeFrom,
+      triggered: false,
+      type: order.type,
+      buy: false,
+      limit: Number.NaN,
+      stop: Number.NaN,
+      expiresAt: Number.POSITIVE_INFINITY,
+      ioc: false,
+      children: undefined,
+      symbolOrders,
+    };
+    setOrder(entry, order);
+    working.set(order.id, entry);
+    symbolOrders.list.push(entry);
     if (order.ocaGroup !== undefined) {
       const group = groups.get(order.ocaGroup);
       if (group === undefined) groups.set(order.ocaGroup, [entry]);
       else group.push(entry);
     }
     workingCount++;
-    emit('Submitted', order, order.ts);
+    submitted(order, order.ts);
     return entry;
   };
 
   /** Takes a working order out (filled or cancelled); the caller emits what happened. */
   const retire = (entry: WorkingOrder): void => {
     entry.done = true;
+    entry.symbolOrders.dirty = true;
     working.delete(entry.order.id);
     workingCount--;
     const groupId = entry.order.ocaGroup;
     if (groupId !== undefined) {
       const group = groups.get(groupId);
       if (group !== undefined) {
-        const rest = group.filter((member) => member !== entry);
-        if (rest.length === 0) groups.delete(groupId);
-        else groups.set(groupId, rest);
+        const i = group.indexOf(entry);
+        if (i >= 0) group.splice(i, 1);
+        if (group.length === 0) groups.delete(groupId);
       }
     }
   };
@@ -143,7 +231,11 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
   const cancelEntry = (entry: WorkingOrder, reason: CancelReason, ts: number, message?: string): void => {
     if (entry.done) return;
     retire(entry);
-    emit('Cancelled', entry.order, ts, message === undefined ? { cancelReason: reason } : { cancelReason: reason, message });
+    events.next(
+      message === undefined
+        ? { kind: 'order', status: 'Cancelled', order: entry.order, ts, cancelReason: reason }
+        : { kind: 'order', status: 'Cancelled', order: entry.order, ts, cancelReason: reason, message },
+    );
     if (entry.children !== undefined) {
       for (const child of entry.children) cancelEntry(child, 'PARENT', ts, `parent ${entry.order.id} ended unfilled`);
     }
@@ -187,9 +279,8 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
     }
     const problem = !(order.qty > 0) || !Number.isFinite(order.qty) ? `qty must be a finite number > 0, got ${order.qty}` : orderPriceProblem(order);
     if (problem !== undefined) throw new RangeError(`modify ${order.id}: ${problem}`);
-    entry.order = order;
-    if (order.type === 'TRAILING' && order.stopPrice !== was.stopPrice) entry.stop = order.stopPrice as number;
-    emit('Submitted', order, Math.max(now, order.ts));
+    setOrder(entry, order);
+    submitted(order, Math.max(now, order.ts));
   };
 
   const fill = (entry: WorkingOrder, bar: Bar, price: number): void => {
@@ -213,12 +304,13 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
       for (const child of entry.children) child.activeFrom = from;
     }
     events.next(execution);
-    emit('Filled', order, bar.ts, { filledQty: order.qty });
+    events.next({ kind: 'order', status: 'Filled', order, ts: bar.ts, filledQty: order.qty });
     // The other legs go before any later order of the bar is tried: a bar reaching both legs fills one.
     const groupId = order.ocaGroup;
     const siblings = groupId === undefined ? undefined : groups.get(groupId);
+    // Cancelling takes each sibling out of the group: cancel from the end.
     if (siblings !== undefined) {
-      for (const sibling of [...siblings]) cancelEntry(sibling, 'OCO', bar.ts, `${order.id} of the same one-cancels-other group filled`);
+      for (let i = siblings.length - 1; i >= 0; i--) cancelEntry(siblings[i], 'OCO', bar.ts, `${order.id} of the same one-cancels-other group filled`);
     }
   };
 
@@ -226,8 +318,18 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
     const end = bar.ts + bar.intervalMs;
     if (end > now) now = end;
     if (workingCount === 0) return;
-    const list = bySymbol.get(bar.symbol);
-    if (list === undefined || list.length === 0) return;
+    // Bars come in runs of one symbol: the last one's orders, without a Map lookup.
+    let symbolOrders = last.orders;
+    if (bar.symbol !== last.symbol) {
+      symbolOrders = bySymbol.get(bar.symbol);
+      last.symbol = bar.symbol;
+      last.orders = symbolOrders;
+    }
+    if (symbolOrders === undefined) return;
+    const { list } = symbolOrders;
+    if (list.length === 0) return;
+    if (symbolOrders.dirty) bound(symbolOrders);
+    if (symbolOrders.everyBar === 0 && bar.low > symbolOrders.down && bar.high < symbolOrders.up && end <= symbolOrders.expiry) return;
     // Compacted in place. A fill's subscribers may place (appended past `n`: tried from the next bar on),
     // modify or cancel (marked done) re-entrantly.
     const n = list.length;
@@ -240,9 +342,8 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
         list[kept++] = entry;
         continue;
       }
-      const { order } = entry;
-      if (order.expiresAt !== undefined && end > order.expiresAt && order.type !== 'MARKET') {
-        cancelEntry(entry, 'EXPIRED', order.expiresAt);
+      if (end > entry.expiresAt) {
+        cancelEntry(entry, 'EXPIRED', entry.expiresAt);
         continue;
       }
       const price = fillPrice(entry, bar, slippageTicks);
@@ -250,20 +351,21 @@ export function createSimBroker(options: SimBrokerOptions): Broker {
         fill(entry, bar, price);
         continue;
       }
-      if (order.tif === 'IOC') {
+      if (entry.ioc) {
         cancelEntry(entry, 'EXPIRED', end, 'IOC: not filled on its first bar');
         continue;
       }
-      if (order.type === 'TRAILING') trail(entry, bar.close);
+      if (entry.type === 'TRAILING') trail(entry, bar.close);
       list[kept++] = entry;
     }
     for (let i = n; i < list.length; i++) list[kept++] = list[i];
-    list.length = kept;
+    // Setting an array's length is not free (a runtime call): only when something left the list.
+    if (kept !== list.length) list.length = kept;
   };
 
   return {
     name: options.name ?? 'sim',
-    events$: events.asObservable(),
+    events$: events.observable,
     place,
     cancel,
     modify,
@@ -277,27 +379,23 @@ function trail(entry: WorkingOrder, close: number): void {
   const { order, spec } = entry;
   if (order.trail === undefined) return;
   const candidate = trailingStopFrom(close, order.side, order.trail, spec.tickSize);
-  if (order.side === 'SELL' ? candidate > entry.stop : candidate < entry.stop) entry.stop = candidate;
+  if (entry.buy ? candidate < entry.stop : candidate > entry.stop) entry.stop = candidate;
 }
 
 /** The price `entry` fills at on `bar`, or undefined when the bar does not reach it. */
 function fillPrice(entry: WorkingOrder, bar: Bar, slippageTicks: number): number | undefined {
-  const { order, spec } = entry;
-  const buy = order.side === 'BUY';
-  const tick = spec.tickSize;
-  switch (order.type) {
+  const { buy, limit, stop } = entry;
+  const tick = entry.spec.tickSize;
+  switch (entry.type) {
     case 'MARKET':
       return slipped(bar.open, buy, slippageTicks, tick, bar);
     case 'LIMIT':
-      return limitFill(order.limitPrice as number, buy, bar, slippageTicks, tick);
+      return limitFill(limit, buy, bar, slippageTicks, tick);
     case 'STOP':
-      return stopFill(order.stopPrice as number, buy, bar, slippageTicks, tick);
     case 'TRAILING':
-      return stopFill(entry.stop, buy, bar, slippageTicks, tick);
+      return stopFill(stop, buy, bar, slippageTicks, tick);
     case 'STOP_LIMIT': {
-      const limit = order.limitPrice as number;
       if (entry.triggered) return limitFill(limit, buy, bar, slippageTicks, tick);
-      const stop = order.stopPrice as number;
       if (buy) {
         if (bar.open >= stop) {
           entry.triggered = true;

@@ -89,9 +89,10 @@ export function trailProblem(trail: Trail | undefined): string | undefined {
   return Number.isFinite(trail.percent) && trail.percent > 0 && trail.percent < 100 ? undefined : `trail.percent must be > 0 and < 100, got ${trail.percent}`;
 }
 
+const positive = (value: number | undefined): boolean => value !== undefined && Number.isFinite(value) && value > 0;
+
 /** Why `order`'s prices do not fit its type; undefined when they do. */
 export function orderPriceProblem(order: Order): string | undefined {
-  const positive = (value: number | undefined): boolean => value !== undefined && Number.isFinite(value) && value > 0;
   switch (order.type) {
     case 'MARKET':
       return undefined;
@@ -121,19 +122,23 @@ export function isTarget<T extends StrategyOutput>(output: T): output is Extract
   return output.kind === undefined || output.kind === 'target';
 }
 
+/** The fields of `bracket` that are given, among `keys`. */
+function given(bracket: BracketSpec, keys: readonly (keyof BracketSpec)[]): (keyof BracketSpec)[] {
+  return keys.filter((k) => bracket[k] !== undefined);
+}
+
 /** Why `bracket` is not one; undefined when it is. */
 export function bracketProblem(bracket: BracketSpec): string | undefined {
-  const given = (keys: readonly (keyof BracketSpec)[]): (keyof BracketSpec)[] => keys.filter((k) => bracket[k] !== undefined);
-  const stops = given(['stopLossTicks', 'stopLossPrice', 'trailingStopTicks', 'trailingStopPercent']);
-  const profits = given(['takeProfitTicks', 'takeProfitPrice']);
+  const stops = given(bracket, ['stopLossTicks', 'stopLossPrice', 'trailingStopTicks', 'trailingStopPercent']);
+  const profits = given(bracket, ['takeProfitTicks', 'takeProfitPrice']);
   if (stops.length + profits.length === 0) return 'a bracket needs a stop-loss, a trailing stop or a take-profit';
   if (stops.length > 1) return `one stop per bracket: ${stops.join(' and ')} given`;
   if (profits.length > 1) return `one take-profit per bracket: ${profits.join(' and ')} given`;
-  for (const key of given(['stopLossTicks', 'takeProfitTicks', 'trailingStopTicks'])) {
+  for (const key of given(bracket, ['stopLossTicks', 'takeProfitTicks', 'trailingStopTicks'])) {
     const ticks = bracket[key] as number;
     if (!Number.isInteger(ticks) || ticks <= 0) return `${key} must be a whole number of ticks > 0, got ${ticks}`;
   }
-  for (const key of given(['stopLossPrice', 'takeProfitPrice'])) {
+  for (const key of given(bracket, ['stopLossPrice', 'takeProfitPrice'])) {
     const price = bracket[key] as number;
     if (!Number.isFinite(price) || price <= 0) return `${key} must be a price > 0, got ${price}`;
   }

@@ -101,6 +101,8 @@ export interface BookView {
   trades(): readonly Trade[];
   /** Every working order, protective ones included, in the order they started working. */
   workingOrders(): readonly WorkingOrder[];
+  /** A strategy's working orders in a symbol, protective ones included. */
+  workingOrdersOf(strategyId: string, symbol: string): readonly WorkingOrder[];
   workingOrder(orderId: string): WorkingOrder | undefined;
   /** Equity curve (account, or a strategy), one point per `equityIntervalMs` plus the latest mark. */
   equityCurve(strategyId?: string): readonly EquityPoint[];
@@ -568,6 +570,13 @@ export function createBook(options: BookOptions): Book {
     accountPositions: () => account.ledgers.map(snapshot),
     trades: () => closedTrades,
     workingOrders: () => [...workingById.values()].map((e) => ({ order: e.order, remaining: e.remaining })),
+    workingOrdersOf: (strategyId, symbol) => {
+      const ledger = lookup(strategyId, symbol);
+      const out: WorkingOrder[] = [];
+      if (ledger === undefined) return out;
+      for (const e of workingById.values()) if (e.ledger === ledger) out.push({ order: e.order, remaining: e.remaining });
+      return out;
+    },
     workingOrder: (orderId) => {
       const e = workingById.get(orderId);
       return e === undefined ? undefined : { order: e.order, remaining: e.remaining };

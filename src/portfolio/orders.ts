@@ -19,6 +19,7 @@ import type {
   Signal,
   Stamp,
   StampedIntent,
+  Trail,
 } from '../core/types';
 import type { Sizer } from '../risk/sizers';
 import type { WorkingOrder } from './types';
@@ -55,7 +56,8 @@ export interface OrderBasis {
   position(strategyId: string, symbol: string): number;
   /** Units of working orders, protective orders not counted. */
   working(strategyId: string, symbol: string): number;
-  workingOrders(): readonly WorkingOrder[];
+  /** A strategy's working orders in a symbol, protective ones included. */
+  workingOrdersOf(strategyId: string, symbol: string): readonly WorkingOrder[];
   workingOrder(orderId: string): WorkingOrder | undefined;
   lastPrice(symbol: string): number | undefined;
 }
@@ -164,8 +166,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       return orderIdOf(lane.strategyId, lane.symbol, ts, ++lane.sequence);
     };
 
-    const working = (lane: Lane): WorkingOrder[] =>
-      book.workingOrders().filter((w) => w.order.strategyId === lane.strategyId && w.order.symbol === lane.symbol);
+    const working = (lane: Lane): readonly WorkingOrder[] => book.workingOrdersOf(lane.strategyId, lane.symbol);
     const held = (lane: Lane): number => book.position(lane.strategyId, lane.symbol) + book.working(lane.strategyId, lane.symbol);
 
     const cancel = (lane: Lane, orderId: string, ts: number, reason: CancelReason): void =>
@@ -179,25 +180,18 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const side: Side = position > 0 ? 'SELL' : 'BUY';
       const away = side === 'SELL' ? -1 : 1;
       const tick = lane.spec.tickSize;
-      const child = (reason: OrderReason, fields: Pick<Order, 'type'> & Partial<Order>): Order => ({
-        id: `${parent.id}.${CHILD_SUFFIX[reason as keyof typeof CHILD_SUFFIX]}`,
-        strategyId: lane.strategyId,
-        symbol: lane.symbol,
-        ts: parent.ts,
-        side,
-        qty: Math.abs(position),
-        reason,
-        parentId: parent.id,
-        ocaGroup: parent.id,
-        ...fields,
-      });
+      const qty = Math.abs(position);
       const out: Order[] = [];
-      if (bracket.stopLossTicks !== undefined) out.push(child('stop', { type: 'STOP', stopPrice: offsetTicks(reference, away * bracket.stopLossTicks, tick) }));
-      else if (bracket.stopLossPrice !== undefined) out.push(child('stop', { type: 'STOP', stopPrice: bracket.stopLossPrice }));
+      const stopPrice =
+        bracket.stopLossTicks !== undefined ? offsetTicks(reference, away * bracket.stopLossTicks, tick) : bracket.stopLossPrice;
+      if (stopPrice !== undefined) out.push(childOrder(lane, parent, 'stop', side, qty, 'STOP', stopPrice, undefined, undefined));
       const trail = bracket.trailingStopTicks !== undefined ? { ticks: bracket.trailingStopTicks } : bracket.trailingStopPercent !== undefined ? { percent: bracket.trailingStopPercent } : undefined;
-      if (trail !== undefined) out.push(child('trailingStop', { type: 'TRAILING', stopPrice: trailingStopFrom(reference, side, trail, tick), trail }));
-      if (bracket.takeProfitTicks !== undefined) out.push(child('takeProfit', { type: 'LIMIT', limitPrice: offsetTicks(reference, -away * bracket.takeProfitTicks, tick) }));
-      else if (bracket.takeProfitPrice !== undefined) out.push(child('takeProfit', { type: 'LIMIT', limitPrice: bracket.takeProfitPrice }));
+      if (trail !== undefined) {
+        out.push(childOrder(lane, parent, 'trailingStop', side, qty, 'TRAILING', trailingStopFrom(reference, side, trail, tick), undefined, trail));
+      }
+      const limitPrice =
+        bracket.takeProfitTicks !== undefined ? offsetTicks(reference, -away * bracket.takeProfitTicks, tick) : bracket.takeProfitPrice;
+      if (limitPrice !== undefined) out.push(childOrder(lane, parent, 'takeProfit', side, qty, 'LIMIT', undefined, limitPrice, undefined));
       return out;
     };
 
@@ -380,7 +374,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           const { parentId: _parent, ...standalone } = child;
           destination.next({ kind: 'place', order: standalone, children: [], cancelFirst: [] });
         } else if (!samePrices(existing.order, child)) {
-          destination.next({ kind: 'modify', order: { ...existing.order, qty: child.qty, ...pricesOf(child) } });
+          // The same child (id, side, reason, group) at the fill's prices and the whole position.
+          destination.next({ kind: 'modify', order: child });
         }
       }
       // One bracket protects a position: the children of older brackets go.
@@ -403,11 +398,38 @@ function protectiveReason(type: PlaceOrderIntent['type']): OrderReason {
   return type === 'LIMIT' ? 'takeProfit' : type === 'TRAILING' ? 'trailingStop' : 'stop';
 }
 
-function pricesOf(order: Order): Partial<Order> {
-  return {
-    ...(order.limitPrice !== undefined ? { limitPrice: order.limitPrice } : {}),
-    ...(order.stopPrice !== undefined ? { stopPrice: order.stopPrice } : {}),
+/**
+ * A protective child of `parent`: its id is the parent's and a suffix, its group the parent's id. Built field by
+ * field (a spread into a literal makes V8 give every child slow, dictionary properties), with only the prices
+ * its type has.
+ */
+function childOrder(
+  lane: Pick<Lane, 'strategyId' | 'symbol'>,
+  parent: Pick<Order, 'id' | 'ts'>,
+  reason: keyof typeof CHILD_SUFFIX,
+  side: Side,
+  qty: number,
+  type: 'STOP' | 'LIMIT' | 'TRAILING',
+  stopPrice: number | undefined,
+  limitPrice: number | undefined,
+  trail: Trail | undefined,
+): Order {
+  const child: { -readonly [K in keyof Order]: Order[K] } = {
+    id: `${parent.id}.${CHILD_SUFFIX[reason]}`,
+    strategyId: lane.strategyId,
+    symbol: lane.symbol,
+    ts: parent.ts,
+    side,
+    qty,
+    type,
+    reason,
+    parentId: parent.id,
+    ocaGroup: parent.id,
   };
+  if (limitPrice !== undefined) child.limitPrice = limitPrice;
+  if (stopPrice !== undefined) child.stopPrice = stopPrice;
+  if (trail !== undefined) child.trail = trail;
+  return child;
 }
 
 function samePrices(a: Order, b: Order): boolean {

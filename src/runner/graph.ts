@@ -1,4 +1,4 @@
-import { merge, Observable, type Subscriber } from 'rxjs';
+import { merge, Observable } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { markToMarket } from '../../operators/markToMarket';
 import { riskGate } from '../../operators/riskGate';
@@ -7,6 +7,7 @@ import type { Broker } from '../broker/types';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { isProtective, isTarget } from '../core/orders';
+import { createFanout, type Fanout } from '../core/fanout';
 import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, Signal, StampedIntent, StrategyOutput } from '../core/types';
 import type { Book, BookView } from '../portfolio/book';
 import { ordersFromDecisions } from '../portfolio/orders';
@@ -235,58 +236,4 @@ function feedBack(giveBack: () => void) {
       if (event.kind === 'fill') giveBack();
     },
   }));
-}
-
-interface Fanout<T> {
-  readonly observable: Observable<T>;
-  /** Completes with the fan-out, without receiving its values (no cost per value). */
-  readonly end$: Observable<never>;
-  next(value: T): void;
-  complete(): void;
-}
-
-/**
- * A minimal multicast for the hot path: one loop over the subscribers per value (rxjs's Subject allocates a
- * closure and an iterator per `next` in its CommonJS build). Subscribers added or removed while a value is
- * delivered take effect from the next value (copy on write). It never errors: an error of the bars errors
- * events$ itself, which unsubscribes everything fed from here.
- */
-function createFanout<T>(): Fanout<T> {
-  let subscribers: ReadonlyArray<Subscriber<T>> = [];
-  let endSubscribers: ReadonlyArray<Subscriber<never>> = [];
-  let stopped = false;
-  const attach = <V>(get: () => ReadonlyArray<Subscriber<V>>, set: (list: ReadonlyArray<Subscriber<V>>) => void): Observable<V> =>
-    new Observable<V>((subscriber) => {
-      if (stopped) {
-        subscriber.complete();
-        return;
-      }
-      set([...get(), subscriber]);
-      return () => set(get().filter((s) => s !== subscriber));
-    });
-  const observable = attach(
-    () => subscribers,
-    (list) => (subscribers = list),
-  );
-  const end$ = attach(
-    () => endSubscribers,
-    (list) => (endSubscribers = list),
-  );
-  return {
-    observable,
-    end$,
-    next(value) {
-      if (stopped) return;
-      const list = subscribers;
-      for (let i = 0; i < list.length; i++) list[i].next(value);
-    },
-    complete() {
-      if (stopped) return;
-      stopped = true;
-      const list = [...subscribers, ...endSubscribers];
-      subscribers = [];
-      endSubscribers = [];
-      for (const s of list) s.complete();
-    },
-  };
 }

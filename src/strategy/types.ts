@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Bar, BracketSpec, Decision, StrategyInput, StrategyOutput } from '../core/types';
+import type { Bar, BracketSpec, Decision, Signal, StrategyInput, StrategyOutput } from '../core/types';
 
 /**
  * The history a strategy needs before its decisions are right, for a live start to replay first:
@@ -96,7 +96,18 @@ export function warmupProblem(warmup: Warmup): string | undefined {
   return 'expected { bars: n } or { session: { zone, from: "HH:MM" } }';
 }
 
-/** What `strategy` emitted, as the order path sees it: stamped with the strategy's id and symbol. */
+/**
+ * What `strategy` emitted, as the order path sees it: stamped with the strategy's id and symbol. A target is
+ * copied field by field (the common case, and the fields a target has: nothing else a strategy put on it
+ * leaks into the order path); an intent is copied whole.
+ */
 export function stamp(strategy: Pick<Strategy, 'id' | 'symbol'>, output: StrategyOutput): Decision {
+  if (output.kind === undefined || output.kind === 'target') {
+    const { ts, target, reason, bracket } = output;
+    const signal: { -readonly [K in keyof Signal]: Signal[K] } = { strategyId: strategy.id, symbol: strategy.symbol, ts, target };
+    if (reason !== undefined) signal.reason = reason;
+    if (bracket !== undefined) signal.bracket = bracket;
+    return signal;
+  }
   return { ...output, strategyId: strategy.id, symbol: strategy.symbol };
 }
