@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { tap } from 'rxjs';
+import { from, tap } from 'rxjs';
 import { loadContracts } from '../src/core/contracts';
 import type { Bar, ExecutionEvent, Fill, Order, OrderEvent } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
@@ -82,6 +82,20 @@ describe('markToMarket', () => {
       expectObservable(cold<ExecutionEvent>('ff|', { f: buy }).pipe(markToMarket(book))).toBe('f-|', { f: buy });
     });
     expect(book.position('s', 'USDJPY')).toBe(100_000);
+  });
+
+  it('tells `booked` of each fill it applied, after the fill and its trade went on, never of a duplicate', () => {
+    const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 0, dedupe: true });
+    const buy = fillAt('BUY', 150, 1, 'e1');
+    const sell = fillAt('SELL', 151, 2, 'e2');
+    const seen: string[] = [];
+    const booked = (fill: Fill): void => {
+      seen.push(`booked ${fill.execId}`);
+    };
+    from([buy, buy, sell])
+      .pipe(markToMarket(book, booked))
+      .subscribe((u) => seen.push(u.kind === 'fill' ? `fill ${u.execId}` : u.kind));
+    expect(seen).toEqual(['fill e1', 'booked e1', 'fill e2', 'trade', 'booked e2']);
   });
 
   it('errors when the book cannot value something (a cross without its rate)', () => {

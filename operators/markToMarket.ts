@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Bar, ExecutionEvent } from '../src/core/types';
+import type { Bar, ExecutionEvent, Fill } from '../src/core/types';
 import type { Book } from '../src/portfolio/book';
 import type { PortfolioUpdate } from '../src/portfolio/types';
 import { operate } from './operate';
@@ -19,9 +19,12 @@ import { operate } from './operate';
  * output: --m--o--(ft)--m--|    m: mark  t: the trade f closed
  * ```
  *
+ * `booked`, if given, is told each fill the book applied once it (and its trade) went on: the graph gives them
+ * back to the order manager and the strategies from there, without one more hop on every bar.
+ *
  * A book error (an unknown symbol, a conversion rate not seen yet) errors the stream.
  */
-export function markToMarket(book: Book): OperatorFunction<Bar | ExecutionEvent, PortfolioUpdate> {
+export function markToMarket(book: Book, booked?: (fill: Fill) => void): OperatorFunction<Bar | ExecutionEvent, PortfolioUpdate> {
   return operate((destination) => ({
     next(input) {
       switch (input.kind) {
@@ -33,6 +36,7 @@ export function markToMarket(book: Book): OperatorFunction<Bar | ExecutionEvent,
           if (!result.applied) return;
           destination.next(input);
           if (result.closedTrade !== undefined) destination.next({ kind: 'trade', trade: result.closedTrade });
+          if (booked !== undefined) booked(input);
           return;
         }
         case 'order':

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors';
-import { isoUtc, parseWallTime, zoneClock, type ZoneClock } from './time';
+import { DAY_MS, isoUtc, parseWallTime, zoneClock, type ZoneClock } from './time';
 import { fromTicks, roundToGrid, toTicks } from './ticks';
 import type { BracketSpec, Order, OrderReason, Side, StrategyOutput, TargetPosition, TimeInForce, Trail } from './types';
 
@@ -34,12 +34,29 @@ export function orderIdOf(strategyId: string, symbol: string, ts: number, sequen
   return `${strategyId}.${symbol}.${compactUtc(ts)}.${sequence}`;
 }
 
-/** `2024-01-05T01:00:00.000Z` → `20240105T010000Z` (milliseconds kept when not zero). */
+/**
+ * `2024-01-05T01:00:00.000Z` → `20240105T010000Z` (milliseconds kept when not zero). The date part is kept
+ * from the last call (a run's decisions come day after day); the time of day is plain arithmetic.
+ */
 function compactUtc(ts: number): string {
-  const iso = isoUtc(ts);
-  const ms = iso.slice(19, 23);
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${ms === '.000' ? '' : ms}Z`;
+  const ms = Math.trunc(ts); // as Date reads it
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== compactDay) {
+    const iso = isoUtc(day * DAY_MS);
+    compactDayText = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T`;
+    compactDay = day;
+  }
+  const inDay = ms - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  const milli = inDay - seconds * 1000;
+  const time = compactDayText + TWO_DIGITS[Math.floor(seconds / 3600)] + TWO_DIGITS[Math.floor(seconds / 60) % 60] + TWO_DIGITS[seconds % 60];
+  return milli === 0 ? `${time}Z` : `${time}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
+
+let compactDay = Number.NaN;
+let compactDayText = '';
+/** '00' … '99': an id is made per order, without converting numbers to text. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
 
 const clocks = new Map<string, ZoneClock>();
 

@@ -245,6 +245,16 @@ describe('book: working orders and fills', () => {
     expect(b.accountWorking('USDJPY')).toBe(-300_000);
   });
 
+  it("lists one strategy's working orders in a symbol, in the order they started working", () => {
+    const b = book();
+    for (const [id, strategy] of [['a', 's'], ['b', 't'], ['c', 's'], ['d', 's']] as const) b.applyOrderEvent(event('Accepted', order(id, 'BUY', 100_000, strategy)));
+    b.applyOrderEvent(event('Cancelled', order('c', 'BUY', 100_000)));
+    expect(b.workingOrdersOf('s', 'USDJPY').map((w) => w.order.id)).toEqual(['a', 'd']);
+    expect(b.workingOrdersOf('t', 'USDJPY').map((w) => w.order.id)).toEqual(['b']);
+    expect(b.workingOrdersOf('s', 'EURUSD')).toEqual([]);
+    expect(b.workingOrdersOf('nobody', 'USDJPY')).toEqual([]);
+  });
+
   it('with dedupe, applies a fill once per execId', () => {
     const b = book({ dedupe: true });
     const f = fill('BUY', 100_000, 150);

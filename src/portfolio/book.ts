@@ -162,6 +162,8 @@ interface Ledger {
   commission: number;
   commissionAccount: number;
   working: number;
+  /** Its working orders, protective ones included (a strategy's order path asks for them on every decision). */
+  readonly orders: WorkingEntry[];
   trade: OpenTrade | undefined;
 }
 
@@ -177,6 +179,7 @@ interface WorkingEntry {
 
 const DUPLICATE: FillResult = Object.freeze({ applied: false });
 const APPLIED: FillResult = Object.freeze({ applied: true });
+const NO_WORKING_ORDERS: readonly WorkingOrder[] = Object.freeze([]);
 
 export function createBook(options: BookOptions): Book {
   const { contracts, accountCurrency, initialCash } = options;
@@ -258,6 +261,7 @@ export function createBook(options: BookOptions): Book {
         commission: 0,
         commissionAccount: 0,
         working: 0,
+        orders: [],
         trade: undefined,
       };
       owner.bySymbol.set(symbol, ledger);
@@ -395,6 +399,8 @@ export function createBook(options: BookOptions): Book {
     if (Math.abs(entry.ledger.working) < QTY_EPSILON) entry.ledger.working = 0;
     if (Math.abs(entry.accountLedger.working) < QTY_EPSILON) entry.accountLedger.working = 0;
     workingById.delete(entry.order.id);
+    const orders = entry.ledger.orders;
+    orders.splice(orders.indexOf(entry), 1);
     if (dedupe) finishedOrders.add(entry.order.id);
   };
 
@@ -458,6 +464,7 @@ export function createBook(options: BookOptions): Book {
         entry.ledger.working += weight * remaining;
         entry.accountLedger.working += weight * remaining;
         workingById.set(order.id, entry);
+        entry.ledger.orders.push(entry);
         return;
       }
       case 'Filled':
@@ -572,10 +579,8 @@ export function createBook(options: BookOptions): Book {
     workingOrders: () => [...workingById.values()].map((e) => ({ order: e.order, remaining: e.remaining })),
     workingOrdersOf: (strategyId, symbol) => {
       const ledger = lookup(strategyId, symbol);
-      const out: WorkingOrder[] = [];
-      if (ledger === undefined) return out;
-      for (const e of workingById.values()) if (e.ledger === ledger) out.push({ order: e.order, remaining: e.remaining });
-      return out;
+      if (ledger === undefined || ledger.orders.length === 0) return NO_WORKING_ORDERS;
+      return ledger.orders.map((e) => ({ order: e.order, remaining: e.remaining }));
     },
     workingOrder: (orderId) => {
       const e = workingById.get(orderId);

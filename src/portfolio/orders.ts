@@ -128,11 +128,16 @@ interface Lane {
  */
 export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill, OrderCommand> {
   return operate((destination) => {
-    const lanes = new Map<string, Lane>();
+    /** Lanes by strategy, then symbol: two lookups of strings the decisions already hold, no key built per decision. */
+    const lanes = new Map<string, Map<string, Lane>>();
 
     const laneOf = (strategyId: string, symbol: string): Lane => {
-      const key = `${strategyId}\u0000${symbol}`;
-      let lane = lanes.get(key);
+      let bySymbol = lanes.get(strategyId);
+      if (bySymbol === undefined) {
+        bySymbol = new Map();
+        lanes.set(strategyId, bySymbol);
+      }
+      let lane = bySymbol.get(symbol);
       if (lane === undefined) {
         lane = {
           strategyId,
@@ -146,7 +151,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           ocoGroups: new Map(),
           brackets: new Map(),
         };
-        lanes.set(key, lane);
+        bySymbol.set(symbol, lane);
       }
       return lane;
     };
@@ -235,9 +240,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         type: 'MARKET',
         reason: reasonOfChange(now, delta),
       };
-      const protective = working(lane)
-        .filter((w) => isProtective(w.order))
-        .map((w) => w.order.id);
+      const protective: string[] = [];
+      for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
       place(lane, order, bracket, target, book.lastPrice(lane.symbol), protective);
     };
@@ -368,7 +372,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
       const lanesOrders = working(lane);
       for (const child of childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price)) {
-        const existing = lanesOrders.find((w) => w.order.id === child.id);
+        // By parent and reason: the parent's id is the very string the fill carries, no id is compared char by char.
+        const existing = lanesOrders.find((w) => w.order.parentId === fill.orderId && w.order.reason === child.reason);
         if (existing === undefined) {
           // Not attached (or gone): on its own now that its parent has filled.
           const { parentId: _parent, ...standalone } = child;

@@ -161,18 +161,9 @@ export function buildGraph(options: GraphOptions): Graph {
         }
       };
 
-      // The ledger, subscribed with the outer subscriber itself (rxjs adds the teardown to it): no extra hop
-      // but the one noting the fills to give back.
+      // The ledger, subscribed with the outer subscriber itself (rxjs adds the teardown to it): no extra hop.
       merge(marks.observable, execution$)
-        .pipe(
-          markToMarket(book),
-          operate<PortfolioUpdate, PortfolioUpdate>((destination) => ({
-            next(update) {
-              if (update.kind === 'fill') booked.push(update);
-              destination.next(update);
-            },
-          })),
-        )
+        .pipe(markToMarket(book, (fill) => booked.push(fill)))
         .subscribe(subscriber);
 
       const settle = broker.onBar?.bind(broker);
