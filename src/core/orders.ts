@@ -27,35 +27,38 @@ export const CHILD_SUFFIX = { stop: 'sl', takeProfit: 'tp', trailingStop: 'trail
 
 /**
  * The id of the `sequence`-th order (from 1) a strategy decided at `ts` for `symbol`:
- * `long_into_fix.USDJPY.20240105T010000Z.1`. Nothing of the process or the run is in it, so the same decision
- * after a restart has the same id (and an order already sent is recognised as such).
+ * `long_into_fix.USDJPY.20240105T010000Z.1` (milliseconds kept when not zero: `…T010000.250Z.1`). Nothing of
+ * the process or the run is in it, so the same decision after a restart has the same id (and an order already
+ * sent is recognised as such).
  */
 export function orderIdOf(strategyId: string, symbol: string, ts: number, sequence: number): string {
-  return `${strategyId}.${symbol}.${compactUtc(ts)}.${sequence}`;
+  return orderIdsOf(strategyId, symbol)(ts, sequence);
 }
 
 /**
- * `2024-01-05T01:00:00.000Z` → `20240105T010000Z` (milliseconds kept when not zero). The date part is kept
- * from the last call (a run's decisions come day after day); the time of day is plain arithmetic.
+ * `orderIdOf` for one strategy and symbol, made once: an id is made on every decision, so the text up to the
+ * time of day is kept from the last id of the same day and the time is put together from a table.
  */
-function compactUtc(ts: number): string {
-  const ms = Math.trunc(ts); // as Date reads it
-  const day = Math.floor(ms / DAY_MS);
-  if (day !== compactDay) {
-    const iso = isoUtc(day * DAY_MS);
-    compactDayText = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T`;
-    compactDay = day;
-  }
-  const inDay = ms - day * DAY_MS;
-  const seconds = Math.floor(inDay / 1000);
-  const milli = inDay - seconds * 1000;
-  const time = compactDayText + TWO_DIGITS[Math.floor(seconds / 3600)] + TWO_DIGITS[Math.floor(seconds / 60) % 60] + TWO_DIGITS[seconds % 60];
-  return milli === 0 ? `${time}Z` : `${time}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+export function orderIdsOf(strategyId: string, symbol: string): (ts: number, sequence: number) => string {
+  let day = Number.NaN;
+  let upToTime = '';
+  return (ts, sequence) => {
+    const ms = Math.trunc(ts); // as Date reads it
+    const d = Math.floor(ms / DAY_MS);
+    if (d !== day) {
+      const iso = isoUtc(d * DAY_MS);
+      upToTime = `${strategyId}.${symbol}.${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T`;
+      day = d;
+    }
+    const inDay = ms - d * DAY_MS;
+    const seconds = Math.floor(inDay / 1000);
+    const milli = inDay - seconds * 1000;
+    const time = upToTime + TWO_DIGITS[Math.floor(seconds / 3600)] + TWO_DIGITS[Math.floor(seconds / 60) % 60] + TWO_DIGITS[seconds % 60];
+    return milli === 0 ? `${time}Z.${sequence}` : `${time}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z.${sequence}`;
+  };
 }
 
-let compactDay = Number.NaN;
-let compactDayText = '';
-/** '00' … '99': an id is made per order, without converting numbers to text. */
+/** '00' … '99'. */
 const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
 
 const clocks = new Map<string, ZoneClock>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { from, Subject, tap } from 'rxjs';
 import { loadContracts } from '../core/contracts';
-import { orderIdOf } from '../core/orders';
+import { orderIdOf, orderIdsOf } from '../core/orders';
 import type { Decision, Fill, Order, PlaceOrderIntent, Signal } from '../core/types';
 import { makeBar, marbles } from '../../test/support/marbles';
 import { createBook, type Book } from './book';
@@ -98,6 +98,22 @@ describe('ordersFromDecisions: targets', () => {
       });
     });
     expect(id(T0, 1)).toBe('s.USDJPY.20240305T010000Z.1');
+  });
+
+  it('spells order ids the same whoever makes them: milliseconds only when not zero, days and times apart', () => {
+    const ids = orderIdsOf('s', 'USDJPY');
+    const cases: Array<[number, string]> = [
+      [T0, 's.USDJPY.20240305T010000Z.1'],
+      [T0 + 250, 's.USDJPY.20240305T010000.250Z.1'],
+      [T0 + 7, 's.USDJPY.20240305T010000.007Z.1'],
+      [T0 + 23 * 3_600_000 - 1, 's.USDJPY.20240305T235959.999Z.1'],
+      [T0 + 23 * 3_600_000, 's.USDJPY.20240306T000000Z.1'],
+      [T0 - 2 * 86_400_000 + 59_000, 's.USDJPY.20240303T010059Z.1'],
+    ];
+    for (const [ts, expected] of cases) {
+      expect(ids(ts, 1)).toBe(expected);
+      expect(id(ts, 1)).toBe(expected);
+    }
   });
 
   it('counts orders in flight: a target re-sent while its order is working gives no new order', () => {

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
-import { bracketProblem, CHILD_SUFFIX, expiryOf, isProtective, isProtectiveReason, isTarget, orderIdOf, orderPriceProblem, reasonOfChange, trailingStopFrom } from '../core/orders';
+import { bracketProblem, CHILD_SUFFIX, expiryOf, isProtective, isProtectiveReason, isTarget, orderIdsOf, orderPriceProblem, reasonOfChange, trailingStopFrom } from '../core/orders';
 import { offsetTicks } from '../core/ticks';
 import type {
   BracketSpec,
@@ -79,7 +79,9 @@ interface Lane {
   readonly strategyId: string;
   readonly symbol: string;
   readonly spec: ContractSpec;
-  /** The ts of the last decision and how many orders it made (ids: `orderIdOf`). */
+  /** Makes its order ids (`orderIdOf`). */
+  readonly ids: (ts: number, sequence: number) => string;
+  /** The ts of the last decision and how many orders it made. */
   decisionTs: number;
   sequence: number;
   /** The strategy's last target (before sizing) and whether a protective order has closed the position since. */
@@ -143,6 +145,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           strategyId,
           symbol,
           spec: contractFor(contracts, symbol),
+          ids: orderIdsOf(strategyId, symbol),
           decisionTs: Number.NEGATIVE_INFINITY,
           sequence: 0,
           lastTarget: undefined,
@@ -168,7 +171,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         lane.decisionTs = ts;
         lane.sequence = 0;
       }
-      return orderIdOf(lane.strategyId, lane.symbol, ts, ++lane.sequence);
+      return lane.ids(ts, ++lane.sequence);
     };
 
     const working = (lane: Lane): readonly WorkingOrder[] => book.workingOrdersOf(lane.strategyId, lane.symbol);
