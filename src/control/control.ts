@@ -17,7 +17,7 @@ export interface EngineControl {
   fills(): readonly Fill[];
   /** Recent control events with `seq` greater than `afterSeq` (all retained ones when omitted), oldest first. */
   recentEvents(afterSeq?: number): readonly ControlEvent[];
-  /** Turns the kill switch on (riskGate refuses every new order) or off. A no-op when already in that state. */
+  /** Turns the kill switch on (riskGate refuses new exposure and cancels working entries) or off. A no-op when already in that state. */
   setKillSwitch(on: boolean, reason: string): KillSwitchState;
   /** Closes every position of one strategy. Absent when the runner does not support it. */
   flatten?(strategyId: string): void;
