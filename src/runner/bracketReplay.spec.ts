@@ -37,6 +37,13 @@ const at = (iso: string): Bar => {
 };
 const between = (fromIso: string, toIso: string): Bar[] => bars.filter((b) => b.ts >= Date.parse(fromIso) && b.ts < Date.parse(toIso));
 const fillsOf = (id: string): readonly ReportFill[] => report.strategies.find((s) => s.id === id)?.fills ?? [];
+/** No bar from `fromIso` (included) to `toIso` (excluded) reaches `below` or `above`: both legs rest. */
+const expectNoBarReaches = (fromIso: string, toIso: string, below: number, above: number): void => {
+  for (const bar of between(fromIso, toIso)) {
+    expect(bar.low).toBeGreaterThan(below);
+    expect(bar.high).toBeLessThan(above);
+  }
+};
 
 describe('the fixture replayed with config/gotobi-bracket.json', () => {
   it('long_into_fix, 2024-01-19 (the 20th is a Saturday): in at 01:00 JST, out on the stop-loss at 04:24 JST', () => {
@@ -46,10 +53,7 @@ describe('the fixture replayed with config/gotobi-bracket.json', () => {
     expect(at('2024-01-18T16:00:00Z').open).toBe(138.165);
     // Re-priced from the fill in whole ticks of 0.001: stop 138.165 − 0.300 = 137.865, take-profit 138.165 + 0.450
     // = 138.615. First checked on the 16:01Z bar; until 19:23Z no bar reaches either level.
-    for (const bar of between('2024-01-18T16:01:00Z', '2024-01-18T19:24:00Z')) {
-      expect(bar.low).toBeGreaterThan(137.865);
-      expect(bar.high).toBeLessThan(138.615);
-    }
+    expectNoBarReaches('2024-01-18T16:01:00Z', '2024-01-18T19:24:00Z', 137.865, 138.615);
     // 19:24Z opens above the stop (137.898) and its low (137.862) goes through it: filled at the stop itself.
     expect(at('2024-01-18T19:24:00Z')).toMatchObject({ open: 137.898, low: 137.862 });
     const [entry, exit] = fillsOf('long_into_fix').filter((f) => f.ts >= Date.parse('2024-01-18T00:00:00Z'));
@@ -67,10 +71,7 @@ describe('the fixture replayed with config/gotobi-bracket.json', () => {
     expect(at('2024-01-10T00:54:00Z').close).toBe(138.964);
     expect(at('2024-01-10T00:55:00Z').open).toBe(138.964);
     // Short: stop 138.964 + 0.300 = 139.264 above, take-profit 138.964 − 0.450 = 138.514 below.
-    for (const bar of between('2024-01-10T00:56:00Z', '2024-01-10T04:26:00Z')) {
-      expect(bar.high).toBeLessThan(139.264);
-      expect(bar.low).toBeGreaterThan(138.514);
-    }
+    expectNoBarReaches('2024-01-10T00:56:00Z', '2024-01-10T04:26:00Z', 138.514, 139.264);
     // 04:26Z opens above the take-profit (138.535) and its low (138.508) reaches it: filled at the limit.
     expect(at('2024-01-10T04:26:00Z')).toMatchObject({ open: 138.535, low: 138.508 });
     const [entry, exit] = fillsOf('short_after_fix').filter((f) => f.ts >= Date.parse('2024-01-10T00:00:00Z'));
