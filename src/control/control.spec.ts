@@ -116,7 +116,7 @@ describe('createControlState', () => {
 
   it('keeps only the most recent orders, fills and events', () => {
     const executions = new Subject<ReturnType<typeof makeOrderEvent>>();
-    const control = createControlState({ mode: 'live', accountCurrency: 'USD', historySize: 3 });
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', historySize: 3, eventHistorySize: 3 });
     control.attach({ executions$: executions });
     for (let i = 1; i <= 5; i += 1) executions.next(makeOrderEvent({ ts: T0 + i }));
     expect(control.orders().map((e) => e.ts)).toEqual([T0 + 3, T0 + 4, T0 + 5]);

@@ -208,12 +208,15 @@ describe('startLiveRunner', () => {
   });
 
   it('starts the control surfaces of `interfaces`: status over HTTP, and the kill switch reaches riskGate', async () => {
-    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0 } } } });
+    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0, logLevel: 'silent' } } } });
     await h.runner.ready;
     const url = h.runner.surfaces()?.http?.url ?? '';
-    const status = (await (await fetch(`${url}/status`)).json()) as { mode: string; connection: string; strategies: string[] };
+    // No token configured: one was generated, and it is needed.
+    const authorization = `Bearer ${h.runner.surfaces()?.http?.token ?? ''}`;
+    expect((await fetch(`${url}/status`)).status).toBe(401);
+    const status = (await (await fetch(`${url}/status`, { headers: { authorization } })).json()) as { mode: string; connection: string; strategies: string[] };
     expect(status).toMatchObject({ mode: 'live', connection: 'connected', strategies: ['long_into_fix', 'short_after_fix'] });
-    const kill = await fetch(`${url}/kill`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ on: true, reason: 'test' }) });
+    const kill = await fetch(`${url}/kill`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ on: true, reason: 'test' }) });
     expect(kill.status).toBe(200);
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR, 12);
