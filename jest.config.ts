@@ -19,6 +19,7 @@ const INTEGRATION = [
   'src/adapters/ctrader/openApiClient.spec.ts',
   'src/adapters/polygon/aggregates.spec.ts',
   'src/cli/*.spec.ts',
+  'src/control/dashboard.chromium.spec.ts',
   'src/control/httpApi.spec.ts',
   'src/control/surfaces.spec.ts',
   'src/control/telegramBot.spec.ts',

@@ -90,6 +90,8 @@ export function openEventStream(control: EngineControl, streams: EventStreams, r
     }
     for (const event of missed) write(event);
   }
+  // Transient events are not replayed: a client (re)connecting gets the bars forming now.
+  for (const bar of control.status().forming) writeTransient({ kind: 'forming', bar });
   subscription.add(control.events$.subscribe({ next: write, complete: end, error: end }));
   if (control.transient$ !== undefined) subscription.add(control.transient$.subscribe({ next: writeTransient }));
 }

@@ -272,6 +272,31 @@ function rawExchange(url: string, text: string, { endAfterMs = 2000 } = {}): Pro
   });
 }
 
+describe('startHttpApi, event stream history', () => {
+  it('says reset when the events after Last-Event-ID are no longer all retained, and sends the forming bar on connect', async () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', eventHistorySize: 2 });
+    const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false });
+    try {
+      for (let i = 0; i < 5; i += 1) control.notify('info', `n${i}`);
+      const forming = { kind: 'bar' as const, symbol: 'USDJPY', ts: 0, intervalMs: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 0 };
+      control.setForming(forming);
+      const stream = sseReader(await fetch(`${api.url}/events`, { headers: { ...AUTH, 'last-event-id': '1' } }));
+      const frames = await stream.next(4);
+      expect(frames.map((f) => [f.id, f.event])).toEqual([
+        [undefined, 'reset'],
+        ['4', 'notice'],
+        ['5', 'notice'],
+        [undefined, 'forming'],
+      ]);
+      expect(frames[0].data).toEqual({ kind: 'reset', afterSeq: 1, firstRetained: 4 });
+      expect(frames[3].data).toEqual({ kind: 'forming', bar: forming });
+    } finally {
+      await api.close();
+      control.dispose();
+    }
+  });
+});
+
 describe('startHttpApi, secure by default', () => {
   it('generates a token when none is configured: reads and changes need it, the printed URL carries it', async () => {
     const { api } = await start({ token: undefined });

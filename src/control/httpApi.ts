@@ -350,7 +350,7 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
       if (asset === undefined) return sendError(reply, 404, 'NOT_FOUND', `no asset ${name}`);
       reply.header('content-type', asset.contentType);
       reply.header('cache-control', 'no-cache');
-      reply.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      reply.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
       return reply.send(asset.body);
     };
     app.get('/', { config: { public: true }, schema: { hide: true } }, serve('/'));

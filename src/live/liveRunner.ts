@@ -55,6 +55,8 @@ export type LiveNotice =
   | { readonly kind: 'reconcile'; readonly ts: number; readonly report: ReconcileReport }
   | { readonly kind: 'broker-report'; readonly ts: number; readonly report: BrokerReport }
   | { readonly kind: 'subscribed'; readonly ts: number; readonly symbols: readonly string[]; readonly source: LiveConfig['live']['source']; readonly barMs: number }
+  /** The HTTP API and dashboard listen: `dashboardUrl` carries the token (print it to the operator, never log it). */
+  | { readonly kind: 'http'; readonly ts: number; readonly url: string; readonly dashboardUrl: string; readonly tokenGenerated: boolean }
   /** Input that arrived after its bar was closed: dropped from the bars (counted), the run goes on. */
   | { readonly kind: 'late-input'; readonly ts: number; readonly symbol: string; readonly eventTs: number; readonly dropped: number }
   /** A fill TWS reported after the graph completed (it is not in the book): reported, never silent. */
@@ -329,6 +331,8 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     );
     if (control !== undefined) {
       surfaces = await startControlSurfaces(control, config.interfaces, { env: options.env ?? {} });
+      const http = surfaces.http;
+      if (http !== undefined) emit({ kind: 'http', ts: now(), url: http.url, dashboardUrl: http.dashboardUrl, tokenGenerated: http.tokenGenerated });
     }
     await waitForSession();
     const report = await unlessStopped(
