@@ -1,4 +1,5 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
@@ -11,7 +12,8 @@ import { withConnection } from '../data/duckdb';
 import { replayFile, type ValidationReport } from '../data/replay';
 import { loadRunnerConfig } from '../runner/config';
 import { renderHtmlReport } from '../runner/report/htmlReport';
-import { serializeReport } from '../runner/report/replayReport';
+import { createPriceSampler } from '../runner/report/priceSampler';
+import { serializeReport, withReportInput } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { runTradeRunner } from '../runner/tradeRunner';
 import { parseInstant } from '../data/timestamps';
@@ -46,7 +48,7 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
     .option('--to <time>', 'end time, exclusive')
     .option('--timezone <zone>', 'IANA zone of timestamps written without one (overrides config data.timezone)')
     .option('--json <path>', 'write the full report (fills, trades, analyzers) as JSON')
-    .option('--html <path>', 'write a self-contained HTML report (equity, drawdown, trades)')
+    .option('--html <path>', 'write a self-contained HTML report (price chart with the fills, equity, drawdown, monthly returns, trades)')
     .option('--no-progress', 'no progress bar on stderr');
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
@@ -90,6 +92,11 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
     );
     progress?.start(total ?? 0, 0);
     const run = runTradeRunner({ config, contracts, bars$, equitySeries: opts.html !== undefined });
+    // The HTML report's candlestick chart: the traded symbol's bars and the fills, from the graph's events.
+    const chartSymbol = config.strategies[0]?.symbol;
+    const prices = opts.html === undefined || chartSymbol === undefined ? undefined : createPriceSampler({ symbol: chartSymbol });
+    if (prices !== undefined) run.events$.subscribe({ next: (event) => prices.record(event), error: () => undefined });
+    const hashing = sha256OfFile(file);
     let result;
     try {
       result = await run.result;
@@ -99,7 +106,17 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
         progress.stop();
       }
     }
-    const { report, series } = result;
+    const { sha256, bytes } = await hashing;
+    const report = withReportInput(result.report, {
+      file: basename(file),
+      sha256,
+      bytes,
+      symbol: symbol ?? null,
+      from: from ?? null,
+      to: to ?? null,
+      timezone: timezone ?? null,
+    });
+    const series = prices === undefined ? result.series : { ...result.series, price: prices.result() };
 
     if (validation !== undefined && validation.rowsSkipped > 0) {
       io.stderr.write(`${file}: skipped ${validation.rowsSkipped} invalid row(s) (data.policy "skip")\n`);
@@ -110,7 +127,7 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
       io.stdout.write(`JSON report: ${opts.json}\n`);
     }
     if (opts.html !== undefined) {
-      writeFileSync(opts.html, renderHtmlReport(report, series));
+      writeFileSync(opts.html, await renderHtmlReport(report, series));
       io.stdout.write(`HTML report: ${opts.html}\n`);
     }
     return EXIT_OK;
@@ -124,6 +141,17 @@ export function symbolFromFileName(file: string, contracts: ContractBook): strin
   const name = basename(file, extname(file)).toUpperCase().replace(/[^A-Z0-9]/g, '');
   const hits = Object.keys(contracts).filter((symbol) => name.includes(symbol.replace(/[^A-Z0-9]/g, '')));
   return hits.length === 1 ? hits[0] : undefined;
+}
+
+/** The input file's SHA-256 and size, read beside the replay (the report records them). */
+async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Rows in a Parquet file from its footer (for the progress bar); undefined for other files. */

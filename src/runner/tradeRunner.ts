@@ -272,6 +272,8 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
       strategies,
       period: stats.bars === 0 ? null : { firstBarTs: stats.firstBarTs, lastBarTs: stats.lastBarTs },
       run: { bars: stats.bars, wallMs },
+      config,
+      contracts: Object.fromEntries([...new Set(config.strategies.map((s) => s.symbol))].sort().map((symbol) => [symbol, contractFor(contracts, symbol)])),
     });
     const series: ReportSeries = {
       account: accountSampler?.result(),
