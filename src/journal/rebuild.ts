@@ -21,7 +21,7 @@ export interface RebuildOptions {
  * strategy, in the quote and the account currency, and the closed trades, equal those of the run that wrote
  * the journal. The book is created with `dedupe`, like a live one: a fill the broker reports again is ignored.
  */
-export function rebuildBook(journal: JournalReader, options: RebuildOptions): Book {
+export function rebuildBook(journal: Pick<JournalReader, 'file' | 'runs' | 'fills' | 'controlActions'>, options: RebuildOptions): Book {
   const last = journal.runs().at(-1);
   const accountCurrency = options.accountCurrency ?? last?.accountCurrency;
   const initialCash = options.initialCash ?? last?.initialCash;
