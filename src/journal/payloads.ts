@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatZodError } from '../core/schemas';
-import type { OrderStatus, OrderType, RejectReason } from '../core/types';
+import type { OrderStatus, OrderType } from '../core/types';
+import { REJECT_REASONS } from '../runner/report/replayReport';
 import { JournalError } from './journalError';
 
 /**
@@ -11,7 +12,8 @@ import { JournalError } from './journalError';
 
 /**
  * `values`, checked at compile time to name every member of the union `All`: a member added to a core union
- * (a new order type, status or reason) and missing here fails to compile instead of failing to decode.
+ * (a new order type or status) and missing here fails to compile instead of failing to decode. Reject reasons
+ * come from the report's list, checked the same way there.
  */
 function everyMemberOf<All extends string>() {
   return <const Listed extends readonly All[]>(values: Listed & ([Exclude<All, Listed[number]>] extends [never] ? unknown : never)): Listed => values;
@@ -19,16 +21,6 @@ function everyMemberOf<All extends string>() {
 
 const ORDER_TYPES = everyMemberOf<OrderType>()(['MARKET', 'LIMIT', 'STOP']);
 const ORDER_STATUSES = everyMemberOf<OrderStatus>()(['Accepted', 'Rejected', 'Submitted', 'PartiallyFilled', 'Filled', 'Cancelled']);
-const REJECT_REASONS = everyMemberOf<RejectReason>()([
-  'MAX_POSITION',
-  'MAX_ORDER_SIZE',
-  'MAX_GROSS_NOTIONAL',
-  'MAX_DAILY_LOSS',
-  'ORDER_RATE',
-  'KILL_SWITCH',
-  'DISCONNECTED',
-  'BROKER',
-]);
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['Cancelled', 'Rejected'];
 

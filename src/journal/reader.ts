@@ -373,7 +373,7 @@ export function journalQueries(db: Database, file: string): Omit<JournalReader, 
       ),
     lastFillTs: () => all<{ ts: number | null }>('SELECT MAX(ts) AS ts FROM fills')[0].ts ?? undefined,
     workingOrders: () =>
-      all<OrderRow>(`SELECT * FROM (SELECT ${ORDER_COLUMNS}, i.qty FROM order_intents i) WHERE (status IS NULL OR status NOT IN ('Cancelled', 'Rejected')) AND filled < qty - ? ORDER BY seq`, QTY_EPSILON).map(
+      all<OrderRow>(`SELECT * FROM (SELECT ${ORDER_COLUMNS}, i.qty FROM order_intents i) WHERE (status IS NULL OR status NOT IN (${TERMINAL_STATUSES.map((t) => `'${t}'`).join(', ')})) AND filled < qty - ? ORDER BY seq`, QTY_EPSILON).map(
         toOrder,
       ),
     wasSent: (orderId) => all('SELECT 1 FROM order_intents WHERE order_id = ?', orderId).length > 0,
