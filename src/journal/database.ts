@@ -66,11 +66,15 @@ export function ensureDirectory(file: string): void {
   }
 }
 
-/** Opens the file with SQLite: read-only (it must exist) or to write (created when missing); a clear error when it cannot be. */
-export function openSqlite(file: string, options: { readonly readonly: boolean }): Database {
-  if (options.readonly && !existsSync(file)) throw new JournalError('io', file, 'no such file');
+/**
+ * Opens the file with SQLite, to `write` (created when missing) or to `read` (it must exist). A reader opens
+ * read-write all the same and only reads: a read-only connection to a WAL database leaves its `-wal` and `-shm`
+ * files behind, while a connection that can write removes them when it is the last to close.
+ */
+export function openSqlite(file: string, purpose: 'read' | 'write'): Database {
+  if (purpose === 'read' && !existsSync(file)) throw new JournalError('io', file, 'no such file');
   try {
-    return new Sqlite(file, { readonly: options.readonly, fileMustExist: options.readonly, timeout: 5000 });
+    return new Sqlite(file, { fileMustExist: purpose === 'read', timeout: 5000 });
   } catch (error) {
     throw journalFailure(file, 'opening it', error);
   }

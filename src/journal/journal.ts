@@ -5,7 +5,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isoUtc } from '../core/time';
 import type { Bar, Fill, Order, OrderEvent, Position, Signal, Trade } from '../core/types';
 import { checkJournalFile, ensureDirectory, lockPathOf, openSqlite, tryLock, type JournalLock } from './database';
-import { JournalError, journalFailure } from './journalError';
+import { describeError, JournalError, journalFailure } from './journalError';
 import {
   journalQueries,
   readJournal,
@@ -121,7 +121,7 @@ export function openJournal(path: string, options: JournalOptions): Journal {
   if (lock === undefined) throw lockedError(file);
   let db: Database | undefined;
   try {
-    db = openSqlite(file, { readonly: false });
+    db = openSqlite(file, 'write');
     checkJournalFile(db, file);
     configure(db, file, options.maxBytes);
     migrate(db, file);
@@ -403,8 +403,8 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
       return adjustmentFill(action, at);
     },
     recordError(source, error, ts = now()) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      write('journaling an error', true, () => insertError.run(seq++, runId, ts, source, e.message, recordedAt(), JSON.stringify({ name: e.name, message: e.message, stack: e.stack })));
+      const e = describeError(error);
+      write('journaling an error', true, () => insertError.run(seq++, runId, ts, source, e.message, recordedAt(), JSON.stringify(e)));
     },
     flush() {
       usable();

@@ -41,10 +41,25 @@ export class JournalError extends Error {
   }
 }
 
-/** The SQLite result code of an error thrown by better-sqlite3 (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …). */
+/**
+ * The SQLite result code of an error thrown by better-sqlite3 (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …). Read by
+ * shape, not `instanceof`: the native module's error class belongs to the realm that first loaded it.
+ */
 export function sqliteCode(error: unknown): string | undefined {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('SQLITE_')) return error.code;
-  return undefined;
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  const { code } = error;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/** Name, message and stack of anything thrown, read by shape (an error of another realm is an error too). */
+export function describeError(error: unknown): { readonly name: string; readonly message: string; readonly stack?: string } {
+  if (typeof error !== 'object' || error === null) return { name: 'Error', message: String(error) };
+  const text = (key: 'name' | 'message' | 'stack'): string | undefined => {
+    const value: unknown = key in error ? (error as Record<typeof key, unknown>)[key] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const stack = text('stack');
+  return { name: text('name') ?? 'Error', message: text('message') ?? String(error), ...(stack === undefined ? {} : { stack }) };
 }
 
 /**
@@ -54,7 +69,7 @@ export function sqliteCode(error: unknown): string | undefined {
 export function journalFailure(file: string, doing: string, error: unknown): JournalError {
   if (error instanceof JournalError) return error;
   const code = sqliteCode(error) ?? '';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = describeError(error).message;
   if (code === 'SQLITE_FULL') {
     return new JournalError('full', file, `the disk or the journal's size limit is full while ${doing} (${detail}); nothing of that write was kept`, { cause: error });
   }

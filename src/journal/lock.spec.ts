@@ -23,19 +23,20 @@ describe('journal lock: another process, and a process killed with SIGKILL', () 
   it('refuses while the other engine runs, naming its pid; opens once it is killed, with what it had committed', async () => {
     const { file } = tempJournal();
     const engine = await startEngine(file);
+    const exited = new Promise((r) => engine.once('exit', r));
     let refusal: unknown;
     try {
       openJournal(file, liveOptions());
     } catch (error) {
       refusal = error;
+    } finally {
+      // Killed whatever the assertions say: a child left running would keep the test process alive.
+      engine.kill('SIGKILL');
+      await exited;
     }
     expect(refusal).toBeInstanceOf(JournalError);
     expect((refusal as JournalError).reason).toBe('locked');
     expect((refusal as JournalError).message).toContain(`pid ${engine.pid}`);
-
-    const exited = new Promise((r) => engine.once('exit', r));
-    engine.kill('SIGKILL');
-    await exited;
 
     const journal = openJournal(file, liveOptions());
     // The killed run never closed the journal: recovery can tell.

@@ -434,7 +434,7 @@ export function markBar(mark: JournaledMark): Bar {
  * engine is migrated in memory (the file is not touched).
  */
 export function readJournal(file: string): JournalReader {
-  let db = openSqlite(file, { readonly: true });
+  let db = openSqlite(file, 'read');
   try {
     if (checkJournalFile(db, file) === 'empty') throw new JournalError('not-a-journal', file, 'an empty database, not a journal yet');
     if ((db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
