@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { captureIo } from '../../test/support/cliCapture';
 import { tempJournal } from '../../test/support/journalFixtures';
 import { parseReplayReport, type ReplayReport } from '../runner/report/replayReport';
 import { runJournal } from './journal';
@@ -9,18 +10,8 @@ import { runReplay } from './replay';
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'fixtures/usdjpy.parquet');
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
-
 async function journal(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const c = capture();
+  const c = captureIo();
   const code = await runJournal(args, c.io);
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
@@ -33,7 +24,7 @@ describe('npm run replay -- --journal, then npm run journal', () => {
   let report: ReplayReport;
 
   beforeAll(async () => {
-    const c = capture();
+    const c = captureIo();
     const json = join(dir, 'january.json');
     expect(await runReplay([FIXTURE, '--from', '2024-01-01', '--to', '2024-02-01', '--json', json, '--journal', file, '--no-progress'], c.io)).toBe(0);
     expect(c.stderr()).toBe('');
@@ -42,7 +33,7 @@ describe('npm run replay -- --journal, then npm run journal', () => {
   });
 
   it('journals without changing the replay: the same report as without --journal', async () => {
-    const c = capture();
+    const c = captureIo();
     const json = join(dir, 'plain.json');
     expect(await runReplay([FIXTURE, '--from', '2024-01-01', '--to', '2024-02-01', '--json', json, '--no-progress'], c.io)).toBe(0);
     expect(withoutTiming(parseReplayReport(readFileSync(json, 'utf8'), json))).toEqual(withoutTiming(report));
@@ -100,7 +91,7 @@ describe('npm run replay -- --journal, then npm run journal', () => {
 
   it('a replay into a journal that holds a run is refused, and the journal is left as it was', async () => {
     const before = readFileSync(file);
-    const c = capture();
+    const c = captureIo();
     expect(await runReplay([FIXTURE, '--to', '2024-01-02', '--journal', file, '--no-progress'], c.io)).toBe(1);
     expect(c.stderr()).toMatch(/^journal .*january\.db: already holds 1 run\(s\); a replay writes a new journal: remove the file or choose another\n$/);
     expect(readFileSync(file).equals(before)).toBe(true);
