@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { captureIo } from '../../test/support/cliCapture';
-import { tempJournal } from '../../test/support/journalFixtures';
+import { liveOptions, tempJournal, testEvent, testOrder } from '../../test/support/journalFixtures';
+import { openJournal } from '../journal/journal';
 import { parseReplayReport, type ReplayReport } from '../runner/report/replayReport';
 import { runJournal } from './journal';
 import { runReplay } from './replay';
@@ -109,6 +110,35 @@ describe('npm run replay -- --journal, then npm run journal', () => {
     expect([both.code, both.stderr]).toEqual([2, 'error: choose one of --csv and --json\n']);
     const when = await journal([file, '--from', 'yesterday']);
     expect([when.code, when.stderr]).toEqual([2, expect.stringMatching(/--from: "yesterday" is not a time/)]);
+  });
+
+  it('summary of a live journal: kill switches, flattens, working orders and the latest errors', async () => {
+    const live = join(dir, 'live.db');
+    const writer = openJournal(live, liveOptions({ now: () => Date.parse('2024-01-05T00:00:00Z') }));
+    const order = testOrder(1);
+    writer.beforeSend(order);
+    writer.recordOrderEvent(testEvent(order, 'Submitted'), { brokerOrderId: 12, permId: 777 });
+    writer.recordControl({ kind: 'kill', ts: Date.parse('2024-01-05T01:00:00Z'), reason: 'news', source: 'http' });
+    writer.recordControl({ kind: 'kill', ts: Date.parse('2024-01-05T01:05:00Z'), strategyId: 'fix', reason: 'odd fills', source: 'telegram' });
+    writer.recordControl({ kind: 'flatten', ts: Date.parse('2024-01-05T01:10:00Z'), strategyId: 'fix', reason: 'end of day', source: 'http' });
+    for (let i = 1; i <= 7; i++) writer.recordError('broker', new Error(`TWS error ${i}`), Date.parse('2024-01-05T02:00:00Z') + i * 60_000);
+    writer.close('SIGINT');
+    const r = await journal([live]);
+    expect(r.stdout).toContain(
+      [
+        'Kill switch: ON since 2024-01-05 01:00 (news, by http)',
+        '  fix: ON since 2024-01-05 01:05 (odd fills, by telegram)',
+        'Flattened fix at 2024-01-05 01:10 (end of day, by http)',
+        'Working orders: fix-1 BUY 100000 USDJPY (Submitted)',
+        'Errors: 7',
+        '  (the last 5; --json lists them all)',
+        '  2024-01-05 02:03  broker: TWS error 3',
+      ].join('\n'),
+    );
+    expect(r.stdout).toContain('  2024-01-05 02:07  broker: TWS error 7\n');
+    const json = JSON.parse((await journal([live, '--json'])).stdout) as { errors: unknown[]; workingOrders: unknown[] };
+    expect(json.errors).toHaveLength(7);
+    expect(json.workingOrders).toEqual([expect.objectContaining({ id: 'fix-1', status: 'Submitted', remaining: 100_000, venue: { brokerOrderId: 12, permId: 777 } })]);
   });
 
   it('runs as the README says, as a process', () => {

@@ -13,6 +13,9 @@ const VIEWS = ['summary', 'fills', 'orders', 'pnl'] as const;
 type ViewName = (typeof VIEWS)[number];
 type Format = 'text' | 'csv' | 'json';
 
+/** Errors the text summary lists (the latest). */
+const RECENT_ERRORS = 5;
+
 interface JournalCliOptions {
   readonly csv: boolean;
   readonly json: boolean;
@@ -141,7 +144,10 @@ function summaryText(summary: JournalSummary): string {
       ? 'Working orders: none'
       : `Working orders: ${summary.workingOrders.map((o) => `${o.order.id} ${o.order.side} ${o.remaining} ${o.order.symbol}${o.status === null ? '' : ` (${o.status})`}`).join(', ')}`,
   );
-  lines.push(`Errors: ${summary.errors}`);
+  lines.push(`Errors: ${summary.errors.length}`);
+  const shown = summary.errors.slice(-RECENT_ERRORS);
+  if (shown.length < summary.errors.length) lines.push(`  (the last ${shown.length}; --json lists them all)`);
+  for (const e of shown) lines.push(`  ${formatUtc(e.ts)}  ${e.source}: ${e.message}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -152,7 +158,7 @@ function summaryJson(summary: JournalSummary): unknown {
     runs: summary.runs.map((r) => ({ ...r, startedAt: isoUtc(r.startedAt), stoppedAt: r.stoppedAt === null ? null : isoUtc(r.stoppedAt) })),
     control: summary.control,
     workingOrders: summary.workingOrders.map((o) => ({ ...o.order, status: o.status, remaining: o.remaining, venue: o.venue })),
-    errors: summary.errors,
+    errors: summary.errors.map((e) => ({ time: isoUtc(e.ts), source: e.source, message: e.message, runId: e.runId })),
     days: objects(summaryView(summary)),
   };
 }

@@ -4,7 +4,7 @@ import type { ContractBook, Fill } from '../core/types';
 import type { BookView } from '../portfolio/book';
 import type { PositionSnapshot } from '../portfolio/types';
 import { currencyDecimals, formatNumber, formatPrice, formatSigned, formatUtc, formatUtcDate } from '../runner/report/format';
-import type { JournalControlState, JournaledOrder, JournalReader, JournalRun, TimeRange } from './reader';
+import type { JournalControlState, JournaledError, JournaledOrder, JournalReader, JournalRun, TimeRange } from './reader';
 import { rebuildBook } from './rebuild';
 
 /**
@@ -227,7 +227,8 @@ export interface JournalSummary {
   readonly runs: readonly JournalRun[];
   readonly control: JournalControlState;
   readonly workingOrders: readonly JournaledOrder[];
-  readonly errors: number;
+  /** Errors the runs reported in the range, oldest first. */
+  readonly errors: readonly JournaledError[];
   readonly days: readonly SummaryRow[];
 }
 
@@ -260,7 +261,7 @@ export function journalSummary(journal: JournalReader, contracts: ContractBook, 
     r.netAccount = p.netAccount;
   }
   const days = [...rows.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.strategyId.localeCompare(b.strategyId) || a.symbol.localeCompare(b.symbol)));
-  return { file: journal.file, schemaVersion: journal.schemaVersion, runs, control: journal.controlState(), workingOrders: journal.workingOrders(), errors: journal.errors(range).length, days };
+  return { file: journal.file, schemaVersion: journal.schemaVersion, runs, control: journal.controlState(), workingOrders: journal.workingOrders(), errors: journal.errors(range), days };
 }
 
 export function summaryView(summary: JournalSummary): TableView<SummaryRow> {
