@@ -23,6 +23,7 @@ const INTEGRATION = [
   'src/control/httpApi.spec.ts',
   'src/control/surfaces.spec.ts',
   'src/control/telegramBot.spec.ts',
+  'src/journal/lock.spec.ts',
   'src/live/*.spec.ts',
   'src/runner/pool.spec.ts',
   'src/runner/report/htmlReport.chromium.spec.ts',

@@ -22,6 +22,7 @@ import { runPool, type PoolJob } from '../src/runner/pool';
 import { createStrategy } from '../src/strategy/registry';
 import { runTradeRunner } from '../src/runner/tradeRunner';
 import { barsOf, generateBars, generateTicks } from './data';
+import { prepareJournalWork, type JournalWorkload } from './journal';
 
 export type MeasureSpec =
   | { readonly stage: 'decode'; readonly file: string }
@@ -30,7 +31,8 @@ export type MeasureSpec =
   | { readonly stage: 'graph'; readonly bars: number; readonly warmRuns: number }
   | { readonly stage: 'graphCore'; readonly bars: number; readonly warmRuns: number }
   | { readonly stage: 'pool'; readonly file: string; readonly workers: number; readonly grid: number }
-  | { readonly stage: 'cpuCheck'; readonly workers: number };
+  | { readonly stage: 'cpuCheck'; readonly workers: number }
+  | { readonly stage: 'journal'; readonly workload: JournalWorkload; readonly events: number };
 
 export interface MeasureResult {
   /** Rows, ticks or bars processed. */
@@ -47,6 +49,8 @@ export interface MeasureResult {
   readonly warm?: { readonly runs: number; readonly seconds: number };
   /** Whole-process replays: the replay's own time (its summary line), start-up and exit excluded. */
   readonly engineSeconds?: number;
+  /** Latency measurements: per operation, ms. */
+  readonly latencyMs?: { readonly median: number; readonly p99: number };
 }
 
 const ROOT = join(__dirname, '..');
@@ -229,6 +233,16 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     }
     case 'cpuCheck':
       return timed(() => cpuCheck(spec.workers));
+    case 'journal': {
+      const work = prepareJournalWork(spec.workload, spec.events);
+      let latencyMs: MeasureResult['latencyMs'];
+      const result = await timed(async () => {
+        const done = work();
+        latencyMs = done.latencyMs;
+        return done;
+      });
+      return latencyMs === undefined ? result : { ...result, latencyMs };
+    }
     case 'pool': {
       const jobs = poolGrid(spec.file, spec.grid);
       return timed(async () => {

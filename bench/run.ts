@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { build } from 'esbuild';
 import { DATA_DIR, ensureBarFile } from './data';
+import type { JournalWorkload } from './journal';
 import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
 
 const ROOT = join(__dirname, '..');
 const RESULTS_DIR = join(__dirname, 'results');
-const STAGES = ['decode', 'barBuilder', 'graph', 'replay', 'pool'] as const;
+const STAGES = ['decode', 'barBuilder', 'graph', 'replay', 'pool', 'journal'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Sizes {
@@ -29,10 +30,32 @@ interface Sizes {
   readonly poolGrid: number;
   /** In-memory stages: extra runs in the same process for the warm figure. */
   readonly warmRuns: number;
+  /** Journal: events batched, events journaled live (two fsyncs per 7), intents timed one by one, fills rebuilt. */
+  readonly journal: { readonly batched: number; readonly live: number; readonly intents: number; readonly fills: number };
 }
 
-const FULL: Sizes = { decodeRows: [1_000_000, 10_000_000], ticks: 10_000_000, graphBars: 1_000_000, replayRows: 1_000_000, memoryRows: 10_000_000, poolRows: 1_000_000, poolGrid: 16, warmRuns: 4 };
-const QUICK: Sizes = { decodeRows: [200_000], ticks: 1_000_000, graphBars: 200_000, replayRows: 200_000, memoryRows: 1_000_000, poolRows: 200_000, poolGrid: 4, warmRuns: 2 };
+const FULL: Sizes = {
+  decodeRows: [1_000_000, 10_000_000],
+  ticks: 10_000_000,
+  graphBars: 1_000_000,
+  replayRows: 1_000_000,
+  memoryRows: 10_000_000,
+  poolRows: 1_000_000,
+  poolGrid: 16,
+  warmRuns: 4,
+  journal: { batched: 700_000, live: 14_000, intents: 2_000, fills: 100_000 },
+};
+const QUICK: Sizes = {
+  decodeRows: [200_000],
+  ticks: 1_000_000,
+  graphBars: 200_000,
+  replayRows: 200_000,
+  memoryRows: 1_000_000,
+  poolRows: 200_000,
+  poolGrid: 4,
+  warmRuns: 2,
+  journal: { batched: 140_000, live: 3_500, intents: 500, fills: 20_000 },
+};
 
 /** A figure's target: a minimum throughput, a maximum peak RSS, or a minimum speed-up. */
 type Target =
@@ -254,6 +277,7 @@ function rate(n: number): string {
 function formatValue(figure: Figure, value: number): string {
   if (figure.unit === '×') return `${value.toFixed(2)}×`;
   if (figure.unit === 's') return `${value.toFixed(2)} s`;
+  if (figure.unit === 'ms') return `${value.toFixed(3)} ms`;
   return `${rate(value)} ${figure.unit}`;
 }
 
@@ -277,7 +301,7 @@ export function formatTable(figures: readonly Figure[]): string {
   const header = ['figure', 'size', 'best', 'median', 'wall (best)', 'cores', 'peak RSS', 'target', 'met'];
   const rows = figures.map((f) => [
     f.label,
-    f.unit === '×' || f.unit === 's' ? '' : compact(f.size),
+    f.unit === '×' || f.unit === 's' || f.unit === 'ms' ? '' : compact(f.size),
     formatValue(f, f.best),
     formatValue(f, f.median),
     `${f.bestSeconds.toFixed(2)} s`,
@@ -304,6 +328,7 @@ async function main(): Promise<void> {
   if (wanted.has('decode')) sizes.decodeRows.forEach((r) => rows.add(r));
   if (wanted.has('replay')) [sizes.replayRows, sizes.memoryRows].forEach((r) => rows.add(r));
   if (wanted.has('pool')) rows.add(sizes.poolRows);
+  if (wanted.has('journal')) rows.add(sizes.replayRows);
   const files = new Map<number, string>();
   const generated: Record<string, number> = {};
   for (const n of [...rows].sort((a, b) => a - b)) {
@@ -481,6 +506,76 @@ async function main(): Promise<void> {
           load: [one.load[0], all.load[1]],
         });
       }
+    });
+  }
+
+  if (wanted.has('journal')) {
+    const journalRun = (workload: JournalWorkload, events: number) => repeat(rounds, () => measureInChild({ stage: 'journal', workload, events }, options));
+    await attempt('journal batched', async () => {
+      figures.push(
+        rateFigure(
+          {
+            id: 'journal-batched',
+            stage: 'journal',
+            label: 'journal: order cycles (signal, accepted, intent, submitted, fill, filled, trade), batches of 1000, WAL, synchronous=FULL',
+            unit: 'events/s',
+            target: { kind: 'rate', min: 20_000 },
+          },
+          await journalRun('batched', sizes.journal.batched),
+        ),
+      );
+    });
+    await attempt('journal live', async () => {
+      figures.push(
+        rateFigure(
+          { id: 'journal-live', stage: 'journal', label: '  (live: each intent and fill committed and fsynced before it returns, the rest batched)', unit: 'events/s' },
+          await journalRun('live', sizes.journal.live),
+        ),
+      );
+    });
+    await attempt('journal intent latency', async () => {
+      const measured = await journalRun('intentLatency', sizes.journal.intents);
+      const latency = (pick: 'median' | 'p99'): Figure => {
+        const values = measured.runs.map((r) => r.latencyMs?.[pick] ?? Number.NaN);
+        return {
+          id: `journal-intent-${pick}`,
+          stage: 'journal',
+          label: `journal: write-ahead intent commit (beforeSend, synchronous=FULL), ${pick} of ${compact(sizes.journal.intents)}`,
+          unit: 'ms',
+          size: sizes.journal.intents,
+          runs: measured.runs,
+          best: Math.min(...values),
+          median: median(values),
+          bestSeconds: Math.min(...measured.runs.map((r) => r.seconds)),
+          medianSeconds: median(measured.runs.map((r) => r.seconds)),
+          peakRssMb: Math.max(...measured.runs.map((r) => r.peakRssMb)),
+          load: measured.load,
+        };
+      };
+      figures.push(latency('median'), latency('p99'));
+    });
+    await attempt('journal rebuild', async () => {
+      figures.push(
+        rateFigure({ id: 'journal-rebuild', stage: 'journal', label: 'journal: fills read back into a book (recovery at start)', unit: 'fills/s' }, await journalRun('rebuild', sizes.journal.fills)),
+      );
+    });
+    await attempt('replay with journal', async () => {
+      const file = files.get(sizes.replayRows)!;
+      const journalFile = join(DATA_DIR, 'replay-journal.db');
+      const removeJournal = (): void => {
+        for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(`${journalFile}${suffix}`, { force: true });
+      };
+      const measured = await repeat(rounds, () => {
+        removeJournal();
+        return measureReplayProcess([file, '--no-progress', '--journal', journalFile], options);
+      });
+      removeJournal();
+      const plain = await repeat(rounds, () => measureReplayProcess([file, '--no-progress'], options));
+      const engine = (run: MeasureResult): number => run.engineSeconds ?? run.seconds;
+      figures.push(
+        rateFigure({ id: 'replay-journal-engine', stage: 'journal', label: `npm run replay -- --journal, ${compact(sizes.replayRows)} bars (the replay's own figure)`, unit: 'bars/s' }, measured, engine),
+        rateFigure({ id: 'replay-plain-engine', stage: 'journal', label: '  (the same replay without --journal)', unit: 'bars/s' }, plain, engine),
+      );
     });
   }
 

@@ -15,9 +15,13 @@ import { renderHtmlReport } from '../runner/report/htmlReport';
 import { createPriceSampler } from '../runner/report/priceSampler';
 import { serializeReport, withReportInput } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
-import { runTradeRunner } from '../runner/tradeRunner';
+import { runTradeRunner, simBrokerFor } from '../runner/tradeRunner';
+import { journalConfigHash } from '../journal/configHash';
+import { openJournal, type Journal } from '../journal/journal';
+import { JournalError } from '../journal/journalError';
+import { recordGraphEvents, writeAheadBroker } from '../journal/writeAhead';
 import { parseInstant } from '../data/timestamps';
-import { EXIT_OK, parseArgs, reportError, type CliIo } from './args';
+import { EXIT_DATA, EXIT_OK, parseArgs, reportError, type CliIo } from './args';
 
 export const DEFAULT_CONFIG_PATH = resolve(__dirname, '../../config/gotobi.json');
 
@@ -30,6 +34,7 @@ interface ReplayCliOptions {
   readonly timezone?: string;
   readonly json?: string;
   readonly html?: string;
+  readonly journal?: string;
   readonly progress: boolean;
 }
 
@@ -49,12 +54,14 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
     .option('--timezone <zone>', 'IANA zone of timestamps written without one (overrides config data.timezone)')
     .option('--json <path>', 'write the full report (fills, trades, analyzers) as JSON')
     .option('--html <path>', 'write a self-contained HTML report (price chart with the fills, equity, drawdown, monthly returns, trades)')
+    .option('--journal <path>', 'also journal the run into a new SQLite journal (read it with npm run journal)')
     .option('--no-progress', 'no progress bar on stderr');
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const file = program.args[0];
   const opts = program.opts<ReplayCliOptions>();
 
+  let journal: Journal | undefined;
   try {
     if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError(`no such file: ${file}`, 'replay');
     const contracts = loadContracts(opts.contracts);
@@ -90,8 +97,22 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
         if (progress !== undefined && ++seen % 16_384 === 0) progress.update(seen);
       }),
     );
+    // A journaled replay writes what a live run writes: intents and fills through the broker, the rest from the graph.
+    journal =
+      opts.journal === undefined
+        ? undefined
+        : openJournal(opts.journal, { mode: 'replay', account: 'replay', configHash: journalConfigHash(config), accountCurrency: config.account.currency, initialCash: config.account.initialCash });
+    const broker =
+      journal === undefined
+        ? undefined
+        : writeAheadBroker(simBrokerFor(config, contracts), journal, {
+            onAlreadySent: (order) => {
+              throw new Error(`the replay decided order id ${order.id} twice`);
+            },
+          });
     progress?.start(total ?? 0, 0);
-    const run = runTradeRunner({ config, contracts, bars$, equitySeries: opts.html !== undefined });
+    const run = runTradeRunner({ config, contracts, bars$, equitySeries: opts.html !== undefined, broker });
+    if (journal !== undefined) run.events$.subscribe(recordGraphEvents(journal));
     // The HTML report's candlestick chart: the traded symbol's bars and the fills, from the graph's events.
     const chartSymbol = config.strategies[0]?.symbol;
     const prices = opts.html === undefined || chartSymbol === undefined ? undefined : createPriceSampler({ symbol: chartSymbol });
@@ -117,6 +138,10 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
       timezone: timezone ?? null,
     });
     const series = prices === undefined ? result.series : { ...result.series, price: prices.result() };
+    if (journal !== undefined) {
+      journal.recordPositions(result.book.positions());
+      journal.close('end of data');
+    }
 
     if (validation !== undefined && validation.rowsSkipped > 0) {
       io.stderr.write(`${file}: skipped ${validation.rowsSkipped} invalid row(s) (data.policy "skip")\n`);
@@ -130,9 +155,32 @@ export async function runReplay(argv: readonly string[], io: CliIo = process): P
       writeFileSync(opts.html, await renderHtmlReport(report, series));
       io.stdout.write(`HTML report: ${opts.html}\n`);
     }
+    if (opts.journal !== undefined) io.stdout.write(`Journal: ${opts.journal}\n`);
     return EXIT_OK;
   } catch (e) {
+    if (journal !== undefined) endJournal(journal, e);
+    if (e instanceof JournalError) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT_DATA;
+    }
     return reportError(e, io);
+  }
+}
+
+/**
+ * Journals why the run ended and closes the journal. A journal that failed (or was closed already) takes no
+ * more writes: then the error reported is its own, or the one that ended the run.
+ */
+function endJournal(journal: Journal, error: unknown): void {
+  try {
+    journal.recordError('replay', error);
+  } catch {
+    // see above
+  }
+  try {
+    journal.close('error');
+  } catch {
+    // see above; close releases the file and its lock even when its last write fails
   }
 }
 
