@@ -94,7 +94,7 @@ describe('inspect', () => {
     [[FIXTURE, '--interval', '-5'], "error: option '--interval <ms>' argument '-5' is invalid. expected a positive integer"],
     [[FIXTURE, '--timezone', 'Nowhere/Land'], 'error: timezone option: unknown time zone "Nowhere/Land"'],
     [[FIXTURE, '--from', 'soon'], 'error: --from: "soon" is not a time (ISO-8601 or epoch)'],
-    [[join(ROOT, 'package.json')], 'error: replay: cannot tell the format of'],
+    [[join(ROOT, 'package.json')], 'cannot tell the layout: no header, and the first field "{" is not a time; pass --format'],
   ])('bad arguments %j exit 2', async (argv, message) => {
     const { code, stderr } = await run(...argv);
     expect(code).toBe(2);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testing/fakeTws';
 import type { LiveRunner } from '../runner/live';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './args';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './io';
 import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
 
 const ROOT = resolve(__dirname, '../..');

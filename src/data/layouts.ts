@@ -56,7 +56,12 @@ export interface TextLayout {
    * Zone of times written without an offset, and why this one (`--timezone`, the vendor's convention…);
    * undefined when every time is an instant (epoch numbers, or text with an offset).
    */
-  readonly zone?: { readonly spec: TimeZoneSpec; readonly why: string };
+  readonly zone?: {
+    readonly spec: TimeZoneSpec;
+    readonly why: string;
+    /** A convention the file cannot confirm (MetaTrader server time): replay says so, inspect too. */
+    readonly assumed?: boolean;
+  };
   readonly columns: RecordColumns;
   /** A ticker column (Polygon flat files, TrueFX): rows of other tickers are skipped. */
   readonly symbolColumn?: number;

@@ -42,6 +42,8 @@ export type { ValidationPolicy, ValidationReport, SkippedRow } from './validatio
 export interface ReplayOptions {
   /** Bar symbol. Defaults to the file's metadata (files written by `writeBarsParquet` carry it). */
   readonly symbol?: string;
+  /** The symbol when neither `symbol` nor the file gives one (`inspect` names bars after the file). */
+  readonly defaultSymbol?: string;
   /** Bar interval; else the file's metadata; else inferred (see `inferIntervalMs`) and reported. */
   readonly intervalMs?: number;
   /** Zone of timestamps written without one (see `zones.ts`: IANA, `UTC-5`, `America/New_York+7`). */
@@ -89,6 +91,7 @@ export const DEFAULT_TICK_BAR_MS = 60_000;
 const replayOptionsSchema = z
   .strictObject({
     symbol: z.string().min(1).optional(),
+    defaultSymbol: z.string().min(1).optional(),
     intervalMs: z.number().int().positive().optional(),
     timezone: z.string().min(1).optional(),
     policy: z.enum(['error', 'skip']).optional(),
@@ -241,7 +244,7 @@ function barsFrom(reader: BarBatchReader, file: string, options: ReplayOptions):
     let stopped = false;
     const run = async (): Promise<void> => {
       options.onOpen?.({ file, format: reader.format, records: 'bars', ...(reader.progress ? { progress: reader.progress } : {}) });
-      const symbol = options.symbol ?? reader.metadata.symbol ?? noSymbol(file);
+      const symbol = options.symbol ?? reader.metadata.symbol ?? options.defaultSymbol ?? noSymbol(file);
       const validator = createBarValidator({ file, symbol, policy, columns: reader.columns, from, to });
       let intervalMs = options.intervalMs ?? reader.metadata.intervalMs;
       let intervalSource: ValidationReport['intervalSource'] =
@@ -288,7 +291,7 @@ function ticksFrom(reader: TickBatchReader, file: string, options: ReplayOptions
     let stopped = false;
     const run = async (): Promise<void> => {
       options.onOpen?.({ file, format: reader.format, records: reader.kind, progress: reader.progress });
-      const symbol = options.symbol ?? reader.layout.fileSymbol ?? noSymbol(file);
+      const symbol = options.symbol ?? reader.layout.fileSymbol ?? options.defaultSymbol ?? noSymbol(file);
       const validator = createTickValidator({
         file,
         symbol,

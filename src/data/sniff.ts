@@ -199,7 +199,7 @@ interface Plan {
   /** The layout fixes the unit of epoch times. */
   readonly epochUnit?: EpochUnit;
   /** The layout's zone for wall times, with why. */
-  readonly zone?: { readonly name: string; readonly why: string };
+  readonly zone?: { readonly name: string; readonly why: string; readonly assumed?: boolean };
   readonly detectedBy: string;
   readonly notes?: readonly string[];
 }
@@ -213,8 +213,7 @@ interface Shape {
   readonly rows: readonly (readonly string[])[];
 }
 
-const BROKER_WHY =
-  'broker server time (the file does not say its zone; most MetaTrader brokers run New York + 7 h: UTC+2 in US winter, UTC+3 in US summer); pass --timezone if yours differs';
+const BROKER_WHY = 'MetaTrader broker server time, assumed';
 
 const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -251,7 +250,7 @@ const VENDORS: readonly Vendor[] = [
         records: 'bars',
         time: [0, 1],
         columns: { open: 2, high: 3, low: 4, close: 5, ...(volume >= 0 ? { volume } : {}) },
-        zone: { name: BROKER_SERVER_TIME, why: BROKER_WHY },
+        zone: { name: BROKER_SERVER_TIME, why: BROKER_WHY, assumed: true },
         detectedBy: 'header <DATE> <TIME> <OPEN> …',
         notes: tickvol >= 0 ? ['volume = <TICKVOL> (tick count; <VOL> is real volume, 0 for FX)'] : [],
       };
@@ -437,7 +436,7 @@ const VENDORS: readonly Vendor[] = [
         columns: { open: 2, high: 3, low: 4, close: 5, ...(row.length === 7 ? { volume: 6 } : {}) },
         zone: histdata
           ? { name: HISTDATA_TIME, why: 'a HistData.com file (DAT_MT_…): EST without daylight saving, all year' }
-          : { name: BROKER_SERVER_TIME, why: BROKER_WHY },
+          : { name: BROKER_SERVER_TIME, why: BROKER_WHY, assumed: true },
         detectedBy: 'no header, rows like 2025.01.01,02:00,o,h,l,c,v',
       };
     },
@@ -618,7 +617,7 @@ function resolveTime(plan: Plan, shape: Shape, options: DetectOptions, headerNam
   const rows = shape.rows;
   const zoneFor = (): TextLayout['zone'] | undefined => {
     if (options.timezone !== undefined) return { spec: resolveTimeZone(options.timezone), why: '--timezone' };
-    if (plan.zone) return { spec: resolveTimeZone(plan.zone.name), why: plan.zone.why };
+    if (plan.zone) return { spec: resolveTimeZone(plan.zone.name), why: plan.zone.why, ...(plan.zone.assumed ? { assumed: true } : {}) };
     return undefined;
   };
   const needZone = (column: string, text: string): never => {
