@@ -215,6 +215,11 @@ interface Shape {
 
 const BROKER_WHY = 'MetaTrader broker server time, assumed';
 
+/** Whether most sample rows (a bad row or two must not hide the layout) satisfy `test`. */
+function most(rows: readonly (readonly string[])[], test: (row: readonly string[]) => boolean): boolean {
+  return rows.filter(test).length * 2 > rows.length;
+}
+
 const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function headerIndex(header: readonly string[], key: string): number {
@@ -347,9 +352,8 @@ const VENDORS: readonly Vendor[] = [
     delimiter: ',',
     plan: ({ header, rows }) => {
       const byHeader = header !== undefined && norm(header[0]) === 'opentime' && same(header.slice(1, 6).map(norm), [...OHLC, 'volume']);
-      const row = rows[0];
       const byShape =
-        header === undefined && row.length === 12 && /^\d{13,16}$/.test(row[0]) && /^\d{13,16}$/.test(row[6]) && Number(row[6]) > Number(row[0]);
+        header === undefined && most(rows, (row) => row.length === 12 && /^\d{13,16}$/.test(row[0]) && /^\d{13,16}$/.test(row[6]) && Number(row[6]) > Number(row[0]));
       if (!byHeader && !byShape) return undefined;
       return {
         format: 'binance',
@@ -367,8 +371,8 @@ const VENDORS: readonly Vendor[] = [
     expect: 'no header, ";"-separated rows like 20240102 170000;1.1038;1.1039;1.1037;1.1038;0',
     delimiter: ';',
     plan: ({ header, rows, delimiter }) => {
+      if (header || delimiter !== ';' || !most(rows, (row) => row.length >= 5 && row.length <= 6 && /^\d{8} \d{6}$/.test(row[0]))) return undefined;
       const row = rows[0];
-      if (header || delimiter !== ';' || row.length < 5 || row.length > 6 || !/^\d{8} \d{6}$/.test(row[0])) return undefined;
       return {
         format: 'histdata',
         title: 'HistData.com ASCII M1',
@@ -386,8 +390,7 @@ const VENDORS: readonly Vendor[] = [
     expect: 'no header, rows like 20240102 170000123,1.10381,1.10392,0',
     delimiter: ',',
     plan: ({ header, rows }) => {
-      const row = rows[0];
-      if (header || row.length !== 4 || !/^\d{8} \d{9}$/.test(row[0])) return undefined;
+      if (header || !most(rows, (row) => row.length === 4 && /^\d{8} \d{9}$/.test(row[0]))) return undefined;
       return {
         format: 'histdata-tick',
         title: 'HistData.com ASCII ticks',
@@ -405,8 +408,7 @@ const VENDORS: readonly Vendor[] = [
     expect: 'no header, rows like USD/JPY,20240102 00:00:00.296,141.012,141.015',
     delimiter: ',',
     plan: ({ header, rows }) => {
-      const row = rows[0];
-      if (header || row.length !== 4 || !/^[A-Z]{3}\/[A-Z]{3}$/i.test(row[0]) || !/^\d{8} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(row[1])) return undefined;
+      if (header || !most(rows, (row) => row.length === 4 && /^[A-Z]{3}\/[A-Z]{3}$/i.test(row[0]) && /^\d{8} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(row[1]))) return undefined;
       return {
         format: 'truefx',
         title: 'TrueFX ticks',
@@ -425,8 +427,10 @@ const VENDORS: readonly Vendor[] = [
     expect: 'no header, rows like 2025.01.01,02:00,1.0350,1.0360,1.0340,1.0355,123',
     delimiter: ',',
     plan: ({ header, rows, file }) => {
-      const row = rows[0];
-      if (header || row.length < 6 || row.length > 7 || !/^\d{4}\.\d{2}\.\d{2}$/.test(row[0]) || !/^\d{1,2}:\d{2}(:\d{2})?$/.test(row[1])) return undefined;
+      const looksLike = (row: readonly string[]): boolean =>
+        row.length >= 6 && row.length <= 7 && /^\d{4}\.\d{2}\.\d{2}$/.test(row[0]) && /^\d{1,2}:\d{2}(:\d{2})?$/.test(row[1]);
+      if (header || !most(rows, looksLike)) return undefined;
+      const row = rows.find(looksLike) as readonly string[];
       const histdata = /^DAT_MT_/i.test(basename(file));
       return {
         format: 'mt4',
@@ -643,19 +647,19 @@ function resolveTime(plan: Plan, shape: Shape, options: DetectOptions, headerNam
   const name = headerNames(column);
   const texts = rows.map((r) => r[column] ?? '').filter((t) => t !== '');
   if (texts.length === 0) throw new ConfigError(`the time column "${name}" is empty in the first rows`, file);
-  const numeric = texts.every((t) => {
+  const epochs = texts.filter((t) => {
     const bytes = bytesOf(t);
-    return isEpochNumber(bytes, 0, bytes.length);
+    return isEpochNumber(bytes, 0, bytes.length) && !/^\d{8}$/.test(t);
   });
-  if (numeric && !/^\d{8}$/.test(texts[0])) {
+  if (epochs.length * 2 > texts.length) {
     const fromHeader = shape.header ? unitFromHeader(shape.header[column]) : undefined;
-    const unit = plan.epochUnit ?? fromHeader ?? epochUnitOf(Number(texts[0]));
-    const unitFrom = plan.epochUnit ? `the ${plan.format} layout` : fromHeader ? `the column name "${name}"` : `the magnitude of ${texts[0]}`;
-    const bytes = bytesOf(texts[0]);
+    const unit = plan.epochUnit ?? fromHeader ?? epochUnitOf(Number(epochs[0]));
+    const unitFrom = plan.epochUnit ? `the ${plan.format} layout` : fromHeader ? `the column name "${name}"` : `the magnitude of ${epochs[0]}`;
+    const bytes = bytesOf(epochs[0]);
     const ms = parseEpochMs(bytes, 0, bytes.length, unit);
     if (!(ms >= PLAUSIBLE_FROM && ms < PLAUSIBLE_TO)) {
       throw new ConfigError(
-        `column "${name}": ${texts[0]} read as epoch ${unit} (by ${unitFrom}) is ${Number.isFinite(ms) ? isoUtc(ms) : 'not a time'}, not a plausible bar time; check the column, or name another with --columns time=<column>`,
+        `column "${name}": ${epochs[0]} read as epoch ${unit} (by ${unitFrom}) is ${Number.isFinite(ms) ? isoUtc(ms) : 'not a time'}, not a plausible bar time; check the column, or name another with --columns time=<column>`,
         file,
       );
     }
