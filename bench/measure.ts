@@ -6,6 +6,8 @@
  * Inputs held in memory (ticks, bars) are made before the clock starts; the clock covers the work only.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { DuckDBDoubleVector } from '@duckdb/node-api';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
@@ -13,7 +15,10 @@ import { barBuilder } from '../operators/barBuilder';
 import { loadContracts } from '../src/core/contracts';
 import type { Bar } from '../src/core/types';
 import { openParquetReader } from '../src/data/parquetReader';
-import { replayParquet } from '../src/data/replay';
+import { openDelimitedFile } from '../src/data/delimitedFile';
+import { barReader } from '../src/data/csvReader';
+import { openConnection } from '../src/data/duckdb';
+import { replayFile, replayParquet, type ReplayOptions, type ValidationReport } from '../src/data/replay';
 import { parseRunnerConfig, type RunnerConfig } from '../src/runner/config';
 import { createSimBroker } from '../src/broker/simBroker';
 import { createBook } from '../src/portfolio/book';
@@ -30,7 +35,10 @@ export type MeasureSpec =
   | { readonly stage: 'graph'; readonly bars: number; readonly warmRuns: number }
   | { readonly stage: 'graphCore'; readonly bars: number; readonly warmRuns: number }
   | { readonly stage: 'pool'; readonly file: string; readonly workers: number; readonly grid: number }
-  | { readonly stage: 'cpuCheck'; readonly workers: number };
+  | { readonly stage: 'cpuCheck'; readonly workers: number }
+  | { readonly stage: 'textDecode'; readonly file: string; readonly options: ReplayOptions }
+  | { readonly stage: 'textColumns'; readonly file: string }
+  | { readonly stage: 'duckdbCsv'; readonly file: string; readonly select: string };
 
 export interface MeasureResult {
   /** Rows, ticks or bars processed. */
@@ -153,6 +161,68 @@ async function decodeColumns(file: string): Promise<{ items: number; detail: str
   return { items: rows, detail: `${rows} rows in columnar batches (checksum ${close.toFixed(3)})` };
 }
 
+/** Any bar or tick file → Bar objects through `replayFile`; items are the file's rows (ticks, for a tick file). */
+function textDecode(file: string, options: ReplayOptions): Promise<{ items: number; detail: string }> {
+  let bars = 0;
+  let volume = 0;
+  let report: ValidationReport | undefined;
+  return new Promise((resolve, reject) =>
+    replayFile(file, { symbol: 'USDJPY', ...options, onReport: (r) => (report = r) }).subscribe({
+      next: (bar: Bar) => {
+        bars++;
+        volume += bar.volume;
+      },
+      error: reject,
+      complete: () => resolve({ items: report?.rowsRead ?? 0, detail: `${report?.rowsRead} ${report?.records} → ${bars} bars, volume ${volume}` }),
+    }),
+  );
+}
+
+/** The text reader alone: columnar batches, no `Bar` objects. */
+async function textColumns(file: string): Promise<{ items: number; detail: string }> {
+  const reader = barReader(file, await openDelimitedFile({ file }), { batchRows: 8192 });
+  let rows = 0;
+  let close = 0;
+  try {
+    for (let batch = await reader.next(); batch !== null; batch = await reader.next()) {
+      rows += batch.length;
+      close += batch.close[batch.length - 1];
+    }
+  } finally {
+    reader.close();
+  }
+  return { items: rows, detail: `${rows} rows in columnar batches (checksum ${close.toFixed(3)})` };
+}
+
+/**
+ * DuckDB's CSV reader, the alternative to the text reader: `select` over `read_csv(…)` (its sniffer, gzip,
+ * threads) streamed chunk by chunk, the next chunk asked for while one is copied into columns (as the Parquet
+ * reader does), every column copied as a double. No `Bar` objects: the part the text reader's own figure is
+ * compared with.
+ */
+async function duckdbCsv(file: string, select: string): Promise<{ items: number; detail: string }> {
+  const connection = await openConnection();
+  try {
+    const result = await connection.stream(select.replaceAll('$FILE', `'${file.replaceAll("'", "''")}'`));
+    const column = new Float64Array(4096);
+    let rows = 0;
+    let ahead = result.fetchChunk();
+    for (;;) {
+      const chunk = await ahead;
+      if (chunk === null || chunk.rowCount === 0) break;
+      ahead = result.fetchChunk();
+      for (let c = 0; c < chunk.columnCount; c++) {
+        const vector = chunk.getColumnVector(c) as DuckDBDoubleVector;
+        for (let i = 0; i < chunk.rowCount; i++) column[i] = vector.getItem(i) ?? Number.NaN;
+      }
+      rows += chunk.rowCount;
+    }
+    return { items: rows, detail: `${rows} rows in DuckDB chunks (${availableParallelism()} threads)` };
+  } finally {
+    connection.closeSync();
+  }
+}
+
 /**
  * The machine's own parallel capacity: the same fixed, allocation-free integer loop on `workers` threads at
  * once. Close to `workers`× the one-thread rate means the cores are real and free; the pool cannot do better.
@@ -229,6 +299,12 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     }
     case 'cpuCheck':
       return timed(() => cpuCheck(spec.workers));
+    case 'textDecode':
+      return timed(() => textDecode(spec.file, spec.options));
+    case 'textColumns':
+      return timed(() => textColumns(spec.file));
+    case 'duckdbCsv':
+      return timed(() => duckdbCsv(spec.file, spec.select));
     case 'pool': {
       const jobs = poolGrid(spec.file, spec.grid);
       return timed(async () => {

@@ -80,163 +80,189 @@ interface SampleFile {
   readonly content: string | Uint8Array;
 }
 
-function lines(rows: readonly string[], eol: string): string {
-  return rows.map((r) => `${r}${eol}`).join('');
+/** How one vendor writes a file: its name, header, line end, encoding, and a line per bar or tick. */
+export interface VendorWriter {
+  /** Relative to the samples folder. */
+  readonly path: string;
+  readonly header?: string;
+  readonly eol: '\r\n' | '\n';
+  /** MetaTrader 5 saves UTF-16LE with a byte-order mark. */
+  readonly utf16?: boolean;
+  /** Polygon ships gzip. */
+  readonly gzip?: boolean;
+  /** The data lines for a run of bars (tick files write the ticks behind them). */
+  readonly lines: (bars: readonly Bar[]) => string[];
 }
 
-/** UTF-16LE with a byte-order mark, as MetaTrader 5 saves text. */
-function utf16le(text: string): Uint8Array {
-  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-}
+const kline = (b: Bar, unit: number): string =>
+  [
+    b.ts * unit,
+    p8(b.open),
+    p8(b.high),
+    p8(b.low),
+    p8(b.close),
+    p8(b.volume),
+    (b.ts + MINUTE_MS) * unit - 1,
+    p8(b.volume * b.close),
+    b.volume,
+    p8(b.volume / 2),
+    p8((b.volume / 2) * b.close),
+    0,
+  ].join(',');
 
-/** Every vendor sample for `bars`, as files. */
-export function vendorSamples(bars: readonly Bar[]): SampleFile[] {
-  const ticks = sampleTicks(bars);
-  const files: SampleFile[] = [];
-  const add = (path: string, content: string | Uint8Array): void => {
-    files.push({ path, content });
-  };
+const polygonLines = (bars: readonly Bar[], ticker: string, scale: number): string[] =>
+  bars.map((b) => `${ticker},${b.volume},${scale * b.open},${scale * b.close},${scale * b.high},${scale * b.low},${BigInt(b.ts) * 1_000_000n},${b.volume + 3}`);
 
-  add(
-    'histdata/DAT_ASCII_USDJPY_M1_202403.csv',
-    lines(
+export const VENDOR_WRITERS: readonly VendorWriter[] = [
+  {
+    path: 'histdata/DAT_ASCII_USDJPY_M1_202403.csv',
+    eol: '\r\n',
+    lines: (bars) =>
       bars.map((b) => {
         const w = wall(b.ts, EST);
         return `${w.y}${w.mo}${w.d} ${w.h}${w.mi}${w.s};${p6(b.open)};${p6(b.high)};${p6(b.low)};${p6(b.close)};0`;
       }),
-      '\r\n',
-    ),
-  );
-  add(
-    'histdata/DAT_ASCII_USDJPY_T_202403.csv',
-    lines(
-      ticks.map((t) => {
+  },
+  {
+    path: 'histdata/DAT_ASCII_USDJPY_T_202403.csv',
+    eol: '\r\n',
+    lines: (bars) =>
+      sampleTicks(bars).map((t) => {
         const w = wall(t.ts, EST);
         return `${w.y}${w.mo}${w.d} ${w.h}${w.mi}${w.s}${w.ms},${p6(t.bid)},${p6(t.ask)},0`;
       }),
-      '\r\n',
-    ),
-  );
-  add(
-    'dukascopy/USDJPY_Candlestick_1_M_BID_08.03.2024-04.11.2024.csv',
-    lines(
-      [
-        'Gmt time,Open,High,Low,Close,Volume',
-        ...bars.map((b) => {
-          const w = wall(b.ts, 0);
-          return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}.000,${p3(b.open)},${p3(b.high)},${p3(b.low)},${p3(b.close)},${lots(b.volume)}`;
-        }),
-      ],
-      '\r\n',
-    ),
-  );
-  add(
-    'dukascopy/USDJPY_Ticks_08.03.2024-04.11.2024.csv',
-    lines(
-      [
-        'Gmt time,Ask,Bid,AskVolume,BidVolume',
-        ...ticks.map((t) => {
-          const w = wall(t.ts, 0);
-          return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}.${w.ms},${p3(t.ask)},${p3(t.bid)},${String(1.5)},${String(0.75)}`;
-        }),
-      ],
-      '\r\n',
-    ),
-  );
-  add(
-    'mt4/USDJPY1.csv',
-    lines(
+  },
+  {
+    path: 'dukascopy/USDJPY_Candlestick_1_M_BID_08.03.2024-04.11.2024.csv',
+    header: 'Gmt time,Open,High,Low,Close,Volume',
+    eol: '\r\n',
+    lines: (bars) =>
+      bars.map((b) => {
+        const w = wall(b.ts, 0);
+        return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}.000,${p3(b.open)},${p3(b.high)},${p3(b.low)},${p3(b.close)},${lots(b.volume)}`;
+      }),
+  },
+  {
+    path: 'dukascopy/USDJPY_Ticks_08.03.2024-04.11.2024.csv',
+    header: 'Gmt time,Ask,Bid,AskVolume,BidVolume',
+    eol: '\r\n',
+    lines: (bars) =>
+      sampleTicks(bars).map((t) => {
+        const w = wall(t.ts, 0);
+        return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}.${w.ms},${p3(t.ask)},${p3(t.bid)},1.5,0.75`;
+      }),
+  },
+  {
+    path: 'mt4/USDJPY1.csv',
+    eol: '\r\n',
+    lines: (bars) =>
       bars.map((b) => {
         const w = wall(b.ts, serverOffset(b.ts));
         return `${w.y}.${w.mo}.${w.d},${w.h}:${w.mi},${p3(b.open)},${p3(b.high)},${p3(b.low)},${p3(b.close)},${b.volume}`;
       }),
-      '\r\n',
-    ),
-  );
-  add(
-    'mt5/USDJPY_M1_202403080000_202411040200.csv',
-    utf16le(
-      lines(
-        [
-          '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>',
-          ...bars.map((b) => {
-            const w = wall(b.ts, serverOffset(b.ts));
-            return `${w.y}.${w.mo}.${w.d}\t${w.h}:${w.mi}:${w.s}\t${p3(b.open)}\t${p3(b.high)}\t${p3(b.low)}\t${p3(b.close)}\t${b.volume}\t0\t${4 + (b.volume % 7)}`;
-          }),
-        ],
-        '\r\n',
-      ),
-    ),
-  );
-  const kline = (b: Bar, unit: number): string =>
-    [
-      b.ts * unit,
-      p8(b.open),
-      p8(b.high),
-      p8(b.low),
-      p8(b.close),
-      p8(b.volume),
-      (b.ts + MINUTE_MS) * unit - 1,
-      p8(b.volume * b.close),
-      b.volume,
-      p8(b.volume / 200),
-      p8((b.volume / 200) * b.close),
-      0,
-    ].join(',');
-  add('binance/USDJPY-1m-2024-03.csv', lines(bars.map((b) => kline(b, 1)), '\n'));
-  add('binance/USDJPY-1m-2025-01.csv', lines(bars.map((b) => kline(b, 1000)), '\n'));
-  add(
-    'tradingview/FX_USDJPY, 1.csv',
-    lines(
-      ['time,open,high,low,close,Volume,Volume MA', ...bars.map((b, i) => `${b.ts / 1000},${b.open},${b.high},${b.low},${b.close},${b.volume},${i < 19 ? 'NaN' : (b.volume * 1.01).toFixed(2)}`)],
-      '\n',
-    ),
-  );
-  const polygon = (ticker: string, shift: number) =>
-    bars.map(
-      (b) =>
-        `${ticker},${b.volume},${shift * b.open},${shift * b.close},${shift * b.high},${shift * b.low},${BigInt(b.ts) * 1_000_000n},${b.volume + 3}`,
-    );
-  add(
-    'polygon/2024-03-08.csv.gz',
-    gzipSync(Buffer.from(lines(['ticker,volume,open,close,high,low,window_start,transactions', ...polygon('C:EUR-JPY', 1.08), ...polygon('C:USD-JPY', 1)], '\n')), { level: 9 }),
-  );
-  add(
-    'truefx/USDJPY-2024-03.csv',
-    lines(
-      ticks.map((t) => {
+  },
+  {
+    path: 'mt5/USDJPY_M1_202403080000_202411040200.csv',
+    header: '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>',
+    eol: '\r\n',
+    utf16: true,
+    lines: (bars) =>
+      bars.map((b) => {
+        const w = wall(b.ts, serverOffset(b.ts));
+        return `${w.y}.${w.mo}.${w.d}\t${w.h}:${w.mi}:${w.s}\t${p3(b.open)}\t${p3(b.high)}\t${p3(b.low)}\t${p3(b.close)}\t${b.volume}\t0\t${4 + (b.volume % 7)}`;
+      }),
+  },
+  { path: 'binance/USDJPY-1m-2024-03.csv', eol: '\n', lines: (bars) => bars.map((b) => kline(b, 1)) },
+  { path: 'binance/USDJPY-1m-2025-01.csv', eol: '\n', lines: (bars) => bars.map((b) => kline(b, 1000)) },
+  {
+    path: 'tradingview/FX_USDJPY, 1.csv',
+    header: 'time,open,high,low,close,Volume,Volume MA',
+    eol: '\n',
+    lines: (bars) => bars.map((b, i) => `${b.ts / 1000},${b.open},${b.high},${b.low},${b.close},${b.volume},${i < 19 ? 'NaN' : (b.volume * 1.01).toFixed(2)}`),
+  },
+  {
+    path: 'polygon/2024-03-08.csv.gz',
+    header: 'ticker,volume,open,close,high,low,window_start,transactions',
+    eol: '\n',
+    gzip: true,
+    // Every ticker of the day, sorted by ticker: another pair first, then USD-JPY.
+    lines: (bars) => [...polygonLines(bars, 'C:EUR-JPY', 1.08), ...polygonLines(bars, 'C:USD-JPY', 1)],
+  },
+  {
+    path: 'truefx/USDJPY-2024-03.csv',
+    eol: '\r\n',
+    lines: (bars) =>
+      sampleTicks(bars).map((t) => {
         const w = wall(t.ts, 0);
         return `USD/JPY,${w.y}${w.mo}${w.d} ${w.h}:${w.mi}:${w.s}.${w.ms},${p3(t.bid)},${p3(t.ask)}`;
       }),
-      '\r\n',
-    ),
-  );
-  add(
-    'generic/usdjpy_split_date_time.csv',
-    lines(['Date,Time,Open,High,Low,Close,Volume', ...bars.map((b) => {
-      const w = wall(b.ts, 0);
-      return `${w.y}-${w.mo}-${w.d},${w.h}:${w.mi}:${w.s},${p3(b.open)},${p3(b.high)},${p3(b.low)},${p3(b.close)},${b.volume}`;
-    })], '\n'),
-  );
-  add(
-    'generic/usdjpy_tokyo_offsets.csv',
-    lines(['datetime,open,high,low,close,volume', ...bars.map((b) => {
-      const w = wall(b.ts, 9 * HOUR_MS);
-      return `${w.y}-${w.mo}-${w.d}T${w.h}:${w.mi}:${w.s}+09:00,${b.open},${b.high},${b.low},${b.close},${b.volume}`;
-    })], '\n'),
-  );
-  add('generic/usdjpy_epoch_ms.csv', lines(['timestamp_ms,open,high,low,close,volume', ...bars.map((b) => `${b.ts},${b.open},${b.high},${b.low},${b.close},${b.volume}`)], '\n'));
-  add(
-    'generic/usdjpy_semicolon_decimal_comma.csv',
-    lines(['Zeit;Eröffnung;Hoch;Tief;Schluss;Volumen', ...bars.map((b) => {
-      const w = wall(b.ts, 0);
-      const c = (x: number): string => p3(x).replace('.', ',');
-      return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}+00:00;${c(b.open)};${c(b.high)};${c(b.low)};${c(b.close)};${b.volume}`;
-    })], '\n'),
-  );
-  add('generic/usdjpy_quotes.csv', lines(['timestamp,bid,ask', ...ticks.map((t) => `${new Date(t.ts).toISOString()},${p3(t.bid)},${p3(t.ask)}`)], '\n'));
-  add('generic/usdjpy_trades.csv', lines(['timestamp,price,size', ...ticks.map((t, i) => `${t.ts},${p3(t.bid)},${1 + (i % 3)}`)], '\n'));
-  return files;
+  },
+  {
+    path: 'generic/usdjpy_split_date_time.csv',
+    header: 'Date,Time,Open,High,Low,Close,Volume',
+    eol: '\n',
+    lines: (bars) =>
+      bars.map((b) => {
+        const w = wall(b.ts, 0);
+        return `${w.y}-${w.mo}-${w.d},${w.h}:${w.mi}:${w.s},${p3(b.open)},${p3(b.high)},${p3(b.low)},${p3(b.close)},${b.volume}`;
+      }),
+  },
+  {
+    path: 'generic/usdjpy_tokyo_offsets.csv',
+    header: 'datetime,open,high,low,close,volume',
+    eol: '\n',
+    lines: (bars) =>
+      bars.map((b) => {
+        const w = wall(b.ts, 9 * HOUR_MS);
+        return `${w.y}-${w.mo}-${w.d}T${w.h}:${w.mi}:${w.s}+09:00,${b.open},${b.high},${b.low},${b.close},${b.volume}`;
+      }),
+  },
+  {
+    path: 'generic/usdjpy_epoch_ms.csv',
+    header: 'timestamp_ms,open,high,low,close,volume',
+    eol: '\n',
+    lines: (bars) => bars.map((b) => `${b.ts},${b.open},${b.high},${b.low},${b.close},${b.volume}`),
+  },
+  {
+    path: 'generic/usdjpy_semicolon_decimal_comma.csv',
+    header: 'Zeit;Eröffnung;Hoch;Tief;Schluss;Volumen',
+    eol: '\n',
+    lines: (bars) =>
+      bars.map((b) => {
+        const w = wall(b.ts, 0);
+        const c = (x: number): string => p3(x).replace('.', ',');
+        return `${w.d}.${w.mo}.${w.y} ${w.h}:${w.mi}:${w.s}+00:00;${c(b.open)};${c(b.high)};${c(b.low)};${c(b.close)};${b.volume}`;
+      }),
+  },
+  {
+    path: 'generic/usdjpy_quotes.csv',
+    header: 'timestamp,bid,ask',
+    eol: '\n',
+    lines: (bars) => sampleTicks(bars).map((t) => `${new Date(t.ts).toISOString()},${p3(t.bid)},${p3(t.ask)}`),
+  },
+  {
+    path: 'generic/usdjpy_trades.csv',
+    header: 'timestamp,price,size',
+    eol: '\n',
+    lines: (bars) => sampleTicks(bars).map((t, i) => `${t.ts},${p3(t.bid)},${1 + (i % 3)}`),
+  },
+];
+
+/** The bytes of `text` as `writer` stores them (UTF-16LE with BOM for MetaTrader 5, gzip for Polygon). */
+export function encodeAs(writer: VendorWriter, text: string, first = true): Uint8Array {
+  const bytes = writer.utf16 ? Buffer.concat([first ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]) : Buffer.from(text);
+  return writer.gzip ? gzipSync(bytes, { level: 9 }) : bytes;
+}
+
+/** A writer's text for `bars`: its header (when `first`) and a line per record, each ended by its line end. */
+export function textOf(writer: VendorWriter, bars: readonly Bar[], first = true): string {
+  const rows = first && writer.header !== undefined ? [writer.header, ...writer.lines(bars)] : writer.lines(bars);
+  return rows.map((r) => `${r}${writer.eol}`).join('');
+}
+
+/** Every vendor sample for `bars`, as files. */
+export function vendorSamples(bars: readonly Bar[]): SampleFile[] {
+  return VENDOR_WRITERS.map((writer) => ({ path: writer.path, content: encodeAs(writer, textOf(writer, bars)) }));
 }
 
 /** Writes the canonical bars (Parquet and CSV) and every vendor sample of them under `dir`. */
