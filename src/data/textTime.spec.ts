@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
+
+const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
+
+/** UTC ms of a text time (its offset applied), NaN when it is not one. */
+function utc(text: string, order?: DateOrder): number {
+  const b = bytes(text);
+  const wall = parseDateTime(b, 0, b.length, order);
+  const offset = parsedTime.offsetMs;
+  return offset === offset ? wall - offset : wall;
+}
+
+const T = Date.UTC(2024, 2, 8, 22, 5, 30);
+
+describe('parseDateTime: the shapes vendors write', () => {
+  it.each([
+    ['2024-03-08T22:05:30Z', T, undefined],
+    ['2024-03-08 22:05:30.250Z', T + 250, undefined],
+    ['2024-03-09T07:05:30+09:00', T, undefined],
+    ['2024-03-08T17:05:30-0500', T, undefined],
+    ['2024.03.08 22:05:30', T, undefined], // MetaTrader, joined
+    ['2024/03/08 22:05:30 UTC', T, undefined],
+    ['20240308 220530', T, undefined], // HistData M1
+    ['20240308 220530250', T + 250, undefined], // HistData ticks: HHMMSSmmm
+    ['20240308 22:05:30.250', T + 250, undefined], // TrueFX
+    ['08.03.2024 22:05:30.000', T, 'dmy'], // Dukascopy
+    ['09.03.2024 00:05:30.000 GMT+0200', T, 'dmy'], // Dukascopy local time
+    ['03/08/2024 22:05:30', T, 'mdy'],
+    ['08/03/2024 22:05:30', T, 'dmy'],
+    ['2024-03-08T22:05:30.1234567Z', T + 123, undefined],
+    ['2024-03-08T22:05:30,5Z', T + 500, undefined],
+    ['2024-03-08', Date.UTC(2024, 2, 8), undefined],
+  ] as const)('%s', (text, expected, order: DateOrder | undefined) => {
+    expect(utc(text, order)).toBe(expected);
+  });
+
+  it.each(['', 'soon', '2024-02-30 00:00Z', '2024-13-01', '2024-01-02 24:00Z', '2024-01-02 09:60Z', '08.03.2024 22:05', '2024-03-08T22:05:30 XYZ', '2024-03-08T22:05:30+9'])(
+    '%j is not a time (day-first dates need an order)',
+    (text) => {
+      expect(utc(text)).toBeNaN();
+    },
+  );
+
+  it('tells whether the text wrote a zone', () => {
+    utc('2024-03-08 22:05');
+    expect(parsedTime.offsetMs).toBeNaN();
+    utc('2024-03-08 22:05Z');
+    expect(parsedTime.offsetMs).toBe(0);
+  });
+});
+
+describe('parseEpochMs: exact whole milliseconds in every unit', () => {
+  it.each([
+    ['1709935530', 's', T],
+    ['1709935530.25', 's', T + 250],
+    ['1709935530250', 'ms', T + 250],
+    ['1709935530250.6', 'ms', T + 251],
+    ['1709935530250499', 'us', T + 250],
+    ['1709935530250500', 'us', T + 251],
+    ['1709935530250000000', 'ns', T + 250], // 19 digits: more than a double holds, read exactly
+    ['1709935530250999999', 'ns', T + 251],
+    ['-1000', 'ms', -1000],
+  ] as const)('%s %s', (text, unit: EpochUnit, expected) => {
+    const b = bytes(text);
+    expect(parseEpochMs(b, 0, b.length, unit)).toBe(expected);
+  });
+
+  it.each(['', '12a', '1.2.3', '-'])('%j is not a number', (text) => {
+    const b = bytes(text);
+    expect(parseEpochMs(b, 0, b.length, 'ms')).toBeNaN();
+  });
+});
