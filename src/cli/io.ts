@@ -167,6 +167,8 @@ export function startProgress(io: CliIo, options: { readonly label: string; read
       if (stopped) return;
       stopped = true;
       bar.stop();
+      // cli-progress skips its own restore when stopped between two of its renders; ours is unconditional.
+      restore();
       process.off('exit', restore);
     },
   };
