@@ -73,7 +73,7 @@ describe('inspect', () => {
     await expect(run(file)).resolves.toEqual({
       code: 1,
       stdout: '',
-      stderr: `invalid data: ${file}, field "close": missing column (no column named close/c; columns found: "timestamp", "open", "high", "low", "volume")\n`,
+      stderr: `invalid data: ${file}, field "close": missing column (no column named close/c/closeprice/closebid; columns found: "timestamp", "open", "high", "low", "volume")\n`,
     });
   });
 

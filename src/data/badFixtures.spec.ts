@@ -53,7 +53,7 @@ describe('bad fixtures: each gets its exact error (file, row, field, rule)', () 
     ['null_close.parquet', 'row 2, field "close": price must be a finite number > 0 (got NaN or missing)'],
     [
       'missing_column.parquet',
-      'field "close": missing column (no column named close/c; columns found: "timestamp", "open", "high", "low", "volume")',
+      'field "close": missing column (no column named close/c/closeprice/closebid; columns found: "timestamp", "open", "high", "low", "volume")',
     ],
     [
       'naive_strings.parquet',

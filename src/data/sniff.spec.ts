@@ -8,7 +8,8 @@ import { ConfigError, DataError } from '../core/errors';
 import { parseColumnMap } from './columnMap';
 import { openDelimitedFile } from './delimitedFile';
 import { replayFile } from './replay';
-import { detectLayout, unitFromHeader } from './sniff';
+import { unitFromHeader } from './columns';
+import { detectLayout } from './sniff';
 
 const file = 'x.csv';
 const T0 = Date.UTC(2024, 0, 2);

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { ConfigError, DataError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import { formatColumnMap, type ColumnMap, type ColumnRef } from './columnMap';
+import { COLUMN_ALIASES, findColumn, headerKey as norm, isTimeHeader, unitFromHeader } from './columns';
 import {
   BAR_FORMATS,
   FORMATS,
@@ -133,59 +134,6 @@ function detectDecimal(rows: readonly string[][], delimiter: Delimiter): '.' | '
   const comma = fields.filter((f) => /^[+-]?\d+,\d+$/.test(f)).length;
   const dot = fields.filter((f) => /^[+-]?\d+\.\d+$/.test(f)).length;
   return comma > dot ? ',' : '.';
-}
-
-/** Lower-case letters and digits only: `<TICKVOL>` → `tickvol`, `Gmt time` → `gmttime`. */
-function norm(header: string): string {
-  return header.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-const UNIT_SUFFIXES: readonly (readonly [RegExp, EpochUnit])[] = [
-  [/(ns|nsec|nanos|nanoseconds?)$/, 'ns'],
-  [/(us|usec|micros|microseconds?)$/, 'us'],
-  [/(ms|msec|millis|milliseconds?)$/, 'ms'],
-  [/(s|sec|secs|seconds?)$/, 's'],
-];
-const TIME_BASES = ['timestamp', 'datetime', 'date', 'time', 'ts', 't', 'epoch', 'unix', 'opentime', 'windowstart', 'gmttime', 'localtime', 'utctime'];
-
-/** The epoch unit a time header names (`timestamp_ms`, `ts_us`, `epoch_s`, `unix`, `window_start`), if any. */
-export function unitFromHeader(header: string): EpochUnit | undefined {
-  const key = norm(header);
-  if (key === 'unix' || key === 'unixtime') return 's';
-  if (key === 'windowstart') return 'ns';
-  for (const [suffix, unit] of UNIT_SUFFIXES) {
-    const base = key.replace(suffix, '');
-    if (base !== key && TIME_BASES.includes(base)) return unit;
-  }
-  return undefined;
-}
-
-function isTimeHeader(header: string): boolean {
-  const key = norm(header);
-  return TIME_BASES.includes(key) || unitFromHeader(header) !== undefined || key === 'unixtime';
-}
-
-const ALIASES: Readonly<Record<keyof RecordColumns | 'symbol', readonly string[]>> = {
-  open: ['open', 'o', 'openprice', 'openbid'],
-  high: ['high', 'h', 'highprice', 'highbid'],
-  low: ['low', 'l', 'lowprice', 'lowbid'],
-  close: ['close', 'c', 'closeprice', 'closebid'],
-  volume: ['volume', 'vol', 'v', 'tickvolume', 'tickvol', 'tickqty', 'volumeto'],
-  bid: ['bid', 'bidprice', 'bidquote', 'bestbid'],
-  ask: ['ask', 'askprice', 'askquote', 'offer', 'bestask'],
-  price: ['price', 'last', 'lastprice', 'tradeprice'],
-  size: ['size', 'qty', 'quantity', 'amount', 'volume', 'lastsize'],
-  symbol: ['ticker', 'symbol', 'pair', 'instrument'],
-};
-
-/** The column a role's aliases name (first alias wins over later ones: `volume` over `vol`). */
-function findAlias(header: readonly string[], role: keyof typeof ALIASES, taken: ReadonlySet<number>): number | undefined {
-  const keys = header.map(norm);
-  for (const alias of ALIASES[role]) {
-    const i = keys.findIndex((k, index) => k === alias && !taken.has(index));
-    if (i >= 0) return i;
-  }
-  return undefined;
 }
 
 /** Before the time is resolved: which columns, and what the layout knows about its times. */
@@ -509,8 +457,8 @@ function planFromHeader(header: readonly string[], file: string): Plan {
     time = candidates[0];
   }
   for (const t of Array.isArray(time) ? time : [time]) taken.add(t as number);
-  const pick = (role: keyof typeof ALIASES): number | undefined => {
-    const i = findAlias(header, role, taken);
+  const pick = (role: keyof typeof COLUMN_ALIASES): number | undefined => {
+    const i = findColumn(header, role, taken);
     if (i !== undefined) taken.add(i);
     return i;
   };
@@ -523,7 +471,7 @@ function planFromHeader(header: readonly string[], file: string): Plan {
   if (open !== undefined || high !== undefined || low !== undefined) {
     const missing = (['open', 'high', 'low', 'close'] as const).find((_, i) => [open, high, low, close][i] === undefined);
     if (missing !== undefined) {
-      throw new DataError('missing column', { file, field: missing }, `no column named ${ALIASES[missing].join('/')}; columns found: ${listed}; name it with --columns ${missing}=<column>`);
+      throw new DataError('missing column', { file, field: missing }, `no column named ${COLUMN_ALIASES[missing].join('/')}; columns found: ${listed}; name it with --columns ${missing}=<column>`);
     }
     const volume = pick('volume');
     return {
