@@ -2,7 +2,7 @@ import { DataError } from '../core/errors';
 import { DAY_MS } from '../core/time';
 import { columnName, normalizeTicker, timeColumnName, type RecordColumns, type TextLayout } from './layouts';
 import { fieldText, parseNumber, type RowScanner } from './textRows';
-import { parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
+import { compactLead, isoLead, parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
 
 /**
  * The values of a row, where the layout says they are: the time (epoch, text, or date + time, in the
@@ -23,6 +23,11 @@ export const NO_ZONE_TIME = Number.NEGATIVE_INFINITY;
 /** Time of one field or of a date field and a time field → UTC ms; NaN when not a time; NO_ZONE_TIME. */
 interface TimeParsers {
   one(b: Uint8Array, start: number, end: number): number;
+  /**
+   * A time at the start of b[start, end) in the one common shape (see `isoLead`), `parsedTime.end` after it;
+   * NaN when the field is not in that shape (the caller then finds the field's end and calls `one`).
+   */
+  lead(b: Uint8Array, start: number, end: number): number;
   two(b: Uint8Array, dateStart: number, dateEnd: number, timeStart: number, timeEnd: number): number;
 }
 
@@ -41,6 +46,17 @@ function timeParsers(layout: TextLayout): TimeParsers {
             if (offset === offset) return wall - offset;
             return toUtc === undefined ? NO_ZONE_TIME : toUtc(wall);
           },
+    lead:
+      time.kind === 'text'
+        ? (b, start, end) => {
+            let wall = isoLead(b, start, end);
+            if (wall !== wall) wall = compactLead(b, start, end);
+            if (wall !== wall) return wall;
+            const offset = parsedTime.offsetMs;
+            if (offset === offset) return wall - offset;
+            return toUtc === undefined ? NO_ZONE_TIME : toUtc(wall);
+          }
+        : () => Number.NaN,
     two: (b, ds, de, ts, te) => {
       while (ds < de && b[ds] === 32) ds++;
       while (de > ds && b[de - 1] === 32) de--;
@@ -205,6 +221,14 @@ export function rowValues(layout: TextLayout, file: string, roles: readonly Valu
         const value = scale < 0 || scale === digits ? mantissa : mantissa / POWERS_OF_TEN[digits - scale];
         numbers[slotOf[f]] = negative ? -value : value;
       } else {
+        if (r === TIME) {
+          const lead = parsers.lead(b, p, end);
+          if (lead === lead) {
+            t = lead;
+            p = parsedTime.end;
+            continue;
+          }
+        }
         const fieldStart = p;
         while (p < end && b[p] !== delimiter) {
           if (b[p] === 34) return false;

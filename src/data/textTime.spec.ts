@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
+import { compactLead, isoLead, parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 
@@ -69,5 +69,26 @@ describe('parseEpochMs: exact whole milliseconds in every unit', () => {
   it.each(['', '12a', '1.2.3', '-'])('%j is not a number', (text) => {
     const b = bytes(text);
     expect(parseEpochMs(b, 0, b.length, 'ms')).toBeNaN();
+  });
+});
+
+describe('the fixed-position shapes read what the general path reads', () => {
+  it('isoLead and compactLead agree with the general parser on 20,000 times, and stop where the field ends', () => {
+    const mismatches: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const ts = Date.UTC(1999, 0, 1) + i * 7_919_351 + (i % 1000);
+      const iso = new Date(ts).toISOString();
+      const d = iso.slice(0, 10).replaceAll('-', '');
+      const t = iso.slice(11, 23);
+      const texts = [iso, `${iso.slice(0, 19)}Z`, iso.replace('T', ' ').slice(0, 19), `${d} ${t.replaceAll(':', '').replace('.', '')}`, `${d} ${t.slice(0, 8).replaceAll(':', '')}`, `${d} ${t}`];
+      for (const text of texts) {
+        const b = bytes(`${text},1`);
+        const general = parseDateTime(b, 0, text.length, undefined);
+        const lead = isoLead(b, 0, b.length);
+        const value = lead === lead ? lead : compactLead(b, 0, b.length);
+        if (value !== general || parsedTime.end !== text.length) mismatches.push(text);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 });
