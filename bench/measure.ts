@@ -16,6 +16,7 @@ import { loadContracts } from '../src/core/contracts';
 import type { Bar } from '../src/core/types';
 import { openParquetReader } from '../src/data/parquetReader';
 import { openDelimitedFile } from '../src/data/delimitedFile';
+import type { BarBatchReader } from '../src/data/barBatch';
 import { barReader } from '../src/data/csvReader';
 import { openConnection } from '../src/data/duckdb';
 import { replayFile, replayParquet, type ReplayOptions, type ValidationReport } from '../src/data/replay';
@@ -146,8 +147,8 @@ function decode(file: string): Promise<{ items: number; detail: string }> {
   );
 }
 
-async function decodeColumns(file: string): Promise<{ items: number; detail: string }> {
-  const reader = await openParquetReader(file, { batchRows: 8192 });
+/** A reader alone: columnar batches, no `Bar` objects. */
+async function readColumns(reader: BarBatchReader): Promise<{ items: number; detail: string }> {
   let rows = 0;
   let close = 0;
   try {
@@ -176,22 +177,6 @@ function textDecode(file: string, options: ReplayOptions): Promise<{ items: numb
       complete: () => resolve({ items: report?.rowsRead ?? 0, detail: `${report?.rowsRead} ${report?.records} → ${bars} bars, volume ${volume}` }),
     }),
   );
-}
-
-/** The text reader alone: columnar batches, no `Bar` objects. */
-async function textColumns(file: string): Promise<{ items: number; detail: string }> {
-  const reader = barReader(file, await openDelimitedFile({ file }), { batchRows: 8192 });
-  let rows = 0;
-  let close = 0;
-  try {
-    for (let batch = await reader.next(); batch !== null; batch = await reader.next()) {
-      rows += batch.length;
-      close += batch.close[batch.length - 1];
-    }
-  } finally {
-    reader.close();
-  }
-  return { items: rows, detail: `${rows} rows in columnar batches (checksum ${close.toFixed(3)})` };
 }
 
 /**
@@ -252,7 +237,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     case 'decode':
       return timed(() => decode(spec.file));
     case 'decodeColumns':
-      return timed(() => decodeColumns(spec.file));
+      return timed(async () => readColumns(await openParquetReader(spec.file, { batchRows: 8192 })));
     case 'barBuilder': {
       const ticks = generateTicks(spec.ticks);
       return timed(async () => {
@@ -302,7 +287,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     case 'textDecode':
       return timed(() => textDecode(spec.file, spec.options));
     case 'textColumns':
-      return timed(() => textColumns(spec.file));
+      return timed(async () => readColumns(barReader(spec.file, await openDelimitedFile({ file: spec.file }), { batchRows: 8192 })));
     case 'duckdbCsv':
       return timed(() => duckdbCsv(spec.file, spec.select));
     case 'pool': {

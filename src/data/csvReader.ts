@@ -2,7 +2,7 @@ import { DataError } from '../core/errors';
 import { allocateBatch, type BarBatch, type BarBatchReader, type BarReaderOptions, type OpenBarReader } from './barBatch';
 import { openDelimitedFile, type DelimitedFile } from './delimitedFile';
 import { columnName, timeColumnName } from './layouts';
-import { rowValues } from './textFields';
+import { fillBatch, rowValues, textReaderParts } from './textFields';
 
 /**
  * Delimited text bar files → columnar bar batches, streamed, whatever layout the file is in (see `sniff.ts`):
@@ -26,37 +26,19 @@ export const openCsvReader: OpenBarReader = async (file: string, options: BarRea
 };
 
 /** The bar reader over a delimited file already opened (its layout holds bars). */
-export function barReader(file: string, { layout, chunks, rows }: DelimitedFile, options: BarReaderOptions): BarBatchReader {
+export function barReader(file: string, opened: DelimitedFile, options: BarReaderOptions): BarBatchReader {
+  const { layout } = opened;
   const cols = layout.columns;
-  const values = rowValues(layout, file, ['open', 'high', 'low', 'close', 'volume'], options.symbol);
-  const numbers = values.numbers;
-  const hasVolume = cols.volume !== undefined;
+  const roles = ['open', 'high', 'low', 'close', 'volume'] as const;
+  const values = rowValues(layout, file, roles, options.symbol);
   const batch = allocateBatch(options.batchRows);
+  const target = { rows: batch.rows, ts: batch.ts, values: [batch.open, batch.high, batch.low, batch.close, batch.volume], rejections: batch.rejections };
+  const parts = textReaderParts(opened);
   let closed = false;
 
   const fill = async (): Promise<BarBatch | null> => {
-    batch.length = 0;
-    batch.rejections.length = 0;
-    let n = 0;
-    while (n < options.batchRows && !closed) {
-      if (!rows.next()) {
-        if (await rows.more()) continue;
-        break;
-      }
-      if (!values.read(rows)) continue;
-      batch.rows[n] = rows.row;
-      // A row with a problem keeps its time when it has one (the interval and the from/to range use it).
-      batch.ts[n] = values.time;
-      if (values.problem !== undefined) batch.rejections.push({ index: n, ...values.problem });
-      batch.open[n] = numbers[0];
-      batch.high[n] = numbers[1];
-      batch.low[n] = numbers[2];
-      batch.close[n] = numbers[3];
-      batch.volume[n] = hasVolume ? numbers[4] : 0;
-      n++;
-    }
-    batch.length = n;
-    return n > 0 ? batch : null;
+    batch.length = await fillBatch(opened.rows, values, roles, target, options.batchRows, () => closed);
+    return batch.length > 0 ? batch : null;
   };
 
   return {
@@ -70,12 +52,12 @@ export function barReader(file: string, { layout, chunks, rows }: DelimitedFile,
       volume: cols.volume === undefined ? 'volume' : columnName(layout, cols.volume),
     },
     metadata: layout.fileSymbol !== undefined ? { symbol: layout.fileSymbol } : {},
-    format: { kind: 'text', layout, encoding: chunks.encoding, compression: chunks.compression },
-    progress: () => ({ done: chunks.bytesRead(), total: chunks.fileBytes, unit: 'bytes' }),
+    format: parts.format,
+    progress: parts.progress,
     next: async () => (closed ? null : fill()),
     close: () => {
       closed = true;
-      rows.close();
+      parts.close();
     },
   };
 }

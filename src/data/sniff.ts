@@ -138,8 +138,8 @@ function detectDecimal(rows: readonly string[][], delimiter: Delimiter): '.' | '
 
 /** Before the time is resolved: which columns, and what the layout knows about its times. */
 interface Plan {
-  readonly format: TextLayout['format'];
-  readonly title: string;
+  /** Overrides the layout's title (a HistData file in MetaTrader 4 layout). */
+  readonly title?: string;
   readonly records: RecordKind;
   readonly time: number | readonly [number, number];
   readonly columns: RecordColumns;
@@ -185,6 +185,18 @@ interface Vendor {
   plan(shape: Shape): Plan | undefined;
 }
 
+/** A plan and the layout it was made for. */
+interface NamedPlan extends Plan {
+  readonly format: TextLayout['format'];
+  readonly title: string;
+}
+
+/** A vendor's plan for a sample, named after the vendor; undefined when the sample is not its file. */
+function vendorPlan(vendor: Vendor, shape: Shape): NamedPlan | undefined {
+  const plan = vendor.plan(shape);
+  return plan === undefined ? undefined : { ...plan, format: vendor.format, title: plan.title ?? vendor.title };
+}
+
 const OHLC = ['open', 'high', 'low', 'close'];
 
 const VENDORS: readonly Vendor[] = [
@@ -198,8 +210,6 @@ const VENDORS: readonly Vendor[] = [
       const tickvol = headerIndex(header, 'tickvol');
       const volume = tickvol >= 0 ? tickvol : headerIndex(header, 'vol');
       return {
-        format: 'mt5',
-        title: 'MetaTrader 5 bars export',
         records: 'bars',
         time: [0, 1],
         columns: { open: 2, high: 3, low: 4, close: 5, ...(volume >= 0 ? { volume } : {}) },
@@ -219,8 +229,6 @@ const VENDORS: readonly Vendor[] = [
       const volume = headerIndex(header, 'volume');
       const gmt = norm(header[0]) === 'gmttime';
       return {
-        format: 'dukascopy',
-        title: 'Dukascopy bars export',
         records: 'bars',
         time: 0,
         columns: { open: 1, high: 2, low: 3, close: 4, ...(volume >= 0 ? { volume } : {}) },
@@ -240,8 +248,6 @@ const VENDORS: readonly Vendor[] = [
       const bid = headerIndex(header, 'bid');
       if (ask < 0 || bid < 0) return undefined;
       return {
-        format: 'dukascopy-tick',
-        title: 'Dukascopy ticks export',
         records: 'quotes',
         time: 0,
         columns: { bid, ask },
@@ -261,8 +267,6 @@ const VENDORS: readonly Vendor[] = [
       const at = (key: string): number => headerIndex(header, key);
       if (at('ticker') < 0 || at('windowstart') < 0 || OHLC.some((k) => at(k) < 0)) return undefined;
       return {
-        format: 'polygon-flat',
-        title: 'Polygon flat file (minute aggregates)',
         records: 'bars',
         time: at('windowstart'),
         epochUnit: 'ns',
@@ -282,8 +286,6 @@ const VENDORS: readonly Vendor[] = [
       const volume = headerIndex(header, 'volume');
       const ignored = header.filter((_, i) => i > 4 && i !== volume);
       return {
-        format: 'tradingview',
-        title: 'TradingView chart export',
         records: 'bars',
         time: 0,
         epochUnit: 's',
@@ -304,8 +306,6 @@ const VENDORS: readonly Vendor[] = [
         header === undefined && most(rows, (row) => row.length === 12 && /^\d{13,16}$/.test(row[0]) && /^\d{13,16}$/.test(row[6]) && Number(row[6]) > Number(row[0]));
       if (!byHeader && !byShape) return undefined;
       return {
-        format: 'binance',
-        title: 'Binance klines',
         records: 'bars',
         time: 0,
         columns: { open: 1, high: 2, low: 3, close: 4, volume: 5 },
@@ -322,8 +322,6 @@ const VENDORS: readonly Vendor[] = [
       if (header || delimiter !== ';' || !most(rows, (row) => row.length >= 5 && row.length <= 6 && /^\d{8} \d{6}$/.test(row[0]))) return undefined;
       const row = rows[0];
       return {
-        format: 'histdata',
-        title: 'HistData.com ASCII M1',
         records: 'bars',
         time: 0,
         columns: { open: 1, high: 2, low: 3, close: 4, ...(row.length === 6 ? { volume: 5 } : {}) },
@@ -340,8 +338,6 @@ const VENDORS: readonly Vendor[] = [
     plan: ({ header, rows }) => {
       if (header || !most(rows, (row) => row.length === 4 && /^\d{8} \d{9}$/.test(row[0]))) return undefined;
       return {
-        format: 'histdata-tick',
-        title: 'HistData.com ASCII ticks',
         records: 'quotes',
         time: 0,
         columns: { bid: 1, ask: 2 },
@@ -358,8 +354,6 @@ const VENDORS: readonly Vendor[] = [
     plan: ({ header, rows }) => {
       if (header || !most(rows, (row) => row.length === 4 && /^[A-Z]{3}\/[A-Z]{3}$/i.test(row[0]) && /^\d{8} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(row[1]))) return undefined;
       return {
-        format: 'truefx',
-        title: 'TrueFX ticks',
         records: 'quotes',
         time: 1,
         columns: { bid: 2, ask: 3 },
@@ -381,8 +375,7 @@ const VENDORS: readonly Vendor[] = [
       const row = rows.find(looksLike) as readonly string[];
       const histdata = /^DAT_MT_/i.test(basename(file));
       return {
-        format: 'mt4',
-        title: histdata ? 'HistData.com MetaTrader M1 (MetaTrader 4 layout)' : 'MetaTrader 4 history export',
+        ...(histdata ? { title: 'HistData.com MetaTrader M1 (MetaTrader 4 layout)' } : {}),
         records: 'bars',
         time: [0, 1],
         columns: { open: 2, high: 3, low: 4, close: 5, ...(row.length === 7 ? { volume: 6 } : {}) },
@@ -411,7 +404,7 @@ function columnIndex(ref: ColumnRef, shape: Shape, role: string): number {
   return index;
 }
 
-function planFromColumns(map: ColumnMap, shape: Shape): Plan {
+function planFromColumns(map: ColumnMap, shape: Shape): NamedPlan {
   if (map.time === undefined) throw new ConfigError('time=… is missing (e.g. time=Date+Time or time=1)', '--columns');
   const time = Array.isArray(map.time)
     ? ([columnIndex(map.time[0], shape, 'time'), columnIndex(map.time[1], shape, 'time')] as const)
@@ -438,7 +431,7 @@ function planFromColumns(map: ColumnMap, shape: Shape): Plan {
 }
 
 /** A header no vendor claims: columns by alias. */
-function planFromHeader(header: readonly string[], file: string): Plan {
+function planFromHeader(header: readonly string[], file: string): NamedPlan {
   const keys = header.map(norm);
   const dateAt = keys.indexOf('date');
   const timeAt = keys.indexOf('time');
@@ -510,7 +503,7 @@ function planFromHeader(header: readonly string[], file: string): Plan {
 }
 
 /** A headerless file no vendor claims: time (one column or date + time) then numbers. */
-function planFromShape(shape: Shape): Plan {
+function planFromShape(shape: Shape): NamedPlan {
   const row = shape.rows[0];
   const split = row.length >= 3 && parsesWhole(row[0], dateAnyOrder) && parsesWhole(row[1], parseTimePart);
   const first = split ? 2 : 1;
@@ -564,7 +557,7 @@ function inferDateOrder(texts: readonly string[], file: string, column: string):
 const PLAUSIBLE_FROM = Date.UTC(1971, 0, 1);
 const PLAUSIBLE_TO = Date.UTC(2200, 0, 1);
 
-function resolveTime(plan: Plan, shape: Shape, options: DetectOptions, headerNames: (i: number) => string): { time: TimeSpec; zone?: TextLayout['zone'] } {
+function resolveTime(plan: NamedPlan, shape: Shape, options: DetectOptions, headerNames: (i: number) => string): { time: TimeSpec; zone?: TextLayout['zone'] } {
   const { file } = shape;
   const rows = shape.rows;
   const zoneFor = (): TextLayout['zone'] | undefined => {
@@ -648,17 +641,17 @@ export function detectLayout(sample: Sample, options: DetectOptions): TextLayout
   if (header && rows.length === 0) return headerOnly(header, delimiter, options);
   const shape: Shape = { file, delimiter, decimal, ...(header ? { header } : {}), rows };
 
-  let plan: Plan | undefined;
+  let plan: NamedPlan | undefined;
   if (options.columns !== undefined) plan = planFromColumns(options.columns, shape);
   else if (forced !== undefined) {
-    plan = forced.plan(shape);
+    plan = vendorPlan(forced, shape);
     if (plan === undefined) {
       throw new ConfigError(`the file does not look like ${forced.title}: expected ${forced.expect}; its first line is "${sample[0].slice(0, 80)}"`, `--format ${forced.format}`);
     }
     plan = { ...plan, detectedBy: `--format ${forced.format}` };
   } else {
     for (const vendor of VENDORS) {
-      plan = vendor.plan(shape);
+      plan = vendorPlan(vendor, shape);
       if (plan !== undefined) break;
     }
     plan ??= header ? planFromHeader(header, file) : planFromShape(shape);

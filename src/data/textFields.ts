@@ -1,4 +1,6 @@
 import { DataError } from '../core/errors';
+import type { ReadProgress, RowRejection } from './barBatch';
+import type { TextChunks } from './textFile';
 import { DAY_MS } from '../core/time';
 import { columnName, normalizeTicker, timeColumnName, type RecordColumns, type TextLayout } from './layouts';
 import { fieldText, parseNumber, type RowScanner } from './textRows';
@@ -309,4 +311,49 @@ export function rowValues(layout: TextLayout, file: string, roles: readonly Valu
     },
   };
   return values;
+}
+
+/** Where a text reader puts the rows of one batch: file rows, times, and one array per value slot. */
+export interface BatchTarget {
+  readonly rows: Float64Array;
+  readonly ts: Float64Array;
+  /** By slot (the `roles` order of `rowValues`); a slot whose column the file lacks reads 0. */
+  readonly values: readonly Float64Array[];
+  readonly rejections: RowRejection[];
+}
+
+/**
+ * Fills `target` with up to `capacity` rows of `rows` (reading more of the file as needed); returns how many.
+ * A row with a problem keeps its time when it has one (the interval and the from/to range use it) and gets a
+ * rejection the validator reports.
+ */
+export async function fillBatch(rows: RowScanner, values: RowValues, roles: readonly ValueRole[], target: BatchTarget, capacity: number, closed: () => boolean): Promise<number> {
+  target.rejections.length = 0;
+  const numbers = values.numbers;
+  const present = roles.map((role) => values.slot(role) >= 0);
+  const slots = target.values.length;
+  let n = 0;
+  while (n < capacity && !closed()) {
+    if (!rows.next()) {
+      if (await rows.more()) continue;
+      break;
+    }
+    if (!values.read(rows)) continue;
+    target.rows[n] = rows.row;
+    target.ts[n] = values.time;
+    if (values.problem !== undefined) target.rejections.push({ index: n, ...values.problem });
+    for (let k = 0; k < slots; k++) target.values[k][n] = present[k] ? numbers[k] : 0;
+    n++;
+  }
+  return n;
+}
+
+/** The parts every text reader hands out the same way: how the file is read, how far, and closing it. */
+export function textReaderParts(opened: { readonly layout: TextLayout; readonly chunks: TextChunks; readonly rows: RowScanner }) {
+  const { layout, chunks, rows } = opened;
+  return {
+    format: { kind: 'text', layout, encoding: chunks.encoding, compression: chunks.compression } as const,
+    progress: (): ReadProgress => ({ done: chunks.bytesRead(), total: chunks.fileBytes, unit: 'bytes' }),
+    close: (): void => rows.close(),
+  };
 }

@@ -63,19 +63,30 @@ function dayOf(year: number, month: number, day: number): number {
   return lastDayIndex;
 }
 
+/** How many digits the last `digitRun` read, and where it stopped. */
+const run = { count: 0, end: 0 };
+
+/** The digits at b[p, end) as a number (they stop at the first other byte). */
+function digitRun(b: Uint8Array, p: number, end: number): number {
+  const start = p;
+  let value = 0;
+  while (p < end && isDigit(b[p])) {
+    value = value * 10 + b[p] - ZERO;
+    p++;
+  }
+  run.count = p - start;
+  run.end = p;
+  return value;
+}
+
 /**
  * The date at b[start, end) as a day index; NaN when it is not a date. `parsedTime.end` is set to the first
  * byte after it. `order` reads dates whose year comes last; without one they are not dates.
  */
 export function parseDatePart(b: Uint8Array, start: number, end: number, order: DateOrder | undefined): number {
-  let p = start;
-  let a = 0;
-  let na = 0;
-  while (p < end && isDigit(b[p])) {
-    a = a * 10 + b[p] - ZERO;
-    na++;
-    p++;
-  }
+  const a = digitRun(b, start, end);
+  const na = run.count;
+  let p = run.end;
   let year: number;
   let month: number;
   let day: number;
@@ -87,23 +98,13 @@ export function parseDatePart(b: Uint8Array, start: number, end: number, order: 
     if (p >= end || (na !== 4 && na !== 1 && na !== 2)) return Number.NaN;
     const sep = b[p];
     if (sep !== MINUS && sep !== DOT && sep !== SLASH) return Number.NaN;
-    p++;
-    let m = 0;
-    let nm = 0;
-    while (p < end && isDigit(b[p])) {
-      m = m * 10 + b[p] - ZERO;
-      nm++;
-      p++;
-    }
+    const m = digitRun(b, p + 1, end);
+    const nm = run.count;
+    p = run.end;
     if (nm < 1 || nm > 2 || p >= end || b[p] !== sep) return Number.NaN;
-    p++;
-    let c = 0;
-    let nc = 0;
-    while (p < end && isDigit(b[p])) {
-      c = c * 10 + b[p] - ZERO;
-      nc++;
-      p++;
-    }
+    const c = digitRun(b, p + 1, end);
+    const nc = run.count;
+    p = run.end;
     if (na === 4) {
       if (nc < 1 || nc > 2) return Number.NaN;
       year = a;
@@ -125,14 +126,9 @@ export function parseDatePart(b: Uint8Array, start: number, end: number, order: 
  * byte after it (a zone may follow).
  */
 export function parseTimePart(b: Uint8Array, start: number, end: number): number {
-  let p = start;
-  let a = 0;
-  let na = 0;
-  while (p < end && isDigit(b[p])) {
-    a = a * 10 + b[p] - ZERO;
-    na++;
-    p++;
-  }
+  const a = digitRun(b, start, end);
+  const na = run.count;
+  let p = run.end;
   let hour: number;
   let minute: number;
   let second = 0;

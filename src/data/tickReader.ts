@@ -1,7 +1,7 @@
 import type { FileFormat, ReadProgress, RowRejection } from './barBatch';
 import type { DelimitedFile } from './delimitedFile';
 import { columnName, timeColumnName, type TextLayout } from './layouts';
-import { rowValues } from './textFields';
+import { fillBatch, rowValues, textReaderParts } from './textFields';
 
 /**
  * Tick files (HistData, Dukascopy and TrueFX ticks; any `timestamp,bid,ask` or `timestamp,price,size`) →
@@ -42,12 +42,11 @@ export interface TickBatchReader {
   close(): void;
 }
 
-export function tickReader(file: string, { layout, rows, chunks }: DelimitedFile, options: { readonly batchRows: number; readonly symbol?: string }): TickBatchReader {
+export function tickReader(file: string, opened: DelimitedFile, options: { readonly batchRows: number; readonly symbol?: string }): TickBatchReader {
+  const { layout } = opened;
   const kind: 'quotes' | 'trades' = layout.records === 'trades' ? 'trades' : 'quotes';
   const roles = kind === 'quotes' ? (['bid', 'ask'] as const) : (['price', 'size'] as const);
   const values = rowValues(layout, file, roles, options.symbol);
-  const numbers = values.numbers;
-  const hasSecond = layout.columns[roles[1]] !== undefined;
   const capacity = options.batchRows;
   const batch = {
     length: 0,
@@ -58,28 +57,13 @@ export function tickReader(file: string, { layout, rows, chunks }: DelimitedFile
     second: new Float64Array(capacity),
     rejections: [] as RowRejection[],
   };
+  const target = { rows: batch.rows, ts: batch.ts, values: [batch.first, batch.second], rejections: batch.rejections };
+  const parts = textReaderParts(opened);
   let closed = false;
 
   const fill = async (): Promise<TickBatch | null> => {
-    batch.length = 0;
-    batch.rejections.length = 0;
-    let n = 0;
-    while (n < capacity && !closed) {
-      if (!rows.next()) {
-        if (await rows.more()) continue;
-        break;
-      }
-      if (!values.read(rows)) continue;
-      batch.rows[n] = rows.row;
-      // A row with a problem keeps its time when it has one (the interval and the from/to range use it).
-      batch.ts[n] = values.time;
-      if (values.problem !== undefined) batch.rejections.push({ index: n, ...values.problem });
-      batch.first[n] = numbers[0];
-      batch.second[n] = hasSecond ? numbers[1] : 0;
-      n++;
-    }
-    batch.length = n;
-    return n > 0 ? batch : null;
+    batch.length = await fillBatch(opened.rows, values, roles, target, capacity, () => closed);
+    return batch.length > 0 ? batch : null;
   };
 
   const name = (role: (typeof roles)[number]): string => {
@@ -91,12 +75,12 @@ export function tickReader(file: string, { layout, rows, chunks }: DelimitedFile
     kind,
     columns: { timestamp: timeColumnName(layout), first: name(roles[0]), second: name(roles[1]) },
     layout,
-    format: { kind: 'text', layout, encoding: chunks.encoding, compression: chunks.compression },
-    progress: () => ({ done: chunks.bytesRead(), total: chunks.fileBytes, unit: 'bytes' }),
+    format: parts.format,
+    progress: parts.progress,
     next: async () => (closed ? null : fill()),
     close: () => {
       closed = true;
-      rows.close();
+      parts.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { DataError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Bar, Tick } from '../core/types';
 import { makeBar } from './bar';
-import type { BarBatch, BarColumnNames } from './barBatch';
+import type { BarBatch, BarColumnNames, RowRejection } from './barBatch';
 import { BAR_RULES, BAR_RULE_TEXT, checkOhlcv, type BarRule } from './barRules';
 import type { RecordKind } from './layouts';
 import type { TickBatch, TickColumnNames } from './tickReader';
@@ -43,24 +43,74 @@ export interface ValidationReport {
   readonly intervalSource: 'option' | 'metadata' | 'inferred' | 'none';
 }
 
-/** Counts and examples of dropped rows, or the error of the first one (policy 'error'). */
+/**
+ * Counts and examples of dropped rows, or the error of the first one (policy 'error'); and the gate every row
+ * passes first: rows the reader rejected, rows without a time, rows outside [from, to).
+ */
 interface RowTally {
   reject(row: number, rule: BarRule, field: string | undefined, detail: string): void;
+  /** Before a batch: its reader rejections, in index order. */
+  begin(rejections: readonly RowRejection[]): void;
+  /** Whether row `i` (time `t`, file row `row`) goes on to the value checks; it is then counted as read. */
+  admit(i: number, t: number, row: number): boolean;
+  /** The report's counts, for `emitted` rows from `firstTs` to `lastTs`. */
+  counts(symbol: string, records: RecordKind, emitted: number, firstTs: number, lastTs: number): Omit<ValidationReport, 'intervalMs' | 'intervalSource'>;
   readonly skipped: Record<BarRule, number>;
   readonly examples: SkippedRow[];
   rowsSkipped: number;
+  rowsRead: number;
 }
 
-function rowTally(file: string, policy: ValidationPolicy): RowTally {
+function rowTally(file: string, policy: ValidationPolicy, timestampColumn: string, from: number, to: number): RowTally {
+  let rejections: readonly RowRejection[] = [];
+  let next = 0;
+  let rejectAt = -1;
   const tally: RowTally = {
     skipped: Object.fromEntries(BAR_RULES.map((r) => [r, 0])) as Record<BarRule, number>,
     examples: [],
     rowsSkipped: 0,
+    rowsRead: 0,
     reject: (row, rule, field, detail) => {
       if (policy === 'error') throw new DataError(BAR_RULE_TEXT[rule], { file, row, field }, detail);
       tally.rowsSkipped++;
       tally.skipped[rule]++;
       if (tally.examples.length < MAX_SKIP_EXAMPLES) tally.examples.push(field === undefined ? { row, rule, detail } : { row, rule, field, detail });
+    },
+    counts: (symbol, records, emitted, firstTs, lastTs) => ({
+      file,
+      symbol,
+      records,
+      policy,
+      rowsRead: tally.rowsRead,
+      rowsEmitted: emitted,
+      rowsSkipped: tally.rowsSkipped,
+      skipped: { ...tally.skipped },
+      examples: [...tally.examples],
+      ...(emitted > 0 ? { firstTs, lastTs } : {}),
+    }),
+    begin: (batchRejections) => {
+      rejections = batchRejections;
+      next = 0;
+      rejectAt = rejections.length > 0 ? rejections[0].index : -1;
+    },
+    admit: (i, t, row) => {
+      if (i === rejectAt) {
+        // A row the reader could not read: its time (NaN), or a value (its time is known).
+        const rejection = rejections[next++];
+        rejectAt = next < rejections.length ? rejections[next].index : -1;
+        if (t === t && (t < from || t >= to)) return false;
+        tally.rowsRead++;
+        tally.reject(row, rejection.rule, rejection.field, rejection.detail);
+        return false;
+      }
+      if (t !== t) {
+        tally.rowsRead++;
+        tally.reject(row, 'invalid-timestamp', timestampColumn, 'missing or not a time');
+        return false;
+      }
+      if (t < from || t >= to) return false;
+      tally.rowsRead++;
+      return true;
     },
   };
   return tally;
@@ -88,36 +138,19 @@ export interface BarValidator {
 
 export function createBarValidator(options: BarValidatorOptions): BarValidator {
   const { file, symbol, policy, columns, from, to } = options;
-  const tally = rowTally(file, policy);
+  const tally = rowTally(file, policy, columns.timestamp, from, to);
   const reject = tally.reject;
-  let rowsRead = 0;
   let emitted = 0;
   let firstTs = Number.NaN;
   let lastTs = Number.NEGATIVE_INFINITY;
 
   return {
     emit: (batch, intervalMs, subscriber) => {
-      const { length, rows, ts, open, high, low, close, volume, rejections } = batch;
-      let nextRejection = 0;
-      let rejectAt = rejections.length > 0 ? rejections[0].index : -1;
+      const { length, rows, ts, open, high, low, close, volume } = batch;
+      tally.begin(batch.rejections);
       for (let i = 0; i < length; i++) {
         const t = ts[i];
-        if (i === rejectAt) {
-          // A row the reader could not read: its time (NaN) or a value (its time is known).
-          const rejection = rejections[nextRejection++];
-          rejectAt = nextRejection < rejections.length ? rejections[nextRejection].index : -1;
-          if (t === t && (t < from || t >= to)) continue;
-          rowsRead++;
-          reject(rows[i], rejection.rule, rejection.field, rejection.detail);
-          continue;
-        }
-        if (t !== t) {
-          rowsRead++;
-          reject(rows[i], 'invalid-timestamp', columns.timestamp, 'missing or not a time');
-          continue;
-        }
-        if (t < from || t >= to) continue;
-        rowsRead++;
+        if (!tally.admit(i, t, rows[i])) continue;
         const o = open[i];
         const h = high[i];
         const l = low[i];
@@ -141,16 +174,7 @@ export function createBarValidator(options: BarValidatorOptions): BarValidator {
       return true;
     },
     report: (intervalMs, intervalSource) => ({
-      file,
-      symbol,
-      records: 'bars',
-      policy,
-      rowsRead,
-      rowsEmitted: emitted,
-      rowsSkipped: tally.rowsSkipped,
-      skipped: { ...tally.skipped },
-      examples: [...tally.examples],
-      ...(emitted > 0 ? { firstTs, lastTs } : {}),
+      ...tally.counts(symbol, 'bars', emitted, firstTs, lastTs),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
       intervalSource,
     }),
@@ -182,35 +206,19 @@ export interface TickValidator {
  */
 export function createTickValidator(options: TickValidatorOptions): TickValidator {
   const { file, symbol, policy, columns, from, to, records, price } = options;
-  const tally = rowTally(file, policy);
+  const tally = rowTally(file, policy, columns.timestamp, from, to);
   const reject = tally.reject;
-  let rowsRead = 0;
   let emitted = 0;
   let firstTs = Number.NaN;
   let lastTs = Number.NEGATIVE_INFINITY;
   const isPrice = (x: number): boolean => x > 0 && x < Infinity;
   return {
     emit: (batch, subscriber) => {
-      const { length, rows, ts, first, second, rejections } = batch;
-      let nextRejection = 0;
-      let rejectAt = rejections.length > 0 ? rejections[0].index : -1;
+      const { length, rows, ts, first, second } = batch;
+      tally.begin(batch.rejections);
       for (let i = 0; i < length; i++) {
         const t = ts[i];
-        if (i === rejectAt) {
-          const rejection = rejections[nextRejection++];
-          rejectAt = nextRejection < rejections.length ? rejections[nextRejection].index : -1;
-          if (t === t && (t < from || t >= to)) continue;
-          rowsRead++;
-          reject(rows[i], rejection.rule, rejection.field, rejection.detail);
-          continue;
-        }
-        if (t !== t) {
-          rowsRead++;
-          reject(rows[i], 'invalid-timestamp', columns.timestamp, 'missing or not a time');
-          continue;
-        }
-        if (t < from || t >= to) continue;
-        rowsRead++;
+        if (!tally.admit(i, t, rows[i])) continue;
         const a = first[i];
         const b = second[i];
         if (!isPrice(a)) {
@@ -238,20 +246,7 @@ export function createTickValidator(options: TickValidatorOptions): TickValidato
       }
       return true;
     },
-    report: (barMs) => ({
-      file,
-      symbol,
-      records,
-      policy,
-      rowsRead,
-      rowsEmitted: emitted,
-      rowsSkipped: tally.rowsSkipped,
-      skipped: { ...tally.skipped },
-      examples: [...tally.examples],
-      ...(emitted > 0 ? { firstTs, lastTs } : {}),
-      intervalMs: barMs,
-      intervalSource: 'option',
-    }),
+    report: (barMs) => ({ ...tally.counts(symbol, records, emitted, firstTs, lastTs), intervalMs: barMs, intervalSource: 'option' }),
   };
 }
 
