@@ -33,13 +33,10 @@ export function barReader(file: string, opened: DelimitedFile, options: BarReade
   const values = rowValues(layout, file, roles, options.symbol);
   const batch = allocateBatch(options.batchRows);
   const target = { rows: batch.rows, ts: batch.ts, values: [batch.open, batch.high, batch.low, batch.close, batch.volume], rejections: batch.rejections };
-  const parts = textReaderParts(opened);
-  let closed = false;
-
-  const fill = async (): Promise<BarBatch | null> => {
-    batch.length = await fillBatch(opened.rows, values, roles, target, options.batchRows, () => closed);
+  const parts = textReaderParts(opened, async (closed): Promise<BarBatch | null> => {
+    batch.length = await fillBatch(opened.rows, values, roles, target, options.batchRows, closed);
     return batch.length > 0 ? batch : null;
-  };
+  });
 
   return {
     file,
@@ -52,12 +49,6 @@ export function barReader(file: string, opened: DelimitedFile, options: BarReade
       volume: cols.volume === undefined ? 'volume' : columnName(layout, cols.volume),
     },
     metadata: layout.fileSymbol !== undefined ? { symbol: layout.fileSymbol } : {},
-    format: parts.format,
-    progress: parts.progress,
-    next: async () => (closed ? null : fill()),
-    close: () => {
-      closed = true;
-      parts.close();
-    },
+    ...parts,
   };
 }

@@ -348,12 +348,24 @@ export async function fillBatch(rows: RowScanner, values: RowValues, roles: read
   return n;
 }
 
-/** The parts every text reader hands out the same way: how the file is read, how far, and closing it. */
-export function textReaderParts(opened: { readonly layout: TextLayout; readonly chunks: TextChunks; readonly rows: RowScanner }) {
+/**
+ * The parts every text reader hands out the same way: how the file is read, how far, the next batch (from
+ * `fill`, told whether the reader was closed meanwhile), and closing it.
+ */
+export function textReaderParts<B>(
+  opened: { readonly layout: TextLayout; readonly chunks: TextChunks; readonly rows: RowScanner },
+  fill: (closed: () => boolean) => Promise<B | null>,
+) {
   const { layout, chunks, rows } = opened;
+  let closed = false;
+  const isClosed = (): boolean => closed;
   return {
     format: { kind: 'text', layout, encoding: chunks.encoding, compression: chunks.compression } as const,
     progress: (): ReadProgress => ({ done: chunks.bytesRead(), total: chunks.fileBytes, unit: 'bytes' }),
-    close: (): void => rows.close(),
+    next: async (): Promise<B | null> => (closed ? null : fill(isClosed)),
+    close: (): void => {
+      closed = true;
+      rows.close();
+    },
   };
 }

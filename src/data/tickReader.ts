@@ -58,13 +58,10 @@ export function tickReader(file: string, opened: DelimitedFile, options: { reado
     rejections: [] as RowRejection[],
   };
   const target = { rows: batch.rows, ts: batch.ts, values: [batch.first, batch.second], rejections: batch.rejections };
-  const parts = textReaderParts(opened);
-  let closed = false;
-
-  const fill = async (): Promise<TickBatch | null> => {
-    batch.length = await fillBatch(opened.rows, values, roles, target, capacity, () => closed);
+  const parts = textReaderParts(opened, async (closed): Promise<TickBatch | null> => {
+    batch.length = await fillBatch(opened.rows, values, roles, target, capacity, closed);
     return batch.length > 0 ? batch : null;
-  };
+  });
 
   const name = (role: (typeof roles)[number]): string => {
     const column = layout.columns[role];
@@ -75,12 +72,6 @@ export function tickReader(file: string, opened: DelimitedFile, options: { reado
     kind,
     columns: { timestamp: timeColumnName(layout), first: name(roles[0]), second: name(roles[1]) },
     layout,
-    format: parts.format,
-    progress: parts.progress,
-    next: async () => (closed ? null : fill()),
-    close: () => {
-      closed = true;
-      parts.close();
-    },
+    ...parts,
   };
 }
