@@ -142,6 +142,20 @@ describe('the bytes: gzip, byte-order marks, UTF-16, zip', () => {
     expect(encodings).toEqual(['none UTF-8', 'gzip UTF-8', 'none UTF-8 with BOM', 'none UTF-16LE', 'none UTF-16BE']);
   });
 
+  it('UTF-16 text that is not all ASCII is decoded (a German header), in chunks of any size', async () => {
+    const german = `Zeit;Eröffnung;Hoch;Tief;Schluss\n${Array.from({ length: 30_000 }, (_, i) => `${new Date(T0 + i * 60_000).toISOString()};1,5;2;0,5;1,5`).join('\n')}\n`;
+    const path = write('german-utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(german, 'utf16le')]));
+    const read = await lastValueFrom(
+      replayFile(path, { symbol: 'X', columns: parseColumnMap('time=Zeit,open=Eröffnung,high=Hoch,low=Tief,close=Schluss') }).pipe(toArray()),
+    );
+    expect(read).toHaveLength(30_000);
+    expect(read[29_999]).toMatchObject({ ts: T0 + 29_999 * 60_000, open: 1.5, low: 0.5 });
+    // ASCII for the first megabyte, then an é: narrowed at first, decoded from there on.
+    const late = `timestamp,open,high,low,close,note\n${Array.from({ length: 30_000 }, (_, i) => `${new Date(T0 + i * 60_000).toISOString()},1.5,2,0.5,1.5,${i === 29_999 ? 'café' : 'tea'}`).join('\n')}\n`;
+    const latePath = write('late-utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(late, 'utf16le')]));
+    await expect(lastValueFrom(replayFile(latePath, { symbol: 'X' }).pipe(toArray()))).resolves.toHaveLength(30_000);
+  });
+
   it('a zip archive is named as one', async () => {
     const zip = write('klines.zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]));
     await expect(bars(zip)).rejects.toThrow(new DataError('a zip archive, not a text file', { file: zip }, 'unzip it first (HistData and Binance ship zip files holding one CSV each)'));

@@ -4,7 +4,7 @@ import type { TextChunks } from './textFile';
 import { DAY_MS } from '../core/time';
 import { columnName, normalizeTicker, timeColumnName, type RecordColumns, type TextLayout } from './layouts';
 import { fieldText, parseNumber, type RowScanner } from './textRows';
-import { compactLead, isoLead, parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
+import { compactLead, dayFirstLead, epochLead, isoLead, parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
 
 /**
  * The values of a row, where the layout says they are: the time (epoch, text, or date + time, in the
@@ -26,8 +26,9 @@ export const NO_ZONE_TIME = Number.NEGATIVE_INFINITY;
 interface TimeParsers {
   one(b: Uint8Array, start: number, end: number): number;
   /**
-   * A time at the start of b[start, end) in the one common shape (see `isoLead`), `parsedTime.end` after it;
-   * NaN when the field is not in that shape (the caller then finds the field's end and calls `one`).
+   * A time at the start of b[start, end) in a common shape read at fixed positions (`isoLead`, `compactLead`,
+   * `dayFirstLead`, `epochLead`), `parsedTime.end` after it; NaN when the field is not in such a shape (the
+   * caller then finds the field's end and calls `one`).
    */
   lead(b: Uint8Array, start: number, end: number): number;
   two(b: Uint8Array, dateStart: number, dateEnd: number, timeStart: number, timeEnd: number): number;
@@ -49,10 +50,13 @@ function timeParsers(layout: TextLayout): TimeParsers {
             return toUtc === undefined ? NO_ZONE_TIME : toUtc(wall);
           },
     lead:
-      time.kind === 'text'
+      time.kind === 'epoch'
+        ? (b, start, end) => epochLead(b, start, end, time.unit)
+        : time.kind === 'text'
         ? (b, start, end) => {
             let wall = isoLead(b, start, end);
             if (wall !== wall) wall = compactLead(b, start, end);
+            if (wall !== wall && order === 'dmy') wall = dayFirstLead(b, start, end);
             if (wall !== wall) return wall;
             const offset = parsedTime.offsetMs;
             if (offset === offset) return wall - offset;

@@ -183,7 +183,6 @@ function isBlank(b: Uint8Array, start: number, end: number): boolean {
 }
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const latin1 = new TextDecoder('latin1');
 
 /** Field text for messages (UTF-8), spaces trimmed. */
 export function fieldText(b: Uint8Array, start: number, end: number): string {
@@ -222,7 +221,9 @@ export function parseNumber(b: Uint8Array, start: number, end: number, decimal: 
 }
 
 function slowNumber(b: Uint8Array, start: number, end: number, decimal: number): number {
-  let text = latin1.decode(b.subarray(start, end));
+  // A short field: a string built from its bytes is cheaper than a decoder call.
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(b[i]);
   if (decimal !== 46) {
     if (text.includes('.')) return Number.NaN;
     text = text.replace(String.fromCharCode(decimal), '.');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { compactLead, isoLead, parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
+import { compactLead, dayFirstLead, epochLead, isoLead, parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 
@@ -87,6 +87,16 @@ describe('the fixed-position shapes read what the general path reads', () => {
         const lead = isoLead(b, 0, b.length);
         const value = lead === lead ? lead : compactLead(b, 0, b.length);
         if (value !== general || parsedTime.end !== text.length) mismatches.push(text);
+      }
+      const dotted = `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${t}`;
+      const db = bytes(`${dotted},1`);
+      if (dayFirstLead(db, 0, db.length) !== parseDateTime(db, 0, dotted.length, 'dmy') || parsedTime.end !== dotted.length) mismatches.push(dotted);
+      for (const [unit, text] of [['s', String(ts / 1000)], ['ms', String(ts)], ['us', `${ts}${String(i % 1000).padStart(3, '0')}`]] as const) {
+        const eb = bytes(`${text},1`);
+        const lead = epochLead(eb, 0, eb.length, unit);
+        if (Number.isInteger(ts / 1000) || unit !== 's') {
+          if (lead !== parseEpochMs(eb, 0, text.length, unit) || parsedTime.end !== text.length) mismatches.push(`${unit} ${text}`);
+        } else if (lead === lead) mismatches.push(`${unit} ${text} (a fraction must take the general path)`);
       }
     }
     expect(mismatches).toEqual([]);

@@ -342,6 +342,55 @@ export function compactLead(b: Uint8Array, start: number, end: number): number {
   return dayIndex * DAY + hour * HOUR + minute * MINUTE + second * 1000 + millis;
 }
 
+/** Dukascopy's `DD.MM.YYYY HH:MM:SS` with an optional `.mmm`, at fixed positions like `isoLead`; no zone. */
+export function dayFirstLead(b: Uint8Array, start: number, end: number): number {
+  if (end - start < 19 || b[start + 2] !== DOT || b[start + 5] !== DOT || b[start + 10] !== SPACE || b[start + 13] !== COLON || b[start + 16] !== COLON) {
+    return Number.NaN;
+  }
+  const day = two(b, start);
+  const month = two(b, start + 3);
+  const y1 = two(b, start + 6);
+  const y2 = two(b, start + 8);
+  const hour = two(b, start + 11);
+  const minute = two(b, start + 14);
+  const second = two(b, start + 17);
+  if (y1 < 0 || y2 < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
+  let p = start + 19;
+  let millis = 0;
+  if (p + 3 < end && b[p] === DOT) {
+    const m = two(b, p + 1);
+    const last = b[p + 3] - ZERO;
+    if (m < 0 || last < 0 || last > 9) return Number.NaN;
+    millis = m * 10 + last;
+    p += 4;
+  }
+  const dayIndex = dayOf(y1 * 100 + y2, month, day);
+  if (dayIndex !== dayIndex) return Number.NaN;
+  parsedTime.offsetMs = Number.NaN;
+  parsedTime.end = p;
+  return dayIndex * DAY + hour * HOUR + minute * MINUTE + second * 1000 + millis;
+}
+
+/**
+ * Epoch digits at the start of b[start, end) in s, ms or µs (up to 16 digits: exact in a double), read as
+ * they come, `parsedTime.end` after them; NaN for anything else (a fraction, a sign, nanoseconds), which
+ * `parseEpochMs` then reads. Rounds as `parseEpochMs` does.
+ */
+export function epochLead(b: Uint8Array, start: number, end: number, unit: EpochUnit): number {
+  let p = start;
+  let value = 0;
+  while (p < end) {
+    const c = b[p] - ZERO;
+    if (c < 0 || c > 9) break;
+    value = value * 10 + c;
+    p++;
+  }
+  const digits = p - start;
+  if (digits === 0 || digits > 16 || (p < end && b[p] === DOT) || unit === 'ns') return Number.NaN;
+  parsedTime.end = p;
+  return unit === 'ms' ? value : unit === 's' ? value * 1000 : Math.round(value / 1000);
+}
+
 /** Whether b[start, end) is digits only (an optional sign and one `.` allowed): an epoch number. */
 export function isEpochNumber(b: Uint8Array, start: number, end: number): boolean {
   let p = start;
