@@ -4,7 +4,7 @@ import type { TextChunks } from './textFile';
 import { DAY_MS } from '../core/time';
 import { columnName, normalizeTicker, timeColumnName, type RecordColumns, type TextLayout } from './layouts';
 import { fieldText, parseNumber, type RowScanner } from './textRows';
-import { compactLead, dayFirstLead, epochLead, isoLead, parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
+import { compactLead, dayFirstLead, epochLead, fixedClock, fixedDate, isoLead, parseDatePart, parseDateTime, parseEpochMs, parseTimePart, parsedTime } from './textTime';
 
 /**
  * The values of a row, where the layout says they are: the time (epoch, text, or date + time, in the
@@ -64,6 +64,10 @@ function timeParsers(layout: TextLayout): TimeParsers {
           }
         : () => Number.NaN,
     two: (b, ds, de, ts, te) => {
+      // MetaTrader's `2024.03.08` and `22:00[:00]` first, at fixed positions; anything else the general way.
+      const fixedDay = fixedDate(b, ds, de);
+      const fixedMs = fixedDay === fixedDay ? fixedClock(b, ts, te) : Number.NaN;
+      if (fixedMs === fixedMs) return toUtc === undefined ? NO_ZONE_TIME : toUtc(fixedDay * DAY + fixedMs);
       while (ds < de && b[ds] === 32) ds++;
       while (de > ds && b[de - 1] === 32) de--;
       const day = parseDatePart(b, ds, de, order);
@@ -162,6 +166,10 @@ export function rowValues(layout: TextLayout, file: string, roles: readonly Valu
     role[time.time] = TIME_OF_DAY;
   } else role[time.column] = TIME;
   if (layout.symbolColumn !== undefined) role[layout.symbolColumn] = TICKER;
+  let lastRead = 0;
+  role.forEach((r, f) => {
+    if (r !== SKIP) lastRead = f;
+  });
 
   const noZone = (rows: RowScanner, text: string): never => {
     throw new DataError('timestamp has no time zone', { file, row: rows.row, field: timeName }, `"${text}"; pass --timezone (e.g. UTC or Asia/Tokyo) to read wall times`);
@@ -197,7 +205,7 @@ export function rowValues(layout: TextLayout, file: string, roles: readonly Valu
     let dateStart = 0;
     let dateEnd = 0;
     let t = Number.NaN;
-    for (let f = 0; f < fieldCount; f++) {
+    for (let f = 0; f <= lastRead; f++) {
       if (f > 0) {
         if (p >= end || b[p] !== delimiter) return false;
         p++;
@@ -248,7 +256,14 @@ export function rowValues(layout: TextLayout, file: string, roles: readonly Valu
         else if (r === TICKER && !sameBytes(b, fieldStart, p, (ticker as TickerState).accepted)) return false;
       }
     }
-    if (p !== end || t !== t || t === NO_ZONE_TIME) return false;
+    // The fields after the last one read are only counted (a row must have as many as the header).
+    let more = 0;
+    for (; p < end; p++) {
+      const c = b[p];
+      if (c === delimiter) more++;
+      else if (c === 34) return false;
+    }
+    if (more !== fieldCount - 1 - lastRead || t !== t || t === NO_ZONE_TIME) return false;
     values.time = t;
     return true;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { compactLead, dayFirstLead, epochLead, isoLead, parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
+import { compactLead, dayFirstLead, epochLead, fixedClock, fixedDate, isoLead, parseDateTime, parseEpochMs, parsedTime, type DateOrder, type EpochUnit } from './textTime';
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 
@@ -87,6 +87,11 @@ describe('the fixed-position shapes read what the general path reads', () => {
         const lead = isoLead(b, 0, b.length);
         const value = lead === lead ? lead : compactLead(b, 0, b.length);
         if (value !== general || parsedTime.end !== text.length) mismatches.push(text);
+      }
+      const mtDate = bytes(iso.slice(0, 10).replaceAll('-', '.'));
+      const mtTime = bytes(t.slice(0, 8));
+      if (fixedDate(mtDate, 0, 10) * 86_400_000 + fixedClock(mtTime, 0, 8) !== parseDateTime(bytes(`${iso.slice(0, 10)} ${t.slice(0, 8)}Z`), 0, 20, undefined)) {
+        mismatches.push(`${iso.slice(0, 10)} ${t.slice(0, 8)}`);
       }
       const dotted = `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${t}`;
       const db = bytes(`${dotted},1`);

@@ -342,6 +342,27 @@ export function compactLead(b: Uint8Array, start: number, end: number): number {
   return dayIndex * DAY + hour * HOUR + minute * MINUTE + second * 1000 + millis;
 }
 
+/** A date of exactly `YYYY.MM.DD`, `YYYY-MM-DD` or `YYYY/MM/DD` in b[start, end) as a day index; NaN otherwise. */
+export function fixedDate(b: Uint8Array, start: number, end: number): number {
+  const sep = b[start + 4];
+  if (end - start !== 10 || (sep !== DOT && sep !== MINUS && sep !== SLASH) || b[start + 7] !== sep) return Number.NaN;
+  const y1 = two(b, start);
+  const y2 = two(b, start + 2);
+  const month = two(b, start + 5);
+  const day = two(b, start + 8);
+  return y1 < 0 || y2 < 0 || month < 0 || day < 0 ? Number.NaN : dayOf(y1 * 100 + y2, month, day);
+}
+
+/** A time of exactly `HH:MM` or `HH:MM:SS` in b[start, end) as ms of the day; NaN otherwise. */
+export function fixedClock(b: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if ((length !== 5 && length !== 8) || b[start + 2] !== COLON || (length === 8 && b[start + 5] !== COLON)) return Number.NaN;
+  const hour = two(b, start);
+  const minute = two(b, start + 3);
+  const second = length === 8 ? two(b, start + 6) : 0;
+  return hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 ? Number.NaN : hour * HOUR + minute * MINUTE + second * 1000;
+}
+
 /** Dukascopy's `DD.MM.YYYY HH:MM:SS` with an optional `.mmm`, at fixed positions like `isoLead`; no zone. */
 export function dayFirstLead(b: Uint8Array, start: number, end: number): number {
   if (end - start < 19 || b[start + 2] !== DOT || b[start + 5] !== DOT || b[start + 10] !== SPACE || b[start + 13] !== COLON || b[start + 16] !== COLON) {
