@@ -88,7 +88,7 @@ function onGrid(price: number): number {
   return Math.round(price * TICKS_PER_YEN) / TICKS_PER_YEN;
 }
 
-/** The seed of the vendor samples' walk (its own, so the demo series is not disturbed). */
+/** The PRNG seed of the vendor samples' walk (its own, so the demo series is not disturbed). */
 export const SAMPLE_SEED = 20240310;
 
 /** Two windows around the 2024 US daylight-saving changes (10 March, 3 November): a Friday close, a Sunday open. */

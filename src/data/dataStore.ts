@@ -9,7 +9,7 @@ import { planParquetProjection } from './parquetReader';
 import { replayParquet, type ReplayOptions } from './replay';
 
 /**
- * Bars → Parquet (the seed's DataStore), written by DuckDB.
+ * Bars → Parquet (the DataStore), written by DuckDB.
  *
  * Layout: `timestamp` TIMESTAMP adjusted to UTC (µs, whole ms), `open`, `high`, `low`, `close`, `volume`
  * DOUBLE, sorted by time, ZSTD; the symbol and interval ride in the file's key/value metadata (`symbol`,

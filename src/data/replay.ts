@@ -20,7 +20,7 @@ import { resolveTimeZone } from './zones';
 export type { ValidationPolicy, ValidationReport, SkippedRow } from './validation';
 
 /**
- * Historical bars from a file, as a cold Observable (the seed's DataNormalizer/DataHandler).
+ * Historical bars from a file, as a cold Observable.
  *
  * ```
  * replayFile('usdjpy.parquet', { symbol: 'USDJPY' })
