@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { EXIT_DATA, EXIT_OK, PROCESS_IO, parseArgs, positiveInteger, runMain } from '../src/cli/io';
 import { build } from 'esbuild';
 import { DATA_DIR, ensureBarFile, ensureTextFile, type TextFileKind } from './data';
 import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
@@ -100,7 +101,8 @@ interface Options {
   readonly json: string;
 }
 
-function parseOptions(argv: readonly string[]): Options {
+/** The options, or the exit code when the command stops at its arguments (help: 0, bad usage: 2). */
+async function parseOptions(argv: readonly string[]): Promise<Options | number> {
   const program = new Command('bench')
     .description('Throughput and peak-RSS benchmarks (issue 4). Data is generated once into .bench-data/.')
     .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`, (value: string) => {
@@ -111,14 +113,11 @@ function parseOptions(argv: readonly string[]): Options {
       return names as Stage[];
     })
     .option('--quick', 'smaller sizes (200k bars, 1M ticks, 4-point grid): a smoke run, not the figures', false)
-    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', (value: string) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
-      return n;
-    })
+    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', positiveInteger)
     .option('--profile', 'write a .cpuprofile of every measured process to bench/results/profiles/', false)
     .option('--json <path>', 'where to write the results', join(RESULTS_DIR, 'latest.json'));
-  program.parse([...argv], { from: 'user' });
+  const stop = await parseArgs(program, argv, PROCESS_IO);
+  if (stop !== undefined) return stop;
   const opts = program.opts<{ only?: Stage[]; quick: boolean; rounds?: number; profile: boolean; json: string }>();
   return {
     only: opts.only ?? [...STAGES],
@@ -416,8 +415,9 @@ async function measureCsv(
   });
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+async function main(): Promise<number> {
+  const options = await parseOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
   const sizes = options.quick ? QUICK : FULL;
   const cores = availableParallelism();
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -632,10 +632,7 @@ async function main(): Promise<void> {
     )}\n`,
   );
   process.stdout.write(`results: ${options.json}\n`);
-  if (failures.length > 0) process.exitCode = 1;
+  return failures.length > 0 ? EXIT_DATA : EXIT_OK;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -152,7 +152,7 @@ export function startProgress(io: CliIo, options: { readonly label: string; read
   const bytes = options.unit === 'bytes';
   const scale = bytes ? 1 / 1e6 : 1;
   const format = `${options.label} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MB' : 'rows'} | {eta_formatted} left`;
-  const bar = new SingleBar({ format, stream, hideCursor: true, linewrap: false, formatValue: (v, _options, type) => (bytes && type !== 'percentage' ? v.toFixed(1) : String(v)) });
+  const bar = new SingleBar({ format, stream, hideCursor: true, linewrap: false, formatValue: (v, _options, type) => (bytes && (type === 'value' || type === 'total') ? Number(v).toFixed(1) : String(v)) });
   const restore = (): void => {
     stream.write(TERMINAL_RESTORE);
   };

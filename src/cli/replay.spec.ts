@@ -137,7 +137,7 @@ describe('npm run replay: files traders have, and the rough edges', () => {
   });
 });
 
-describe('npm run replay: Ctrl-C', () => {
+describe('npm run replay: Ctrl-C and the progress bar', () => {
   /** A terminal stderr: escape codes are kept so the test can see the cursor and line wrap restored. */
   function terminal() {
     const out: string[] = [];
@@ -146,6 +146,15 @@ describe('npm run replay: Ctrl-C', () => {
     const stderr = { isTTY: true, columns: 100, write: (s: string): unknown => err.push(s) };
     return { io: { stdout: { write: (s: string) => out.push(s) }, stderr }, signals, stdout: () => out.join(''), stderr: () => err.join('') };
   }
+
+  it('a text file gets a progress bar too, by megabytes read', async () => {
+    const t = terminal();
+    const code = await runReplay([join(ROOT, 'fixtures/samples/mt4/USDJPY1.csv')], t.io, t.signals);
+    expect(t.stderr()).not.toMatch(/invalid data|error:/);
+    expect(code).toBe(0);
+    expect(t.stderr()).toMatch(/replay \[[=-]+\] \d+% \| [\d.]+\/0\.0 MB/);
+    expect(t.stderr().endsWith('\x1b[?25h\x1b[?7h')).toBe(true);
+  });
 
   it('stops, prints what was replayed so far, restores the cursor and line wrap, exits 130', async () => {
     const t = terminal();

@@ -113,6 +113,36 @@ describe('vendor tick files become the same bars through barBuilder', () => {
   });
 });
 
+describe('resampling a bar file through barBuilder', () => {
+  it('--bar 5m: bars labelled by their start, OHLC aggregated, volume summed', async () => {
+    const bars = await read(sample('mt4/USDJPY1.csv'), { barMs: 300_000 });
+    const first = canonical.slice(0, 5);
+    expect(bars[0]).toEqual({
+      symbol: 'USDJPY',
+      ts: first[0].ts,
+      intervalMs: 300_000,
+      open: first[0].open,
+      high: Math.max(...first.map((b) => b.high)),
+      low: Math.min(...first.map((b) => b.low)),
+      close: first[4].close,
+      volume: first.reduce((sum, b) => sum + b.volume, 0),
+    });
+    expect(bars).toHaveLength(144);
+  });
+
+  it('--bar 1d: days of the FX session, 17:00 New York, whatever the daylight saving', async () => {
+    const days = await read(sample('usdjpy_1m.csv'), { barMs: 86_400_000 });
+    expect(days.map((d) => new Date(d.ts).toISOString())).toEqual([
+      '2024-03-07T22:00:00.000Z', // Friday's FX day began Thursday 17:00 EST
+      '2024-03-10T21:00:00.000Z', // Monday's began Sunday 17:00 EDT
+      '2024-10-31T21:00:00.000Z',
+      '2024-11-01T21:00:00.000Z', // the samples trade until 22:00 UTC on Fridays, past 17:00 EDT
+      '2024-11-03T22:00:00.000Z', // back on EST
+    ]);
+    expect(days[0].close).toBe(canonical.filter((b) => b.ts < Date.parse('2024-03-09T00:00:00Z')).at(-1)?.close);
+  });
+});
+
 describe('zones: broker server time across the US daylight-saving changes', () => {
   const at = (bars: readonly Bar[], iso: string): Bar | undefined => bars.find((b) => b.ts === Date.parse(iso));
   const text = (path: string): string[] => readFileSync(sample(path), 'utf8').split('\r\n');
@@ -196,6 +226,16 @@ describe('a bad row in each layout: the error names file, row and field', () => 
     expect(error).toBeInstanceOf(DataError);
     expect((error as DataError).location).toEqual({ file: badTime, row, field: time });
     expect((error as DataError).rule).toBe('timestamp must be a valid time');
+  });
+
+  it.each([
+    ['histdata/DAT_ASCII_USDJPY_T_202403.csv', 1, 'column 2'],
+    ['dukascopy/USDJPY_Ticks_08.03.2024-04.11.2024.csv', 2, 'Bid'],
+    ['truefx/USDJPY-2024-03.csv', 2, 'column 3'],
+    ['generic/usdjpy_quotes.csv', 1, 'bid'],
+  ] as const)('tick file %s: a bid that is text', async (path, bidIndex, bid) => {
+    const bad = corrupt(path, 7, replaceField(bidIndex, 'bid?'));
+    await expect(read(bad)).rejects.toThrow(new DataError('price must be a finite number > 0', { file: bad, row: 7, field: bid }, 'got "bid?"'));
   });
 
   it('a Polygon flat file holds every ticker: without --symbol its second ticker is an error saying so', async () => {
