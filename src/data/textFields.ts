@@ -349,19 +349,24 @@ export interface BatchTarget {
 export async function fillBatch(rows: RowScanner, values: RowValues, roles: readonly ValueRole[], target: BatchTarget, capacity: number, closed: () => boolean): Promise<number> {
   target.rejections.length = 0;
   const numbers = values.numbers;
-  const present = roles.map((role) => values.slot(role) >= 0);
-  const slots = target.values.length;
+  const present = Uint8Array.from(roles, (role) => (values.slot(role) >= 0 ? 1 : 0));
+  const columns = target.values;
+  const slots = columns.length;
+  const fileRows = target.rows;
+  const ts = target.ts;
   let n = 0;
-  while (n < capacity && !closed()) {
+  while (n < capacity) {
+    // Whether the reader was closed meanwhile is asked once a few hundred rows, not per row.
+    if ((n & 255) === 0 && closed()) break;
     if (!rows.next()) {
       if (await rows.more()) continue;
       break;
     }
     if (!values.read(rows)) continue;
-    target.rows[n] = rows.row;
-    target.ts[n] = values.time;
+    fileRows[n] = rows.row;
+    ts[n] = values.time;
     if (values.problem !== undefined) target.rejections.push({ index: n, ...values.problem });
-    for (let k = 0; k < slots; k++) target.values[k][n] = present[k] ? numbers[k] : 0;
+    for (let k = 0; k < slots; k++) columns[k][n] = present[k] === 1 ? numbers[k] : 0;
     n++;
   }
   return n;
