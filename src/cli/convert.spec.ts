@@ -38,7 +38,7 @@ describe('npm run convert', () => {
     expect(result.stdout).toBe(`${out}: 144 USDJPY 5m bars, 2024-03-08T20:00:00.000Z … 2024-11-04T01:55:00.000Z, built from 2880 quotes\n`);
     const bars = await lastValueFrom(replayFile(out, { symbol: 'USDJPY' }).pipe(toArray()));
     const canonical = sampleBars();
-    expect(bars[0]).toEqual({ symbol: 'USDJPY', ts: canonical[0].ts, intervalMs: 300_000, open: canonical[0].open, high: Math.max(...canonical.slice(0, 5).map((b) => b.high)), low: Math.min(...canonical.slice(0, 5).map((b) => b.low)), close: canonical[4].close, volume: 20 });
+    expect(bars[0]).toMatchObject({ symbol: 'USDJPY', ts: canonical[0].ts, intervalMs: 300_000, open: canonical[0].open, high: Math.max(...canonical.slice(0, 5).map((b) => b.high)), low: Math.min(...canonical.slice(0, 5).map((b) => b.low)), close: canonical[4].close, volume: 20 });
   });
 
   it('exit 2 for an output it cannot write, 1 for bad data', async () => {

@@ -117,7 +117,7 @@ describe('resampling a bar file through barBuilder', () => {
   it('--bar 5m: bars labelled by their start, OHLC aggregated, volume summed', async () => {
     const bars = await read(sample('mt4/USDJPY1.csv'), { barMs: 300_000 });
     const first = canonical.slice(0, 5);
-    expect(bars[0]).toEqual({
+    expect(bars[0]).toMatchObject({
       symbol: 'USDJPY',
       ts: first[0].ts,
       intervalMs: 300_000,
