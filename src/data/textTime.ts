@@ -252,6 +252,14 @@ function two(b: Uint8Array, p: number): number {
   return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
 }
 
+/** Three ASCII digits at b[p] (milliseconds) as a number; negative when they are not three digits before `end`. */
+function threeDigits(b: Uint8Array, p: number, end: number): number {
+  if (p + 3 > end) return -1;
+  const m = two(b, p);
+  const last = b[p + 2] - ZERO;
+  return m < 0 || last < 0 || last > 9 ? -1 : m * 10 + last;
+}
+
 /**
  * The one shape most files write, `YYYY-MM-DD(T| )HH:MM:SS` with an optional `.fff` and `Z` (the canonical CSV,
  * pandas, most exports), read at fixed positions from the start of b[start, end): a fifth of the general
@@ -266,11 +274,8 @@ export function isoLead(b: Uint8Array, start: number, end: number): number {
   let millis = 0;
   let p = start + 19;
   if (p < end && b[p] === DOT) {
-    if (p + 4 > end) return Number.NaN;
-    const m = two(b, p + 1);
-    const last = b[p + 3] - ZERO;
-    if (m < 0 || last < 0 || last > 9) return Number.NaN;
-    millis = m * 10 + last;
+    millis = threeDigits(b, p + 1, end);
+    if (millis < 0) return Number.NaN;
     p += 4;
   }
   let offset = Number.NaN;
@@ -316,10 +321,8 @@ export function compactLead(b: Uint8Array, start: number, end: number): number {
     second = two(b, start + 15);
     p = start + 17;
     if (p + 3 < end && b[p] === DOT) {
-      const m = two(b, p + 1);
-      const last = b[p + 3] - ZERO;
-      if (m < 0 || last < 0 || last > 9) return Number.NaN;
-      millis = m * 10 + last;
+      millis = threeDigits(b, p + 1, end);
+      if (millis < 0) return Number.NaN;
       p += 4;
     }
   } else {
@@ -327,10 +330,8 @@ export function compactLead(b: Uint8Array, start: number, end: number): number {
     second = two(b, start + 13);
     p = start + 15;
     if (p + 3 <= end && isDigit(b[p])) {
-      const m = two(b, p);
-      const last = b[p + 2] - ZERO;
-      if (m < 0 || last < 0 || last > 9) return Number.NaN;
-      millis = m * 10 + last;
+      millis = threeDigits(b, p, end);
+      if (millis < 0) return Number.NaN;
       p += 3;
     }
   }
@@ -379,10 +380,8 @@ export function dayFirstLead(b: Uint8Array, start: number, end: number): number 
   let p = start + 19;
   let millis = 0;
   if (p + 3 < end && b[p] === DOT) {
-    const m = two(b, p + 1);
-    const last = b[p + 3] - ZERO;
-    if (m < 0 || last < 0 || last > 9) return Number.NaN;
-    millis = m * 10 + last;
+    millis = threeDigits(b, p + 1, end);
+    if (millis < 0) return Number.NaN;
     p += 4;
   }
   const dayIndex = dayOf(y1 * 100 + y2, month, day);
