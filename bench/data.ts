@@ -132,6 +132,7 @@ export function barsOf(columns: BarColumns, symbol = 'USDJPY'): Bar[] {
   const bars: Bar[] = new Array<Bar>(columns.length);
   for (let i = 0; i < columns.length; i++) {
     bars[i] = {
+      kind: 'bar',
       symbol,
       ts: columns.ts[i],
       intervalMs: MINUTE_MS,

@@ -271,7 +271,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
         const book = createBook({ contracts, accountCurrency: config.account.currency, initialCash: config.account.initialCash });
         const graph = buildGraph({
           bars$: arraySource(bars),
-          strategies: config.strategies.map((s) => ({ id: s.id, symbol: s.symbol, strategy: createStrategy(s, contracts[s.symbol]) })),
+          strategies: config.strategies.map((s) => createStrategy(s, contracts[s.symbol])),
           broker: createSimBroker({ contracts }),
           book,
           contracts,

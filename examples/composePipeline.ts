@@ -27,8 +27,8 @@ export async function composePipeline(file: string, range: { from?: number; to?:
     contracts,
     limits: { maxPositionContracts: 3 },
     strategies: [
-      { id: 'fix', symbol: 'USDJPY', strategy: gotobi({ id: 'fix', symbol: 'USDJPY', side: 'long', contracts: 1, entry: '01:00', exit: '09:55' }) },
-      { id: 'streak', symbol: 'USDJPY', strategy: upStreak({ id: 'streak', symbol: 'USDJPY', bars: 5, contracts: 2 }) },
+      gotobi({ id: 'fix', symbol: 'USDJPY', side: 'long', contracts: 1, entry: '01:00', exit: '09:55' }),
+      upStreak({ id: 'streak', symbol: 'USDJPY', bars: 5, contracts: 2 }),
     ],
   });
   const fills: Fill[] = [];

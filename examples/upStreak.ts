@@ -1,5 +1,5 @@
 import { distinctUntilChanged, filter, map, pairwise, scan, skipWhile } from 'rxjs';
-import type { Strategy } from '../src/strategy/types';
+import { defineStrategy, type Strategy } from '../src/strategy/types';
 
 export interface UpStreakParams {
   readonly id: string;
@@ -11,7 +11,8 @@ export interface UpStreakParams {
 
 /**
  * Long `contracts` after `bars` higher closes in a row, flat on the first lower or equal close.
- * A strategy is an operator from closed bars to target positions: no broker, no clock, no I/O.
+ * A strategy names itself and its symbol, and decides with an operator from closed bars to target
+ * positions: no broker, no clock, no I/O.
  *
  * ```
  * close:   1   2   3   4   3
@@ -19,14 +20,17 @@ export interface UpStreakParams {
  * ```
  */
 export function upStreak({ id, symbol, bars, contracts }: UpStreakParams): Strategy {
-  return (bars$) =>
-    bars$.pipe(
-      filter((bar) => bar.symbol === symbol),
-      pairwise(),
-      scan((streak, [previous, bar]) => ({ n: bar.close > previous.close ? streak.n + 1 : 0, ts: bar.ts + bar.intervalMs }), { n: 0, ts: 0 }),
-      map((streak) => ({ target: streak.n >= bars ? contracts : 0, ts: streak.ts })),
-      skipWhile((wish) => wish.target === 0),
-      distinctUntilChanged((a, b) => a.target === b.target),
-      map(({ target, ts }) => ({ strategyId: id, symbol, ts, target })),
-    );
+  return defineStrategy({
+    id,
+    symbol,
+    decide: (bars$) =>
+      bars$.pipe(
+        filter((bar) => bar.symbol === symbol),
+        pairwise(),
+        scan((streak, [previous, bar]) => ({ n: bar.close > previous.close ? streak.n + 1 : 0, ts: bar.ts + bar.intervalMs }), { n: 0, ts: 0 }),
+        map((streak) => ({ ts: streak.ts, target: streak.n >= bars ? contracts : 0 })),
+        skipWhile((wish) => wish.target === 0),
+        distinctUntilChanged((a, b) => a.target === b.target),
+      ),
+  });
 }

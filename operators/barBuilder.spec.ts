@@ -2,8 +2,9 @@ import { Observable, take } from 'rxjs';
 import { ConfigError, DataError } from '../src/core/errors';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/core/time';
 import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { barBuilder, type BarBuilderOptions } from './barBuilder';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0); // Friday 2024-01-05 10:00:00 UTC
 const at = (seconds: number): number => T0 + seconds * 1000;
@@ -29,6 +30,7 @@ const bar = (
   ohlcv: readonly [number, number, number, number, number],
   intervalMs = MINUTE_MS,
 ): Bar => ({
+  kind: 'bar',
   symbol,
   ts: at(startSeconds),
   intervalMs,
@@ -356,6 +358,7 @@ describe('barBuilder: daily sessions', () => {
   const utc = (y: number, m: number, d: number, h: number, min = 0): number => Date.UTC(y, m - 1, d, h, min);
   const q = (ts: number, mid: number): QuoteTick => ({ kind: 'quote', symbol: 'USDJPY', ts, bid: mid - 0.25, ask: mid + 0.25 });
   const daily = (ts: number, intervalMs: number, ohlcv: readonly [number, number, number, number, number]): Bar => ({
+    kind: 'bar',
     symbol: 'USDJPY',
     ts,
     intervalMs,
@@ -432,4 +435,14 @@ describe('barBuilder: configuration errors', () => {
     const unknownVolume = { quoteVolume: 'size' } as unknown as BarBuilderOptions;
     expect(() => barBuilder(MINUTE_MS, unknownVolume)).toThrow(`quoteVolume must be 'ticks' or 'zero', got "size"`);
   });
+});
+
+// 1-minute bars into 1-minute buckets: each closes its bucket, so each comes out at once.
+const minuteBars = { a: bar('USDJPY', 0, [150, 151, 149, 150.5, 3]), b: bar('USDJPY', 60, [150.5, 152, 150, 151, 2]), c: bar('USDJPY', 120, [151, 151, 150, 150, 1]) };
+describeOperatorContract<Tick | Bar, Bar>('barBuilder', {
+  operator: () => barBuilder(MINUTE_MS),
+  input: 'abc',
+  values: minuteBars,
+  expected: 'ABC',
+  outputs: { A: minuteBars.a, B: minuteBars.b, C: minuteBars.c },
 });

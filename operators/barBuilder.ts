@@ -1,7 +1,8 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { ConfigError, DataError } from '../src/core/errors';
 import { DAY_MS, isoUtc, parseWallTime, zoneClock, type ZoneClock } from '../src/core/time';
 import type { Bar, Tick } from '../src/core/types';
+import { operate, subscribeInput } from './operate';
 
 /** Where a daily bucket starts: a local wall time in an IANA zone. */
 export interface SessionSpec {
@@ -111,191 +112,185 @@ export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}):
   const quoteVolume = quoteVolumeOption === 'ticks' ? 1 : 0;
   const clock$ = options.clock$;
 
-  return (source) =>
-    new Observable<Bar>((subscriber) => {
-      const zone: ZoneClock | undefined = session ? zoneClock(session.zone) : undefined;
-      const sessionMinute = session ? session.minute : 0;
-      // The one bucket every open symbol is in: all buckets share one grid and everything older closed.
-      let cellStart = -Infinity;
-      let cellEnd = -Infinity;
-      const bySymbol = new Map<string, SymbolBucket>();
-      const firstSeen: SymbolBucket[] = [];
-      let lastSymbol = '';
-      let last: SymbolBucket | undefined;
-      let dropped = 0;
-      let done = false;
+  return operate((subscriber) => {
+    const zone: ZoneClock | undefined = session ? zoneClock(session.zone) : undefined;
+    const sessionMinute = session ? session.minute : 0;
+    // The one bucket every open symbol is in: all buckets share one grid and everything older closed.
+    let cellStart = -Infinity;
+    let cellEnd = -Infinity;
+    const bySymbol = new Map<string, SymbolBucket>();
+    const firstSeen: SymbolBucket[] = [];
+    let lastSymbol = '';
+    let last: SymbolBucket | undefined;
+    let dropped = 0;
+    let done = false;
 
-      subscriber.add(() => {
-        done = true;
-        bySymbol.clear();
-        firstSeen.length = 0;
-        last = undefined;
+    subscriber.add(() => {
+      done = true;
+      bySymbol.clear();
+      firstSeen.length = 0;
+      last = undefined;
+    });
+
+    const moveCellTo = (ts: number): void => {
+      if (zone === undefined) {
+        cellStart = ts - (((ts % intervalMs) + intervalMs) % intervalMs);
+        cellEnd = cellStart + intervalMs;
+        return;
+      }
+      let day = zone.localDayIndex(ts);
+      let start = zone.utcOf(day, sessionMinute);
+      while (start > ts) start = zone.utcOf(--day, sessionMinute);
+      let end = zone.utcOf(day + 1, sessionMinute);
+      while (end <= ts) {
+        start = end;
+        end = zone.utcOf(++day + 1, sessionMinute);
+      }
+      cellStart = start;
+      cellEnd = end;
+    };
+
+    const emit = (b: SymbolBucket): void => {
+      b.closed = true;
+      subscriber.next({
+        kind: 'bar',
+        symbol: b.symbol,
+        ts: cellStart,
+        intervalMs: cellEnd - cellStart,
+        open: b.open,
+        high: b.high,
+        low: b.low,
+        close: b.close,
+        volume: b.volume,
       });
+    };
 
-      const moveCellTo = (ts: number): void => {
-        if (zone === undefined) {
-          cellStart = ts - (((ts % intervalMs) + intervalMs) % intervalMs);
-          cellEnd = cellStart + intervalMs;
-          return;
+    const closeCell = (): void => {
+      for (let i = 0; i < firstSeen.length && !done; i++) {
+        const b = firstSeen[i];
+        if (b.cell === cellStart && !b.closed) emit(b);
+      }
+    };
+
+    const fail = (error: unknown): void => {
+      done = true;
+      subscriber.error(error);
+    };
+
+    const lateEvent = (event: Tick | Bar, why: string): void => {
+      if (onLate === undefined) {
+        fail(
+          new DataError(
+            `late event: ${why} (late: 'error')`,
+            { field: 'ts' },
+            `symbol ${event.symbol}, event ts ${isoUtc(event.ts)}, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
+          ),
+        );
+        return;
+      }
+      try {
+        onLate(event, ++dropped);
+      } catch (error) {
+        fail(error);
+      }
+    };
+
+    const onEvent = (event: Tick | Bar): void => {
+      if (done) return;
+      const ts = event.ts;
+      if (ts >= cellEnd) {
+        closeCell();
+        if (done) return;
+        moveCellTo(ts);
+      } else if (ts < cellStart) {
+        lateEvent(event, 'older than the open bucket');
+        return;
+      }
+
+      let b = last;
+      if (event.symbol !== lastSymbol || b === undefined) {
+        b = bySymbol.get(event.symbol);
+        if (b === undefined) {
+          b = { symbol: event.symbol, cell: Number.NaN, closed: false, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+          bySymbol.set(event.symbol, b);
+          firstSeen.push(b);
         }
-        let day = zone.localDayIndex(ts);
-        let start = zone.utcOf(day, sessionMinute);
-        while (start > ts) start = zone.utcOf(--day, sessionMinute);
-        let end = zone.utcOf(day + 1, sessionMinute);
-        while (end <= ts) {
-          start = end;
-          end = zone.utcOf(++day + 1, sessionMinute);
-        }
-        cellStart = start;
-        cellEnd = end;
-      };
+        lastSymbol = event.symbol;
+        last = b;
+      }
 
-      const emit = (b: SymbolBucket): void => {
-        b.closed = true;
-        subscriber.next({
-          symbol: b.symbol,
-          ts: cellStart,
-          intervalMs: cellEnd - cellStart,
-          open: b.open,
-          high: b.high,
-          low: b.low,
-          close: b.close,
-          volume: b.volume,
-        });
-      };
-
-      const closeCell = (): void => {
-        for (let i = 0; i < firstSeen.length && !done; i++) {
-          const b = firstSeen[i];
-          if (b.cell === cellStart && !b.closed) emit(b);
-        }
-      };
-
-      const fail = (error: unknown): void => {
-        done = true;
-        subscriber.error(error);
-      };
-
-      const lateEvent = (event: Tick | Bar, why: string): void => {
-        if (onLate === undefined) {
+      let open: number;
+      let high: number;
+      let low: number;
+      let close: number;
+      let volume: number;
+      let endsBucket = false;
+      if (event.kind === 'quote') {
+        open = high = low = close = (event.bid + event.ask) * 0.5;
+        volume = quoteVolume;
+      } else if (event.kind === 'trade') {
+        open = high = low = close = event.price;
+        volume = event.size;
+      } else {
+        const end = ts + event.intervalMs;
+        if (end > cellEnd) {
           fail(
             new DataError(
-              `late event: ${why} (late: 'error')`,
-              { field: 'ts' },
-              `symbol ${event.symbol}, event ts ${isoUtc(event.ts)}, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
+              'an input bar must fit inside one output bucket (its interval must divide the output interval and align with it)',
+              { field: 'intervalMs' },
+              `symbol ${event.symbol}, bar ${isoUtc(ts)} + ${event.intervalMs} ms, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
             ),
           );
           return;
         }
-        try {
-          onLate(event, ++dropped);
-        } catch (error) {
-          fail(error);
-        }
-      };
-
-      const onEvent = (event: Tick | Bar): void => {
-        if (done) return;
-        const ts = event.ts;
-        if (ts >= cellEnd) {
-          closeCell();
-          if (done) return;
-          moveCellTo(ts);
-        } else if (ts < cellStart) {
-          lateEvent(event, 'older than the open bucket');
-          return;
-        }
-
-        let b = last;
-        if (event.symbol !== lastSymbol || b === undefined) {
-          b = bySymbol.get(event.symbol);
-          if (b === undefined) {
-            b = { symbol: event.symbol, cell: Number.NaN, closed: false, open: 0, high: 0, low: 0, close: 0, volume: 0 };
-            bySymbol.set(event.symbol, b);
-            firstSeen.push(b);
-          }
-          lastSymbol = event.symbol;
-          last = b;
-        }
-
-        let open: number;
-        let high: number;
-        let low: number;
-        let close: number;
-        let volume: number;
-        let endsBucket = false;
-        if ('kind' in event) {
-          if (event.kind === 'quote') {
-            open = high = low = close = (event.bid + event.ask) * 0.5;
-            volume = quoteVolume;
-          } else {
-            open = high = low = close = event.price;
-            volume = event.size;
-          }
-        } else {
-          const end = ts + event.intervalMs;
-          if (end > cellEnd) {
-            fail(
-              new DataError(
-                'an input bar must fit inside one output bucket (its interval must divide the output interval and align with it)',
-                { field: 'intervalMs' },
-                `symbol ${event.symbol}, bar ${isoUtc(ts)} + ${event.intervalMs} ms, bucket ${isoUtc(cellStart)} to ${isoUtc(cellEnd)}`,
-              ),
-            );
-            return;
-          }
-          endsBucket = end === cellEnd;
-          open = event.open;
-          high = event.high;
-          low = event.low;
-          close = event.close;
-          volume = event.volume;
-        }
-
-        if (b.cell !== cellStart) {
-          b.cell = cellStart;
-          b.closed = false;
-          b.open = open;
-          b.high = high;
-          b.low = low;
-          b.close = close;
-          b.volume = volume;
-        } else if (b.closed) {
-          lateEvent(event, 'its bucket was already closed by an input bar ending at the bucket end');
-          return;
-        } else {
-          if (high > b.high) b.high = high;
-          if (low < b.low) b.low = low;
-          b.close = close;
-          b.volume += volume;
-        }
-        if (endsBucket) emit(b);
-      };
-
-      if (clock$ !== undefined) {
-        subscriber.add(
-          clock$.subscribe({
-            next: (watermark) => {
-              if (done || !(watermark >= cellEnd)) return;
-              closeCell();
-              if (!done) moveCellTo(watermark);
-            },
-            error: (error: unknown) => fail(error),
-          }),
-        );
+        endsBucket = end === cellEnd;
+        open = event.open;
+        high = event.high;
+        low = event.low;
+        close = event.close;
+        volume = event.volume;
       }
-      subscriber.add(
-        source.subscribe({
-          next: onEvent,
-          error: (error: unknown) => fail(error),
-          complete: () => {
-            if (done) return;
-            closeCell();
-            if (!done) subscriber.complete();
-          },
-        }),
-      );
-    });
+
+      if (b.cell !== cellStart) {
+        b.cell = cellStart;
+        b.closed = false;
+        b.open = open;
+        b.high = high;
+        b.low = low;
+        b.close = close;
+        b.volume = volume;
+      } else if (b.closed) {
+        lateEvent(event, 'its bucket was already closed by an input bar ending at the bucket end');
+        return;
+      } else {
+        if (high > b.high) b.high = high;
+        if (low < b.low) b.low = low;
+        b.close = close;
+        b.volume += volume;
+      }
+      if (endsBucket) emit(b);
+    };
+
+    if (clock$ !== undefined) {
+      subscribeInput(clock$, subscriber, {
+        next: (watermark) => {
+          if (done || !(watermark >= cellEnd)) return;
+          closeCell();
+          if (!done) moveCellTo(watermark);
+        },
+        error: fail,
+      });
+    }
+    return {
+      next: onEvent,
+      error: fail,
+      complete: () => {
+        if (done) return;
+        closeCell();
+        if (!done) subscriber.complete();
+      },
+    };
+  });
 }
 
 interface ResolvedSession {

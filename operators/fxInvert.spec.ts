@@ -2,13 +2,14 @@ import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { DataError } from '../src/core/errors';
 import { MINUTE_MS } from '../src/core/time';
 import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { barBuilder } from './barBuilder';
 import { fxInvert, swapCurrencies } from './fxInvert';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0);
 
-const usdjpyBar: Bar = { symbol: 'USDJPY', ts: T0, intervalMs: MINUTE_MS, open: 150, high: 152, low: 148, close: 151, volume: 42 };
+const usdjpyBar: Bar = { kind: 'bar', symbol: 'USDJPY', ts: T0, intervalMs: MINUTE_MS, open: 150, high: 152, low: 148, close: 151, volume: 42 };
 const usdjpyQuote: QuoteTick = { kind: 'quote', symbol: 'USDJPY', ts: T0 + 1, bid: 150, ask: 150.02, bidSize: 1e6, askSize: 3e6 };
 
 /** A deterministic spread of prices from 0.001 to 1000 (LCG; no Math.random in tests). */
@@ -27,7 +28,7 @@ describe('fxInvert', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold<Bar | Tick>('-a---b---|', { a: usdjpyBar, b: usdjpyQuote });
       expectObservable(source.pipe(fxInvert())).toBe('-A---B---|', {
-        A: { symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
+        A: { kind: 'bar', symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
         B: { kind: 'quote', symbol: 'JPYUSD', ts: T0 + 1, bid: 1 / 150.02, ask: 1 / 150, bidSize: 3e6, askSize: 1e6 },
       });
     });
@@ -50,7 +51,7 @@ describe('fxInvert', () => {
     const quotes: QuoteTick[] = [];
     for (let i = 0; i + 3 < ps.length; i += 4) {
       const [a, b, c, d] = ps.slice(i, i + 4).sort((x, y) => x - y);
-      bars.push({ symbol: 'GBPUSD', ts: T0 + i * MINUTE_MS, intervalMs: MINUTE_MS, open: b, high: d, low: a, close: c, volume: i });
+      bars.push({ kind: 'bar', symbol: 'GBPUSD', ts: T0 + i * MINUTE_MS, intervalMs: MINUTE_MS, open: b, high: d, low: a, close: c, volume: i });
       quotes.push({ kind: 'quote', symbol: 'AUD/USD', ts: T0 + i, bid: a, ask: d, bidSize: i, askSize: i + 1 });
     }
     const once = await lastValueFrom(from(bars).pipe(fxInvert(), toArray()));
@@ -147,4 +148,17 @@ describe('fxInvert: symbols', () => {
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });
+});
+
+const eurusdTrade: TradeTick = { kind: 'trade', symbol: 'EURUSD', ts: T0, price: 1.25, size: 5 };
+describeOperatorContract<Bar | Tick, Bar | Tick>('fxInvert', {
+  operator: () => fxInvert(),
+  input: 'abc',
+  values: { a: usdjpyBar, b: usdjpyQuote, c: eurusdTrade },
+  expected: 'ABC',
+  outputs: {
+    A: { kind: 'bar', symbol: 'JPYUSD', ts: T0, intervalMs: MINUTE_MS, open: 1 / 150, high: 1 / 148, low: 1 / 152, close: 1 / 151, volume: 42 },
+    B: { kind: 'quote', symbol: 'JPYUSD', ts: T0 + 1, bid: 1 / 150.02, ask: 1 / 150, bidSize: 3e6, askSize: 1e6 },
+    C: { kind: 'trade', symbol: 'USDEUR', ts: T0, price: 1 / 1.25, size: 5 },
+  },
 });

@@ -1,6 +1,7 @@
-import { map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { DataError } from '../src/core/errors';
 import type { Bar, QuoteTick, Tick, TradeTick } from '../src/core/types';
+import { operate } from './operate';
 
 export interface FxInvertOptions {
   /** New symbol for an old one. Default: swap the currencies of a BASE+QUOTE pair (USDJPY → JPYUSD). */
@@ -33,24 +34,27 @@ const FX_PAIR = /^([A-Z]{3})([/._]?)([A-Z]{3})$/;
  */
 export function fxInvert<T extends Bar | Tick>(options: FxInvertOptions = {}): OperatorFunction<T, T> {
   const rename = options.rename ?? swapCurrencies;
-  return (source) => {
+  return operate((destination) => {
     // One rename per symbol, not per event; the last symbol is kept aside for single-symbol streams.
     const renamed = new Map<string, string>();
     let lastFrom = '';
     let lastTo = '';
-    const renameCached = (symbol: string): string => {
-      if (symbol === lastFrom && lastTo !== '') return lastTo;
-      let to = renamed.get(symbol);
-      if (to === undefined) {
-        to = rename(symbol);
-        renamed.set(symbol, to);
-      }
-      lastFrom = symbol;
-      lastTo = to;
-      return to;
+    return {
+      next(event) {
+        const symbol = event.symbol;
+        if (symbol !== lastFrom || lastTo === '') {
+          let to = renamed.get(symbol);
+          if (to === undefined) {
+            to = rename(symbol);
+            renamed.set(symbol, to);
+          }
+          lastFrom = symbol;
+          lastTo = to;
+        }
+        destination.next(invertEvent(event, lastTo) as T);
+      },
     };
-    return source.pipe(map((event: T): T => invertEvent(event, renameCached(event.symbol)) as T));
-  };
+  });
 }
 
 /** Swaps the two currencies of an FX pair symbol: USDJPY → JPYUSD, EUR/USD → USD/EUR. */
@@ -68,12 +72,19 @@ export function swapCurrencies(symbol: string): string {
 
 /** One bar, quote or trade inverted, under its new symbol. */
 export function invertEvent(event: Bar | Tick, symbol: string): Bar | Tick {
-  if (!('kind' in event)) return invertBar(event, symbol);
-  return event.kind === 'quote' ? invertQuote(event, symbol) : invertTrade(event, symbol);
+  switch (event.kind) {
+    case 'bar':
+      return invertBar(event, symbol);
+    case 'quote':
+      return invertQuote(event, symbol);
+    case 'trade':
+      return invertTrade(event, symbol);
+  }
 }
 
 function invertBar(bar: Bar, symbol: string): Bar {
   return {
+    kind: 'bar',
     symbol,
     ts: bar.ts,
     intervalMs: bar.intervalMs,

@@ -3,8 +3,10 @@ import { tap } from 'rxjs';
 import { loadContracts } from '../src/core/contracts';
 import type { Bar, ExecutionEvent, Fill, Order, OrderEvent } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
-import { makeBar, marbles } from '../src/testing/marbles';
+import type { PortfolioUpdate } from '../src/portfolio/types';
+import { makeBar, marbles } from '../test/support/marbles';
 import { markToMarket } from './markToMarket';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const contracts = loadContracts();
 const T0 = Date.parse('2024-03-05T00:00:00Z');
@@ -90,4 +92,12 @@ describe('markToMarket', () => {
       );
     });
   });
+});
+
+describeOperatorContract<Bar | ExecutionEvent, PortfolioUpdate>('markToMarket', {
+  operator: () => markToMarket(createBook({ contracts, accountCurrency: 'JPY', initialCash: 1_000_000 })),
+  input: 'abc',
+  values: { a: makeBar({ ts: T0, close: 150 }), b: accepted, c: fillAt('BUY', 150, 1, 'e1') },
+  expected: 'ABC',
+  outputs: { A: { kind: 'mark', bar: makeBar({ ts: T0, close: 150 }), equity: 1_000_000 }, B: accepted, C: fillAt('BUY', 150, 1, 'e1') },
 });

@@ -1,11 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Bar, ExecutionEvent } from '../src/core/types';
 import type { Book } from '../src/portfolio/book';
 import type { PortfolioUpdate } from '../src/portfolio/types';
+import { operate } from './operate';
 
 /**
- * The one place the book changes: applies order events and fills, marks on bars, and reports each change
- * in order, after applying it (so whoever handles an update and queries the book sees that update).
+ * The one writer of the book: applies order events and fills, marks on bars, and reports each change in
+ * order, after applying it (so whoever handles an update and queries the book sees that update).
  * - a bar → `{ kind: 'mark', bar, equity }`: the bar's close is the symbol's mark; `equity` is the account's
  *   at that close, in the account currency (one small object per bar; per-strategy figures are queries on the
  *   book);
@@ -21,33 +22,24 @@ import type { PortfolioUpdate } from '../src/portfolio/types';
  * A book error (an unknown symbol, a conversion rate not seen yet) errors the stream.
  */
 export function markToMarket(book: Book): OperatorFunction<Bar | ExecutionEvent, PortfolioUpdate> {
-  return (source) =>
-    new Observable<PortfolioUpdate>((subscriber) =>
-      source.subscribe({
-        next(input) {
-          if (subscriber.closed) return;
-          try {
-            const kind = (input as ExecutionEvent).kind;
-            if (kind === undefined) {
-              const bar = input as Bar;
-              subscriber.next({ kind: 'mark', bar, equity: book.mark(bar) });
-            } else if (kind === 'fill') {
-              const fill = input as ExecutionEvent & { kind: 'fill' };
-              const result = book.applyFill(fill);
-              if (!result.applied) return;
-              subscriber.next(fill);
-              if (result.closedTrade !== undefined) subscriber.next({ kind: 'trade', trade: result.closedTrade });
-            } else {
-              const event = input as ExecutionEvent & { kind: 'order' };
-              book.applyOrderEvent(event);
-              subscriber.next(event);
-            }
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return operate((destination) => ({
+    next(input) {
+      switch (input.kind) {
+        case 'bar':
+          destination.next({ kind: 'mark', bar: input, equity: book.mark(input) });
+          return;
+        case 'fill': {
+          const result = book.applyFill(input);
+          if (!result.applied) return;
+          destination.next(input);
+          if (result.closedTrade !== undefined) destination.next({ kind: 'trade', trade: result.closedTrade });
+          return;
+        }
+        case 'order':
+          book.applyOrderEvent(input);
+          destination.next(input);
+          return;
+      }
+    },
+  }));
 }

@@ -3,8 +3,9 @@ import { loadContracts } from '../src/core/contracts';
 import type { Order, OrderEvent, RejectReason, Side } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
 import { parseRiskLimits, type RiskLimits } from '../src/risk/limits';
-import { makeBar, marbles } from '../src/testing/marbles';
+import { makeBar, marbles } from '../test/support/marbles';
 import { riskGate } from './riskGate';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const contracts = loadContracts();
 const T0 = Date.parse('2024-03-05T00:00:00Z');
@@ -221,4 +222,13 @@ describe('riskLimitsSchema', () => {
     expect(() => parseRiskLimits({ maxPosition: 1 })).toThrow(/maxPosition/);
     expect(() => parseRiskLimits({ maxDailyLoss: -5 })).toThrow(/maxDailyLoss/);
   });
+});
+
+const contractOrders = { a: order('BUY', 1), b: order('SELL', 2), c: order('BUY', 3) };
+describeOperatorContract<Order, OrderEvent>('riskGate', {
+  operator: () => riskGate({ maxOrderContracts: 1 }, { book: bookHolding(0), contracts }),
+  input: 'abc',
+  values: contractOrders,
+  expected: 'ABC',
+  outputs: { A: accepted(contractOrders.a), B: accepted(contractOrders.b), C: accepted(contractOrders.c) },
 });

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import type { ContractBook, Order, OrderEvent } from '../src/core/types';
 import { createLimitCheck, type RiskLimits, type RiskView } from '../src/risk/limits';
+import { operate, subscribeInput } from './operate';
 
 export interface RiskContext {
   /** The portfolio the limits read (positions, working orders, prices, equity). `Book` satisfies it. */
@@ -11,7 +12,7 @@ export interface RiskContext {
 }
 
 /**
- * The risk check between orders and the broker (the seed's RiskManager / OrderRouter check): every order
+ * The risk check between orders and the broker: every order
  * becomes exactly one decision, `Accepted` or `Rejected` with a reason code and a message a person can read
  * — never a silent drop. Limits are described on `riskLimitsSchema`; with none set and no kill switch every
  * order is accepted. Checks, first failure wins: KILL_SWITCH, MAX_ORDER_SIZE, MAX_POSITION,
@@ -27,50 +28,36 @@ export interface RiskContext {
  * (a risk input that dies must not leave trading unguarded), its completion keeps its last value.
  */
 export function riskGate(limits: RiskLimits, ctx: RiskContext): OperatorFunction<Order, OrderEvent> {
-  return (source) =>
-    new Observable<OrderEvent>((subscriber) => {
-      let killed = false;
-      if (ctx.killSwitch$ !== undefined) {
-        subscriber.add(
-          ctx.killSwitch$.subscribe({
-            next: (on) => {
-              killed = on;
-            },
-            error: (error) => subscriber.error(error),
-          }),
+  return operate((destination) => {
+    let killed = false;
+    if (ctx.killSwitch$ !== undefined) {
+      subscribeInput(ctx.killSwitch$, destination, {
+        next: (on) => {
+          killed = on;
+        },
+      });
+    }
+    const limitCheck = createLimitCheck(limits, ctx.book, ctx.contracts);
+    return {
+      next(order) {
+        if (killed) {
+          destination.next({
+            kind: 'order',
+            status: 'Rejected',
+            order,
+            ts: order.ts,
+            reason: 'KILL_SWITCH',
+            message: `order ${order.id} refused: the kill switch is on`,
+          });
+          return;
+        }
+        const refusal = limitCheck.check(order);
+        destination.next(
+          refusal === undefined
+            ? { kind: 'order', status: 'Accepted', order, ts: order.ts }
+            : { kind: 'order', status: 'Rejected', order, ts: order.ts, reason: refusal.reason, message: refusal.message },
         );
-      }
-      const limitCheck = createLimitCheck(limits, ctx.book, ctx.contracts);
-      subscriber.add(
-        source.subscribe({
-          next(order) {
-            let decision: OrderEvent;
-            try {
-              if (killed) {
-                decision = {
-                  kind: 'order',
-                  status: 'Rejected',
-                  order,
-                  ts: order.ts,
-                  reason: 'KILL_SWITCH',
-                  message: `order ${order.id} refused: the kill switch is on`,
-                };
-              } else {
-                const refusal = limitCheck.check(order);
-                decision =
-                  refusal === undefined
-                    ? { kind: 'order', status: 'Accepted', order, ts: order.ts }
-                    : { kind: 'order', status: 'Rejected', order, ts: order.ts, reason: refusal.reason, message: refusal.message };
-              }
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            subscriber.next(decision);
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
-      );
-    });
+      },
+    };
+  });
 }

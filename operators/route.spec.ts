@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { Observable, of } from 'rxjs';
+import { NEVER, Observable, of, take } from 'rxjs';
 import type { Broker } from '../src/broker/types';
 import { createSimBroker } from '../src/broker/simBroker';
 import { loadContracts } from '../src/core/contracts';
 import type { ExecutionEvent, Fill, Order, OrderEvent } from '../src/core/types';
-import { marbles } from '../src/testing/marbles';
+import { marbles } from '../src/testkit/marbles';
 import { route } from './route';
+import { describeOperatorContract } from '../test/support/operatorContract';
 
 const contracts = loadContracts();
 const order = (id: string, qty = 100_000): Order => ({ id, strategyId: 's', symbol: 'USDJPY', ts: 1, side: 'BUY', qty, type: 'MARKET' });
@@ -119,6 +120,16 @@ describe('route', () => {
     });
   });
 
+  it('sends no order for a decision its consumer left on', () => {
+    const broker = fakeBroker(NEVER);
+    const seen: ExecutionEvent[] = [];
+    of(decision('Accepted', a))
+      .pipe(route(broker), take(1))
+      .subscribe((e) => seen.push(e));
+    expect(seen).toEqual([decision('Accepted', a)]);
+    expect(broker.placed).toEqual([]);
+  });
+
   it('errors when the broker errors, or stops reporting while orders can still be placed', () => {
     marbles(({ cold, hot, expectObservable }) => {
       const failing = hot<ExecutionEvent>('--#', undefined, new Error('socket closed'));
@@ -131,4 +142,13 @@ describe('route', () => {
       );
     });
   });
+});
+
+const [first, second] = [order('c-1'), order('c-2')];
+describeOperatorContract<OrderEvent, ExecutionEvent>('route', {
+  operator: () => route(fakeBroker(NEVER)),
+  input: 'abc',
+  values: { a: decision('Accepted', first), b: decision('Rejected', second), c: decision('Cancelled', first) },
+  expected: 'ABC',
+  outputs: { A: decision('Accepted', first), B: decision('Rejected', second), C: decision('Cancelled', first) },
 });

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ExecutionEvent, OrderEvent } from '../src/core/types';
 import type { Broker } from '../src/broker/types';
+import { operate, subscribeInput } from './operate';
 
 export interface RouteOptions {
   /**
@@ -16,8 +17,8 @@ export interface RouteOptions {
 const QTY_EPSILON = 1e-9;
 
 /**
- * Forwards the risk gate's decisions to a broker and merges in what the broker reports (the seed's
- * OrderRouter): `Accepted` is passed on, then `broker.place(order)`; `Rejected` is passed on unchanged;
+ * Forwards the risk gate's decisions to a broker and merges in what the broker reports (the order
+ * router): `Accepted` is passed on, then `broker.place(order)`; `Rejected` is passed on unchanged;
  * everything `broker.events$` emits (Submitted, fills, Filled, Cancelled, broker rejections, events of
  * orders placed elsewhere) is passed on as it happens. `broker.events$` is subscribed BEFORE the decisions,
  * so events a broker emits synchronously inside `place` (the sim does) are never missed, and the output is
@@ -34,71 +35,65 @@ const QTY_EPSILON = 1e-9;
  */
 export function route(broker: Broker, options: RouteOptions = {}): OperatorFunction<OrderEvent, ExecutionEvent> {
   const drain = options.drain ?? false;
-  return (source) =>
-    new Observable<ExecutionEvent>((subscriber) => {
-      /** drain: units not yet filled of orders this route placed and the broker has not finished. */
-      const outstanding = new Map<string, number>();
-      let sourceDone = false;
-      let brokerDone = false;
+  return operate((destination) => {
+    /** drain: units not yet filled of orders this route placed and the broker has not finished. */
+    const outstanding = new Map<string, number>();
+    let sourceDone = false;
+    let brokerDone = false;
 
-      const completeIfDrained = (): void => {
-        if (sourceDone && outstanding.size === 0) subscriber.complete();
-      };
+    const completeIfDrained = (): void => {
+      if (sourceDone && outstanding.size === 0) destination.complete();
+    };
 
-      subscriber.add(
-        broker.events$.subscribe({
-          next(event) {
-            if (drain && outstanding.size > 0) {
-              if (event.kind === 'fill') {
-                const left = outstanding.get(event.orderId);
-                if (left !== undefined) {
-                  if (left - event.qty < QTY_EPSILON) outstanding.delete(event.orderId);
-                  else outstanding.set(event.orderId, left - event.qty);
-                }
-              } else if (event.status === 'Cancelled' || event.status === 'Rejected') {
-                outstanding.delete(event.order.id);
-              }
+    subscribeInput(broker.events$, destination, {
+      next(event) {
+        if (drain && outstanding.size > 0) {
+          if (event.kind === 'fill') {
+            const left = outstanding.get(event.orderId);
+            if (left !== undefined) {
+              if (left - event.qty < QTY_EPSILON) outstanding.delete(event.orderId);
+              else outstanding.set(event.orderId, left - event.qty);
             }
-            subscriber.next(event);
-            if (drain) completeIfDrained();
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => {
-            brokerDone = true;
-            if (sourceDone) subscriber.complete();
-            else subscriber.error(new Error(`broker "${broker.name}" stopped reporting (events$ completed) while orders can still be placed`));
-          },
-        }),
-      );
-
-      subscriber.add(
-        source.subscribe({
-          next(decision) {
-            subscriber.next(decision);
-            if (decision.status !== 'Accepted') return;
-            const { order } = decision;
-            if (drain) outstanding.set(order.id, order.qty);
-            try {
-              broker.place(order);
-            } catch (error) {
-              outstanding.delete(order.id);
-              subscriber.next({
-                kind: 'order',
-                status: 'Rejected',
-                order,
-                ts: order.ts,
-                reason: 'BROKER',
-                message: `broker "${broker.name}" refused order ${order.id}: ${error instanceof Error ? error.message : String(error)}`,
-              });
-            }
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => {
-            sourceDone = true;
-            if (!drain || brokerDone) subscriber.complete();
-            else completeIfDrained();
-          },
-        }),
-      );
+          } else if (event.status === 'Cancelled' || event.status === 'Rejected') {
+            outstanding.delete(event.order.id);
+          }
+        }
+        destination.next(event);
+        if (drain) completeIfDrained();
+      },
+      complete() {
+        brokerDone = true;
+        if (sourceDone) destination.complete();
+        else destination.error(new Error(`broker "${broker.name}" stopped reporting (events$ completed) while orders can still be placed`));
+      },
     });
+
+    return {
+      next(decision) {
+        destination.next(decision);
+        // A consumer that left on the decision itself (`take`) sends no order.
+        if (decision.status !== 'Accepted' || destination.closed) return;
+        const { order } = decision;
+        if (drain) outstanding.set(order.id, order.qty);
+        try {
+          broker.place(order);
+        } catch (error) {
+          outstanding.delete(order.id);
+          destination.next({
+            kind: 'order',
+            status: 'Rejected',
+            order,
+            ts: order.ts,
+            reason: 'BROKER',
+            message: `broker "${broker.name}" refused order ${order.id}: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        }
+      },
+      complete() {
+        sourceDone = true;
+        if (!drain || brokerDone) destination.complete();
+        else completeIfDrained();
+      },
+    };
+  });
 }

@@ -29,7 +29,7 @@ import { makeBar } from '../src/data/bar';
 import { writeBarsParquet } from '../src/data/dataStore';
 import { withConnection } from '../src/data/duckdb';
 import { isGotobiDay } from '../src/strategy/gotobiDays';
-import { mulberry32 } from '../src/testing/random';
+import { mulberry32 } from './random';
 import { writeSamples } from './vendorSamples';
 
 export { mulberry32 };

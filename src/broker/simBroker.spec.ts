@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadContracts } from '../core/contracts';
 import type { Bar, ExecutionEvent, Fill, Order, OrderEvent } from '../core/types';
-import { makeBar } from '../testing/marbles';
+import { makeBar } from '../testkit/marbles';
 import { commissionModel } from './commission';
 import { addTicks, createSimBroker, type SimBrokerOptions } from './simBroker';
 

@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
+import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
-import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../runner/live';
-import { loadLiveConfig, type LiveConfig } from '../runner/liveConfig';
+import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
+import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
+import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { EXIT_INTERRUPTED, EXIT_OK, PROCESS_IO, onStopSignals, parseArgs, reportError, runMain, type CliIo, type SignalSource } from './io';
@@ -16,6 +19,7 @@ export const DEFAULT_LIVE_CONFIG_PATH = resolve(__dirname, '../../config/live.js
 
 interface LiveCliOptions {
   readonly config: string;
+  readonly http?: string;
   readonly contracts: string;
   readonly jsonLog: boolean;
   readonly logBars: boolean;
@@ -53,7 +57,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH)
     .option('--json-log', 'one JSON object per line on stdout (type first)', false)
     .option('--log-bars', 'also log every bar the strategies see', false)
-    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown');
+    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
+    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http');
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const opts = program.opts<LiveCliOptions>();
@@ -61,8 +66,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   let runner: LiveRunner;
   let config: LiveConfig;
   try {
-    const contracts = loadContracts(opts.contracts);
-    config = loadLiveConfig(opts.config);
+    const contracts = loadIbContracts(opts.contracts);
+    config = withHttp(loadLiveConfig(opts.config), opts.http);
     runner = startLiveRunner({ config, contracts, env });
   } catch (e) {
     return reportLiveError(e, io);
@@ -70,6 +75,11 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   context.onStart?.(runner);
 
   const write = (event: LiveEvent): void => {
+    if (event.kind === 'http') {
+      // Like Jupyter: the URL to open, with the token when the engine made one up (stderr: stdout may be a JSON log).
+      const tokenNote = event.tokenGenerated ? '' : ` (token: the one in ${config.interfaces?.http?.tokenEnv ?? 'ENGINE_HTTP_TOKEN'})`;
+      io.stderr.write(`Dashboard: ${event.tokenGenerated ? event.dashboardUrl : `${event.url}/`}${tokenNote}\n`);
+    }
     const record = liveLogRecord(event, { bars: opts.logBars });
     if (record === undefined) return;
     io.stdout.write(opts.jsonLog ? `${JSON.stringify(record)}\n` : `${readableLine(record)}\n`);
@@ -104,6 +114,17 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     stopListening();
     subscription.unsubscribe();
   }
+}
+
+/** `--http 127.0.0.1:8080`, `--http :8080` or `--http 8080` → the config's `interfaces.http` with that address. */
+export function withHttp(config: LiveConfig, spec: string | undefined): LiveConfig {
+  if (spec === undefined) return config;
+  const match = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+)?:)?(\d{1,5})$/.exec(spec.trim());
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535) throw new ConfigError(`expected [host:]port such as 127.0.0.1:8080, got "${spec}"`, '--http');
+  const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
+  const interfaces = controlSurfacesConfigSchema.parse({ ...config.interfaces, http: { ...config.interfaces?.http, host, port } });
+  return { ...config, interfaces };
 }
 
 /** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
@@ -219,6 +240,9 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       return { type: 'broker', ts: event.ts, ...event.report };
     case 'subscribed':
       return { type: 'subscribed', ts: event.ts, symbols: event.symbols, source: event.source, barMs: event.barMs };
+    case 'http':
+      // The address only: the token stays out of logs.
+      return { type: 'http', ts: event.ts, url: event.url };
     case 'late-input':
       return { type: 'late-input', ts: event.ts, symbol: event.symbol, eventTs: event.eventTs, dropped: event.dropped };
     case 'unbooked-fill':

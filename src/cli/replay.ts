@@ -1,5 +1,6 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { tap } from 'rxjs';
 import { swapCurrencies } from '../../operators/fxInvert';
@@ -12,7 +13,8 @@ import { isParquetFile, replayFile, type OpenedFile, type ValidationReport } fro
 import { describeSkipped } from '../data/validation';
 import { loadReplayConfig, type RunnerConfig } from '../runner/config';
 import { renderHtmlReport } from '../runner/report/htmlReport';
-import { serializeReport } from '../runner/report/replayReport';
+import { createPriceSampler } from '../runner/report/priceSampler';
+import { serializeReport, withReportInput } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { runTradeRunner, type TradeRunResult } from '../runner/tradeRunner';
 import { addDataOptions, replayOptionsFrom, type DataFlags } from './dataOptions';
@@ -64,7 +66,7 @@ export async function runReplay(argv: readonly string[], io: CliIo = PROCESS_IO,
     { symbol: 'symbol of the bars (default: from the file name, else the file)' },
   )
     .option('--json <path>', 'write the full report (fills, trades, analyzers) as JSON')
-    .option('--html <path>', 'write a self-contained HTML report (equity, drawdown, trades)')
+    .option('--html <path>', 'write a self-contained HTML report (price chart with the fills, equity, drawdown, monthly returns, trades)')
     .option('--no-progress', 'no progress bar on stderr');
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
@@ -89,6 +91,7 @@ export async function runReplay(argv: readonly string[], io: CliIo = PROCESS_IO,
     const total = opts.progress && io.stderr.isTTY === true && isParquetFile(file) ? await countRows(file) : undefined;
     let seen = 0;
     let lastTs = Number.NaN;
+    let barSymbol: string | undefined;
     const onOpen = (info: OpenedFile): void => {
       opened = info;
       if (options.symbol === undefined && info.format.kind === 'text' && info.format.layout.fileSymbol !== undefined) {
@@ -103,11 +106,18 @@ export async function runReplay(argv: readonly string[], io: CliIo = PROCESS_IO,
     progress = total === undefined ? undefined : startProgress(io, { label: 'replay', total, unit: 'rows' });
     const bars$ = replayFile(file, { ...options, ...(barMs !== undefined ? { barMs } : {}), onReport: (r) => (validation = r), onOpen }).pipe(
       tap((bar) => {
+        if (seen === 0) barSymbol = bar.symbol;
         lastTs = bar.ts;
         if (++seen % PROGRESS_EVERY === 0 && progress !== undefined) progress.update(opened?.progress && total === undefined ? opened.progress().done : seen);
       }),
     );
     const run = runTradeRunner({ config, contracts, bars$, equitySeries: opts.html !== undefined });
+    // The HTML report's candlestick chart: the traded symbol's bars and the fills, from the graph's events.
+    const chartSymbol = config.strategies[0]?.symbol;
+    const prices = opts.html === undefined || chartSymbol === undefined ? undefined : createPriceSampler({ symbol: chartSymbol });
+    if (prices !== undefined) run.events$.subscribe({ next: (event) => prices.record(event), error: () => undefined });
+    // The report records the input file's hash; it is read beside the replay, and only when a report is written.
+    const hashing = opts.json !== undefined || opts.html !== undefined ? sha256OfFile(file) : undefined;
 
     let interrupted = false;
     let cutShort: ((code: number) => void) | undefined;
@@ -137,15 +147,30 @@ export async function runReplay(argv: readonly string[], io: CliIo = PROCESS_IO,
     if (interrupted) {
       const upTo = Number.isNaN(lastTs) ? '' : `, up to ${isoUtc(lastTs)}`;
       io.stdout.write(`Interrupted after ${seen.toLocaleString('en-US')} bars${upTo}: the figures above cover those bars only; no report file written.\n`);
+      void hashing?.catch(() => undefined); // no report: the hash is not needed, nor its failure
       return EXIT_INTERRUPTED;
     }
     if (validation !== undefined && validation.rowsEmitted === 0) return reportEmpty(file, opts, io);
+    if (hashing === undefined) return EXIT_OK;
+
+    const { sha256, bytes } = await hashing;
+    const report = withReportInput(result.report, {
+      file: basename(file),
+      sha256,
+      bytes,
+      // The symbol of the bars replayed: --symbol, the file name's contract, or the file's own.
+      symbol: barSymbol ?? options.symbol ?? null,
+      from: options.from ?? null,
+      to: options.to ?? null,
+      timezone: options.timezone ?? null,
+    });
+    const series = prices === undefined ? result.series : { ...result.series, price: prices.result() };
     if (opts.json !== undefined) {
-      writeFileSync(opts.json, serializeReport(result.report));
+      writeFileSync(opts.json, serializeReport(report));
       io.stdout.write(`JSON report: ${opts.json}\n`);
     }
     if (opts.html !== undefined) {
-      writeFileSync(opts.html, renderHtmlReport(result.report, result.series));
+      writeFileSync(opts.html, await renderHtmlReport(report, series));
       io.stdout.write(`HTML report: ${opts.html}\n`);
     }
     return EXIT_OK;
@@ -178,6 +203,17 @@ function reportEmpty(file: string, opts: ReplayCliOptions, io: CliIo): number {
   }
   io.stderr.write(`invalid data: ${file}: no bars to replay\n`);
   return EXIT_DATA;
+}
+
+/** The input file's SHA-256 and size, read beside the replay (the report records them). */
+async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Rows in a Parquet file from its footer (for the progress bar). */

@@ -1,7 +1,7 @@
 import { EMPTY, map, share, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { barBuilder } from '../../operators/barBuilder';
-import { createMarbleScheduler } from '../testing/marbles';
+import { createMarbleScheduler } from '../testkit/marbles';
 import { wallClock, watermarkClock } from './clocks';
 import { ConfigError, DataError } from './errors';
 import { MINUTE_MS } from './time';
@@ -9,7 +9,7 @@ import type { Bar, QuoteTick } from './types';
 
 const T0 = Date.UTC(2024, 0, 5, 10, 0, 0);
 const quote = (ts: number, mid: number): QuoteTick => ({ kind: 'quote', symbol: 'USDJPY', ts, bid: mid - 0.25, ask: mid + 0.25 });
-const oneQuoteBar = (ts: number, mid: number): Bar => ({ symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: mid, high: mid, low: mid, close: mid, volume: 1 });
+const oneQuoteBar = (ts: number, mid: number): Bar => ({ kind: 'bar', symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: mid, high: mid, low: mid, close: mid, volume: 1 });
 
 /** The test scheduler seen through a local clock that is `skewMs` off. */
 function skewed(scheduler: TestScheduler, skewMs: number): SchedulerLike {

@@ -7,11 +7,17 @@ import type { ContractBook, ContractSpec } from './types';
 /** The contracts file shipped with the project. */
 export const DEFAULT_CONTRACTS_PATH = resolve(__dirname, '../../config/contracts.json');
 
-/** Validates a parsed contracts document; errors name the symbol and field (`USDJPY.multiplier: …`). */
+/**
+ * Validates a parsed contracts document; errors name the symbol and field (`USDJPY.multiplier: …`). Venue
+ * blocks (`ib`) are left to their adapters and are not part of the specs returned.
+ */
 export function parseContracts(doc: unknown, source = 'contracts'): ContractBook {
   const parsed = parseConfig(contractsFileSchema, doc, source);
   const book: Record<string, ContractSpec> = {};
-  for (const [symbol, spec] of Object.entries(parsed)) book[symbol] = Object.freeze({ symbol, ...spec });
+  for (const [symbol, entry] of Object.entries(parsed)) {
+    const { secType, baseCurrency, quoteCurrency, multiplier, tickSize, exchange } = entry;
+    book[symbol] = Object.freeze({ symbol, secType, baseCurrency, quoteCurrency, multiplier, tickSize, exchange });
+  }
   return Object.freeze(book);
 }
 
@@ -19,8 +25,8 @@ export function loadContracts(path = DEFAULT_CONTRACTS_PATH): ContractBook {
   return parseContracts(readJsonFile(path), path);
 }
 
-/** The spec of `symbol`, or a ConfigError listing the known symbols. */
-export function contractFor(book: ContractBook, symbol: string): ContractSpec {
+/** The spec of `symbol` (a venue's richer spec when given its book), or a ConfigError listing the known symbols. */
+export function contractFor<S extends ContractSpec>(book: Readonly<Record<string, S>>, symbol: string): S {
   const spec = book[symbol];
   if (!spec) throw new ConfigError(`unknown symbol "${symbol}"; contracts has ${Object.keys(book).join(', ')}`);
   return spec;

@@ -10,6 +10,7 @@ const epochMs = z.number().int().nonnegative();
 
 export const barSchema = z
   .object({
+    kind: z.literal('bar'),
     symbol: z.string().min(1),
     ts: epochMs,
     intervalMs: z.number().int().positive(),
@@ -46,23 +47,27 @@ export const tradeTickSchema = z.object({
 export const tickSchema = z.union([quoteTickSchema, tradeTickSchema]);
 
 export const secTypeSchema = z.enum(['CASH', 'STK', 'FUT', 'CFD', 'CMDTY', 'IND']);
-const currency = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as "USD"');
+/** A three-letter ISO currency code. */
+export const currencyCodeSchema = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as "USD"');
 
-export const contractSpecSchema = z.strictObject({
-  secType: secTypeSchema,
-  baseCurrency: currency,
-  quoteCurrency: currency,
-  multiplier: finitePositive,
-  tickSize: finitePositive,
-  exchange: z.string().min(1),
-  ib: z.strictObject({
-    symbol: z.string().min(1),
-    secType: secTypeSchema,
-    exchange: z.string().min(1),
-    currency,
-    localSymbol: z.string().min(1).optional(),
-  }),
+/**
+ * A venue's block in a contract (`"ib": { … }`): core only requires an object, so a misspelt core field
+ * (`"multipler": 100000`) is still an error; the venue's adapter validates the block's fields itself.
+ */
+const venueBlock = z.record(z.string(), z.unknown(), {
+  error: 'not a contract field (a venue block such as "ib" is an object its adapter checks)',
 });
+
+export const contractSpecSchema = z
+  .object({
+    secType: secTypeSchema,
+    baseCurrency: currencyCodeSchema,
+    quoteCurrency: currencyCodeSchema,
+    multiplier: finitePositive,
+    tickSize: finitePositive,
+    exchange: z.string().min(1),
+  })
+  .catchall(venueBlock);
 
 /** `config/contracts.json`: symbol → spec. */
 export const contractsFileSchema = z.record(z.string().regex(/^[A-Z0-9._-]+$/, 'an upper-case symbol'), contractSpecSchema);

@@ -1,4 +1,4 @@
-import { dateOfDayIndex, dayIndexOf, daysInMonth, parseWallTime, zoneClock } from './time';
+import { dateOfDayIndex, dayIndexOf, daysInMonth, isoUtc, parseWallTime, zoneClock } from './time';
 
 describe('zoneClock', () => {
   it('gives Tokyo wall time without consulting the host zone', () => {
@@ -64,5 +64,15 @@ describe('civil dates', () => {
     expect(parseWallTime('24:00')).toBe(1440);
     expect(() => parseWallTime('9:55')).toThrow('"9:55" is not a wall time');
     expect(() => parseWallTime('24:30')).toThrow('past 24:00');
+  });
+});
+
+describe('isoUtc', () => {
+  it('writes the same ISO text as Date#toISOString, faster', () => {
+    const samples = [0, 1, 999, 86_399_999, 86_400_000, Date.parse('2024-02-29T23:59:59.999Z'), -1, -86_400_001, -62_167_219_200_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001];
+    for (let i = 0; i < 2000; i++) samples.push(Date.parse('1999-12-31T00:00:00Z') + i * 7_919_993);
+    for (const ts of samples) expect(isoUtc(ts)).toBe(new Date(ts).toISOString());
+    expect(isoUtc(1.5)).toBe(new Date(1.5).toISOString());
+    expect(isoUtc(Number.NaN)).toBe('Invalid Date');
   });
 });

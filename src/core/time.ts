@@ -191,7 +191,35 @@ export function parseWallTime(hhmm: string): number {
   return minutes;
 }
 
-/** ISO-8601 UTC text of an epoch-ms instant (for reports and messages). */
+/** Years 0000–9999: where `toISOString` has the plain `YYYY-MM-DDT` prefix. */
+const ISO_MIN = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const ISO_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+let isoDay = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * ISO-8601 UTC text of an epoch-ms instant (reports, messages): `new Date(ts).toISOString()`, several times
+ * faster on long runs (reports stamp every fill and trade): the `YYYY-MM-DDT` prefix is cached per UTC day,
+ * the time of day is plain arithmetic. Same text, always; `Invalid Date` for a non-finite `ts`.
+ */
 export function isoUtc(ts: number): string {
-  return new Date(ts).toISOString();
+  if (!Number.isInteger(ts) || ts < ISO_MIN || ts > ISO_MAX) return Number.isFinite(ts) ? new Date(ts).toISOString() : 'Invalid Date';
+  const day = Math.floor(ts / DAY_MS);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let ms = ts - day * DAY_MS;
+  const hours = Math.floor(ms / 3_600_000);
+  ms -= hours * 3_600_000;
+  const minutes = Math.floor(ms / 60_000);
+  ms -= minutes * 60_000;
+  const seconds = Math.floor(ms / 1000);
+  ms -= seconds * 1000;
+  return `${isoPrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+

@@ -28,7 +28,9 @@ export interface TradeTick {
   readonly size: number;
 }
 
+/** OHLCV of one interval. `kind` tells it from ticks, fills and order events on a mixed stream. */
 export interface Bar {
+  readonly kind: 'bar';
   readonly symbol: string;
   /** Interval start, UTC epoch ms. */
   readonly ts: number;
@@ -41,15 +43,19 @@ export interface Bar {
 }
 
 /**
- * A strategy's wish: hold `target` contracts (signed; + long, − short, 0 flat) of `symbol`.
+ * What a strategy decides: hold `target` contracts (signed; + long, − short, 0 flat) of the symbol it trades.
  * `ts` is the decision time: the END of the bar that produced it (`bar.ts + bar.intervalMs`).
  */
-export interface Signal {
-  readonly strategyId: string;
-  readonly symbol: string;
+export interface TargetPosition {
   readonly ts: number;
   readonly target: number;
   readonly reason?: string;
+}
+
+/** A strategy's TargetPosition as the order path sees it: stamped by the graph with the strategy's id and symbol. */
+export interface Signal extends TargetPosition {
+  readonly strategyId: string;
+  readonly symbol: string;
 }
 
 export type Side = 'BUY' | 'SELL';
@@ -162,7 +168,10 @@ export interface EquityPoint {
 
 export type SecType = 'CASH' | 'STK' | 'FUT' | 'CFD' | 'CMDTY' | 'IND';
 
-/** How a symbol trades: units per contract, price grid, currencies and the IB contract fields. */
+/**
+ * How a symbol trades: units per contract, price grid and currencies. A venue's own names for the instrument
+ * (the `ib` block of `config/contracts.json`) belong to that venue's adapter (`src/adapters/ibkr/contracts.ts`).
+ */
 export interface ContractSpec {
   readonly symbol: string;
   readonly secType: SecType;
@@ -173,13 +182,6 @@ export interface ContractSpec {
   /** Smallest price increment of the data/price grid. */
   readonly tickSize: number;
   readonly exchange: string;
-  readonly ib: {
-    readonly symbol: string;
-    readonly secType: SecType;
-    readonly exchange: string;
-    readonly currency: string;
-    readonly localSymbol?: string;
-  };
 }
 
 export type ContractBook = Readonly<Record<string, ContractSpec>>;

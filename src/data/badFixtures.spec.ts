@@ -95,9 +95,9 @@ describe('bad fixtures: each gets its exact error (file, row, field, rule)', () 
 
   it('the vendor file (date,Open,High,Low,Close,Volume, CRLF, +00:00) is valid', async () => {
     await expect(read('vendor_valid.csv')).resolves.toEqual([
-      { symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 0), intervalMs: 60_000, open: 141, high: 141.02, low: 140.99, close: 141.01, volume: 120 },
-      { symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 1), intervalMs: 60_000, open: 141.01, high: 141.03, low: 141, close: 141.02, volume: 98 },
-      { symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 2), intervalMs: 60_000, open: 141.02, high: 141.04, low: 141.01, close: 141.03, volume: 77 },
+      { kind: 'bar', symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 0), intervalMs: 60_000, open: 141, high: 141.02, low: 140.99, close: 141.01, volume: 120 },
+      { kind: 'bar', symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 1), intervalMs: 60_000, open: 141.01, high: 141.03, low: 141, close: 141.02, volume: 98 },
+      { kind: 'bar', symbol: 'USDJPY', ts: Date.UTC(2024, 0, 2, 0, 2), intervalMs: 60_000, open: 141.02, high: 141.04, low: 141.01, close: 141.03, volume: 77 },
     ]);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, afterAll } from '@jest/globals';
 import { concat, from, throwError } from 'rxjs';
 import type { Bar } from '../core/types';
-import { barSeries, makeBar } from '../testing/marbles';
+import { barSeries, makeBar } from '../testkit/marbles';
 import { readBarsParquet, writeBarsParquet } from './dataStore';
 import { withConnection } from './duckdb';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { marbles } from '../testing/marbles';
+import { marbles } from '../testkit/marbles';
 import { BufferOverflowError, createDataStreamer } from './dataStreamer';
 
 describe('createDataStreamer', () => {

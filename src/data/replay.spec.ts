@@ -18,9 +18,9 @@ const MIN = 60_000;
 
 /** The three bars every variant below must read back. */
 const expected: Bar[] = [
-  { symbol: 'USDJPY', ts: T0, intervalMs: MIN, open: 141, high: 141.02, low: 140.99, close: 141.01, volume: 120 },
-  { symbol: 'USDJPY', ts: T0 + MIN, intervalMs: MIN, open: 141.01, high: 141.03, low: 141, close: 141.02, volume: 98 },
-  { symbol: 'USDJPY', ts: T0 + 2 * MIN, intervalMs: MIN, open: 141.02, high: 141.04, low: 141.01, close: 141.03, volume: 77 },
+  { kind: 'bar', symbol: 'USDJPY', ts: T0, intervalMs: MIN, open: 141, high: 141.02, low: 140.99, close: 141.01, volume: 120 },
+  { kind: 'bar', symbol: 'USDJPY', ts: T0 + MIN, intervalMs: MIN, open: 141.01, high: 141.03, low: 141, close: 141.02, volume: 98 },
+  { kind: 'bar', symbol: 'USDJPY', ts: T0 + 2 * MIN, intervalMs: MIN, open: 141.02, high: 141.04, low: 141.01, close: 141.03, volume: 77 },
 ];
 const PRICES = '(141.0, 141.02, 140.99, 141.01, 120), (141.01, 141.03, 141.0, 141.02, 98), (141.02, 141.04, 141.01, 141.03, 77)';
 
@@ -176,7 +176,7 @@ describe('replayCsv: formats', () => {
     const path = csv('big.csv', lines.join('\n'));
     const bars = await all(replayCsv(path, { symbol: 'USDJPY', batchRows: 1000 }));
     expect(bars).toHaveLength(20_000);
-    expect(bars[19_999]).toEqual({ symbol: 'USDJPY', ts: T0 + 19_999 * MIN, intervalMs: MIN, open: 141, high: 141.1, low: 140.9, close: 141.05, volume: 19_999 });
+    expect(bars[19_999]).toEqual({ kind: 'bar', symbol: 'USDJPY', ts: T0 + 19_999 * MIN, intervalMs: MIN, open: 141, high: 141.1, low: 140.9, close: 141.05, volume: 19_999 });
   });
 });
 

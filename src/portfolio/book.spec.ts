@@ -2,8 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { loadContracts, parseContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import type { Fill, Order, OrderEvent, Side } from '../core/types';
-import { makeBar } from '../testing/marbles';
-import { createBook, DAY_MS, type BookOptions } from './book';
+import { makeBar } from '../testkit/marbles';
+import { DAY_MS } from '../core/time';
+import { createBook, type BookOptions } from './book';
 import { ACCOUNT_ID } from './types';
 
 const contracts = loadContracts();

@@ -1,10 +1,9 @@
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
+import { DAY_MS } from '../core/time';
 import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, Trade } from '../core/types';
 import { resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
 import { ACCOUNT_ID, type PositionSnapshot, type WorkingOrder } from './types';
-
-export const DAY_MS = 86_400_000;
 
 /** Quantities closer to zero than this (units) are zero: guards sums of fractional contracts. */
 const QTY_EPSILON = 1e-9;
@@ -37,7 +36,7 @@ export interface FillResult {
 }
 
 /**
- * The portfolio (the seed's TickerStore / book.py / pnl.py): positions, average prices, realized and
+ * The portfolio: positions, average prices, realized and
  * unrealized PnL per (strategy, symbol) and per account (all strategies netted per symbol), in the quote
  * currency and in the account currency; the trade list; working orders; equity.
  *
@@ -63,16 +62,10 @@ export interface FillResult {
  * - With `dedupe`, a fill whose execId was applied before is ignored (returns `applied: false`) and a late
  *   status of a finished order does not make it working again.
  */
-export interface Book {
+export interface BookView {
   readonly accountCurrency: string;
   readonly initialCash: number;
   readonly contracts: ContractBook;
-  /** Registers a (strategy, symbol) ahead of its first fill so it appears in positions and equity curves. */
-  track(strategyId: string, symbol: string): void;
-  applyFill(fill: Fill): FillResult;
-  applyOrderEvent(event: OrderEvent): void;
-  /** Records the bar's close as the symbol's mark; returns the account equity at that close. */
-  mark(bar: Bar): number;
   /** Signed units held by a strategy. */
   position(strategyId: string, symbol: string): number;
   /** Signed units of a strategy's orders still working. */
@@ -103,6 +96,19 @@ export interface Book {
   workingOrders(): readonly WorkingOrder[];
   /** Equity curve (account, or a strategy), one point per `equityIntervalMs` plus the latest mark. */
   equityCurve(strategyId?: string): readonly EquityPoint[];
+}
+
+/**
+ * The book with its writes. In a graph only its ledger (`markToMarket`) writes it, and the graph registers
+ * its strategies (`track`); everything else reads it as a `BookView`.
+ */
+export interface Book extends BookView {
+  /** Registers a (strategy, symbol) ahead of its first fill so it appears in positions and equity curves. */
+  track(strategyId: string, symbol: string): void;
+  applyFill(fill: Fill): FillResult;
+  applyOrderEvent(event: OrderEvent): void;
+  /** Records the bar's close as the symbol's mark; returns the account equity at that close. */
+  mark(bar: Bar): number;
 }
 
 interface OpenTrade {

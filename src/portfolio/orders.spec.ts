@@ -2,9 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { tap } from 'rxjs';
 import { loadContracts } from '../core/contracts';
 import type { Order, Signal } from '../core/types';
-import { marbles } from '../testing/marbles';
+import { marbles } from '../../test/support/marbles';
 import { createBook } from './book';
 import { ordersFromSignals } from './orders';
+import { describeOperatorContract } from '../../test/support/operatorContract';
 
 const contracts = loadContracts();
 
@@ -97,4 +98,12 @@ describe('ordersFromSignals', () => {
       );
     });
   });
+});
+
+describeOperatorContract<Signal, Order>('ordersFromSignals', {
+  operator: () => ordersFromSignals({ position: () => 0, working: () => 0 }, contracts),
+  input: 'abc',
+  values: { a: signal(1), b: signal(0), c: signal(-2) },
+  expected: 'A-C',
+  outputs: { A: order('s-1', 'BUY', 100_000), C: order('s-2', 'SELL', 200_000) },
 });

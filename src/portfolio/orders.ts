@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
 import type { ContractBook, Order, Signal } from '../core/types';
@@ -28,39 +29,29 @@ const QTY_EPSILON = 1e-9;
  * An unknown symbol or a non-finite target is an error on the stream (ConfigError naming the strategy).
  */
 export function ordersFromSignals(book: OrderBasis, contracts: ContractBook, idPrefix = ''): OperatorFunction<Signal, Order> {
-  return (source) =>
-    new Observable<Order>((subscriber) => {
-      const sequence = new Map<string, number>();
-      return source.subscribe({
-        next(signal) {
-          let order: Order | undefined;
-          try {
-            if (!Number.isFinite(signal.target)) {
-              throw new ConfigError(`strategy "${signal.strategyId}" signalled a non-finite target ${signal.target} for ${signal.symbol}`);
-            }
-            const spec = contractFor(contracts, signal.symbol);
-            const held = book.position(signal.strategyId, signal.symbol) + book.working(signal.strategyId, signal.symbol);
-            const delta = signal.target * spec.multiplier - held;
-            if (Math.abs(delta) < QTY_EPSILON) return;
-            const n = (sequence.get(signal.strategyId) ?? 0) + 1;
-            sequence.set(signal.strategyId, n);
-            order = {
-              id: `${idPrefix}${signal.strategyId}-${n}`,
-              strategyId: signal.strategyId,
-              symbol: signal.symbol,
-              ts: signal.ts,
-              side: delta > 0 ? 'BUY' : 'SELL',
-              qty: Math.abs(delta),
-              type: 'MARKET',
-            };
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          subscriber.next(order);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return operate((destination) => {
+    const sequence = new Map<string, number>();
+    return {
+      next(signal) {
+        if (!Number.isFinite(signal.target)) {
+          throw new ConfigError(`strategy "${signal.strategyId}" signalled a non-finite target ${signal.target} for ${signal.symbol}`);
+        }
+        const spec = contractFor(contracts, signal.symbol);
+        const held = book.position(signal.strategyId, signal.symbol) + book.working(signal.strategyId, signal.symbol);
+        const delta = signal.target * spec.multiplier - held;
+        if (Math.abs(delta) < QTY_EPSILON) return;
+        const n = (sequence.get(signal.strategyId) ?? 0) + 1;
+        sequence.set(signal.strategyId, n);
+        destination.next({
+          id: `${idPrefix}${signal.strategyId}-${n}`,
+          strategyId: signal.strategyId,
+          symbol: signal.symbol,
+          ts: signal.ts,
+          side: delta > 0 ? 'BUY' : 'SELL',
+          qty: Math.abs(delta),
+          type: 'MARKET',
+        });
+      },
+    };
+  });
 }

@@ -6,7 +6,7 @@ import type { ContractBook, Order, RejectReason } from '../core/types';
 const limit = z.number().finite().nonnegative();
 
 /**
- * The `risk` section of a runner config (the seed's exec.risk.RiskManager limits). Every limit is optional:
+ * The `risk` section of a runner config: the risk manager's limits. Every limit is optional:
  * with none set nothing is refused, as in Backtrader. Each one set is enforced exactly: a value AT the limit
  * passes, anything over it is refused.
  *

@@ -2,7 +2,7 @@ import { describe, it } from '@jest/globals';
 import { loadContracts } from '../core/contracts';
 import type { Signal } from '../core/types';
 import { createBook } from '../portfolio/book';
-import { makeBar, marbles } from '../testing/marbles';
+import { makeBar, marbles } from '../testkit/marbles';
 import { sizeSignals } from './sizeSignals';
 import { createSizer } from './sizers';
 

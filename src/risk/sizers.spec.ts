@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { loadContracts } from '../core/contracts';
 import type { Signal } from '../core/types';
 import { createBook } from '../portfolio/book';
-import { makeBar } from '../testing/marbles';
+import { makeBar } from '../testkit/marbles';
 import { createSizer, parseSizerConfig } from './sizers';
 
 const contracts = loadContracts();

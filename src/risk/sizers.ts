@@ -4,7 +4,7 @@ import { contractFor } from '../core/contracts';
 import type { ContractBook, Signal } from '../core/types';
 
 /**
- * Sizer selection (the seed's RiskEstimator): how many contracts a strategy's target becomes. A strategy's
+ * Sizer selection (the risk estimator): how many contracts a strategy's target becomes. A strategy's
  * target keeps its sign (long / short / flat); the sizer decides the magnitude.
  *
  * - `{ "type": "fixed", "contracts": n }`: always n contracts (Backtrader's FixedSize).

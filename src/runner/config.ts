@@ -5,14 +5,14 @@ import { ConfigError } from '../core/errors';
 import { barIntervalMs } from '../data/barSpec';
 import { columnMapSchema } from '../data/columnMap';
 import { FORMATS } from '../data/layouts';
-import { controlSurfacesConfigSchema } from '../interfaces/surfaces';
+import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
 import { strategySpecsSchema } from '../strategy/registry';
 import { ANALYZER_NAMES, analyzerNamesSchema } from './analyzers/createAnalyzers';
 
 /**
- * A runner config (the seed's StrategySpec list plus RunnerConfig), e.g. `config/gotobi.json`:
+ * A runner config (the strategy specs to run and the runner's settings), e.g. `config/gotobi.json`:
  *
  * ```json
  * { "account": { "currency": "USD", "initialCash": 1000000 },

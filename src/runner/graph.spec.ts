@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { concat, filter, from, map, Observable, Subject, take, throwError, type OperatorFunction } from 'rxjs';
 import { createSimBroker } from '../broker/simBroker';
 import { loadContracts } from '../core/contracts';
-import type { Bar, Signal } from '../core/types';
+import type { Bar, Signal, TargetPosition } from '../core/types';
 import { createBook } from '../portfolio/book';
-import type { Strategy } from '../strategy/types';
-import { barSeries, makeBar, marbles } from '../testing/marbles';
+import { defineStrategy, type Strategy } from '../strategy/types';
+import { barSeries, makeBar, marbles } from '../testkit/marbles';
 import { buildGraph, type GraphEvent, type GraphOptions } from './graph';
 
 const contracts = loadContracts();
@@ -22,13 +22,15 @@ function bars(n: number, symbol = 'USDJPY'): Bar[] {
 
 /** A test strategy: on the close of the i-th bar of `symbol` it targets `targets[i]` contracts. */
 function scripted(id: string, targets: Readonly<Record<number, number>>, symbol = 'USDJPY'): Strategy {
+  return defineStrategy({ id, symbol, decide: scriptedTargets(targets, symbol) });
+}
+
+function scriptedTargets(targets: Readonly<Record<number, number>>, symbol = 'USDJPY'): OperatorFunction<Bar, TargetPosition> {
   return (bars$) =>
     bars$.pipe(
       filter((bar) => bar.symbol === symbol),
-      map((bar, i): Signal | undefined =>
-        targets[i] === undefined ? undefined : { strategyId: id, symbol, ts: bar.ts + bar.intervalMs, target: targets[i] },
-      ),
-      filter((s): s is Signal => s !== undefined),
+      map((bar, i): TargetPosition | undefined => (targets[i] === undefined ? undefined : { ts: bar.ts + bar.intervalMs, target: targets[i] })),
+      filter((t): t is TargetPosition => t !== undefined),
     );
 }
 
@@ -65,7 +67,7 @@ function run(events$: Observable<GraphEvent>): string[] {
 
 describe('buildGraph ordering (synchronous replay)', () => {
   it('fills an order decided on the close of bar t at the open of bar t+1, before the strategies see bar t+1', () => {
-    const { graph, book } = setup({ bars$: from(bars(5)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 1: 1, 3: 0 }) }] });
+    const { graph, book } = setup({ bars$: from(bars(5)), strategies: [scripted('s', { 1: 1, 3: 0 })] });
     expect(run(graph.events$)).toEqual([
       'mark 0',
       'mark 1',
@@ -88,7 +90,7 @@ describe('buildGraph ordering (synchronous replay)', () => {
   });
 
   it('never fills an order decided on the last bar: it stays working and the run completes', () => {
-    const { graph, book } = setup({ bars$: from(bars(3)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 2: -2 }) }] });
+    const { graph, book } = setup({ bars$: from(bars(3)), strategies: [scripted('s', { 2: -2 })] });
     expect(run(graph.events$).slice(-3)).toEqual(['signal s -2', 'Accepted s-1', 'Submitted s-1']);
     expect(book.workingOrders()).toEqual([{ order: expect.objectContaining({ id: 's-1', side: 'SELL', qty: 200_000 }), remaining: 200_000 }]);
     expect(book.position('s', 'USDJPY')).toBe(0);
@@ -97,37 +99,38 @@ describe('buildGraph ordering (synchronous replay)', () => {
   it('lets a strategy that reads the book inside its operator see the fills of the bar it is given', () => {
     const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 0 });
     const seen: number[] = [];
-    const reader: Strategy = (bars$) =>
-      bars$.pipe(
-        map((bar, i): Signal | undefined => {
-          seen.push(book.position('r', 'USDJPY'));
-          return i === 0 ? { strategyId: 'r', symbol: 'USDJPY', ts: bar.ts + bar.intervalMs, target: 1 } : undefined;
-        }),
-        filter((s): s is Signal => s !== undefined),
-      );
-    const { graph } = setup({ bars$: from(bars(3)), strategies: [{ id: 'r', symbol: 'USDJPY', strategy: reader }], book });
+    const reader = defineStrategy({
+      id: 'r',
+      symbol: 'USDJPY',
+      decide: (bars$) =>
+        bars$.pipe(
+          map((bar, i): TargetPosition | undefined => {
+            seen.push(book.position('r', 'USDJPY'));
+            return i === 0 ? { ts: bar.ts + bar.intervalMs, target: 1 } : undefined;
+          }),
+          filter((t): t is TargetPosition => t !== undefined),
+        ),
+    });
+    const { graph } = setup({ bars$: from(bars(3)), strategies: [reader], book });
     run(graph.events$);
     expect(seen).toEqual([0, 100_000, 100_000]);
   });
 
   it('multicasts with an explicit connect: every strategy sees every bar, bar by bar, in the order given', () => {
     const log: string[] = [];
-    const spy =
-      (id: string): Strategy =>
-      (bars$) =>
-        new Observable<Signal>((subscriber) =>
-          bars$.subscribe({
-            next: (bar) => log.push(`${id}${(bar.ts - T0) / MIN}`),
-            complete: () => subscriber.complete(),
-          }),
-        );
-    const { graph } = setup({
-      bars$: from(bars(3)),
-      strategies: [
-        { id: 'a', symbol: 'USDJPY', strategy: spy('a') },
-        { id: 'b', symbol: 'USDJPY', strategy: spy('b') },
-      ],
-    });
+    const spy = (id: string): Strategy =>
+      defineStrategy({
+        id,
+        symbol: 'USDJPY',
+        decide: (bars$) =>
+          new Observable<TargetPosition>((subscriber) =>
+            bars$.subscribe({
+              next: (bar) => log.push(`${id}${(bar.ts - T0) / MIN}`),
+              complete: () => subscriber.complete(),
+            }),
+          ),
+      });
+    const { graph } = setup({ bars$: from(bars(3)), strategies: [spy('a'), spy('b')] });
     run(graph.events$);
     expect(log).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
   });
@@ -136,8 +139,8 @@ describe('buildGraph ordering (synchronous replay)', () => {
     const { graph, book } = setup({
       bars$: from(bars(4)),
       strategies: [
-        { id: 'long', symbol: 'USDJPY', strategy: scripted('long', { 0: 1 }) },
-        { id: 'short', symbol: 'USDJPY', strategy: scripted('short', { 0: -1, 1: -1 }) },
+        scripted('long', { 0: 1 }),
+        scripted('short', { 0: -1, 1: -1 }),
       ],
     });
     const log = run(graph.events$);
@@ -147,14 +150,14 @@ describe('buildGraph ordering (synchronous replay)', () => {
   });
 
   it('keeps routing fills while bars flow, even after every strategy has completed', () => {
-    const once: Strategy = (bars$) => scripted('s', { 0: 1 })(bars$).pipe(take(1));
-    const { graph, book } = setup({ bars$: from(bars(3)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: once }] });
+    const once = defineStrategy({ id: 's', symbol: 'USDJPY', decide: (bars$) => bars$.pipe(scriptedTargets({ 0: 1 }), take(1)) });
+    const { graph, book } = setup({ bars$: from(bars(3)), strategies: [once] });
     expect(run(graph.events$)).toContain('fill s-1 BUY 100000@150.1 bar 1');
     expect(book.position('s', 'USDJPY')).toBe(100_000);
   });
 
   it('reverses with ONE order for twice the size, closing one trade and opening the next', () => {
-    const { graph, book } = setup({ bars$: from(bars(4)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1, 1: -1 }) }] });
+    const { graph, book } = setup({ bars$: from(bars(4)), strategies: [scripted('s', { 0: 1, 1: -1 })] });
     const log = run(graph.events$);
     expect(log.filter((l) => l.startsWith('fill'))).toEqual(['fill s-1 BUY 100000@150.1 bar 1', 'fill s-2 SELL 200000@150.2 bar 2']);
     expect(book.trades()).toEqual([expect.objectContaining({ side: 'LONG', qty: 100_000, entryPrice: 150.1, exitPrice: 150.2 })]);
@@ -163,7 +166,7 @@ describe('buildGraph ordering (synchronous replay)', () => {
 
   it('computes the book in JPY for a round trip through the graph', () => {
     const series = barSeries({ start: T0, closes: [150, 150, 151, 151, 151] }); // opens: 150, 150, 150, 151, 151
-    const { graph, book } = setup({ bars$: from(series), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1, 2: 0 }) }] });
+    const { graph, book } = setup({ bars$: from(series), strategies: [scripted('s', { 0: 1, 2: 0 })] });
     run(graph.events$);
     expect(book.trades()).toEqual([
       expect.objectContaining({ entryPrice: 150, exitPrice: 151, pnl: 100_000, pnlNet: 100_000, pnlNetAccount: 100_000 }),
@@ -176,7 +179,7 @@ describe('buildGraph risk and events', () => {
   it('reports refused orders as Rejected events and places nothing for them', () => {
     const { graph, book } = setup({
       bars$: from(bars(4)),
-      strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 2, 1: 1 }) }],
+      strategies: [scripted('s', { 0: 2, 1: 1 })],
       limits: { maxOrderContracts: 1 },
     });
     const log = run(graph.events$);
@@ -188,7 +191,7 @@ describe('buildGraph risk and events', () => {
   it('refuses every order while the kill switch is on', () => {
     const { graph } = setup({
       bars$: from(bars(3)),
-      strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1 }) }],
+      strategies: [scripted('s', { 0: 1 })],
       killSwitch$: from([true]),
     });
     expect(run(graph.events$)).toContain('Rejected s-1 KILL_SWITCH');
@@ -196,7 +199,7 @@ describe('buildGraph risk and events', () => {
 
   it('cancels working orders on request (live shutdown), reported on events$', () => {
     const source = new Subject<Bar>();
-    const { graph, book } = setup({ bars$: source, strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1 }) }] });
+    const { graph, book } = setup({ bars$: source, strategies: [scripted('s', { 0: 1 })] });
     const log: string[] = [];
     graph.events$.subscribe((e) => log.push(describeEvent(e)));
     source.next(bars(1)[0]);
@@ -206,10 +209,21 @@ describe('buildGraph risk and events', () => {
     source.complete();
   });
 
+  it('stamps each target with the id and symbol of the strategy that decided it', () => {
+    const reasoned = defineStrategy({ id: 'r', symbol: 'USDJPY', decide: map((bar: Bar) => ({ ts: bar.ts + bar.intervalMs, target: 0, reason: 'because' })) });
+    const { graph } = setup({ bars$: from(bars(1)), strategies: [scripted('s', { 0: 2 }), reasoned] });
+    const signals: Signal[] = [];
+    graph.events$.subscribe((e) => e.kind === 'signal' && signals.push(e.signal));
+    expect(signals).toStrictEqual([
+      { strategyId: 's', symbol: 'USDJPY', ts: T0 + MIN, target: 2 },
+      { strategyId: 'r', symbol: 'USDJPY', ts: T0 + MIN, target: 0, reason: 'because' },
+    ]);
+  });
+
   it('re-sizes targets with a sizer', () => {
     const { graph } = setup({
       bars$: from(bars(2)),
-      strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1 }) }],
+      strategies: [scripted('s', { 0: 1 })],
       sizer: (signal) => signal.target * 3,
     });
     expect(run(graph.events$)).toContain('fill s-1 BUY 300000@150.1 bar 1');
@@ -218,7 +232,7 @@ describe('buildGraph risk and events', () => {
 
 describe('buildGraph teardown', () => {
   it('stops feeding the broker and the book when the consumer unsubscribes mid-run', () => {
-    const { graph, book, broker } = setup({ bars$: from(bars(10)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1, 5: -1 }) }] });
+    const { graph, book, broker } = setup({ bars$: from(bars(10)), strategies: [scripted('s', { 0: 1, 5: -1 })] });
     const brokerFills: unknown[] = [];
     broker.events$.pipe(filter((e) => e.kind === 'fill')).subscribe((f) => brokerFills.push(f));
     const seen: string[] = [];
@@ -236,7 +250,7 @@ describe('buildGraph on an asynchronous source', () => {
     const series = bars(3);
     marbles(({ cold, expectObservable }) => {
       const source = cold('a----b----c|', { a: series[0], b: series[1], c: series[2] });
-      const { graph } = setup({ bars$: source, strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', { 0: 1 }) }] });
+      const { graph } = setup({ bars$: source, strategies: [scripted('s', { 0: 1 })] });
       const marksAndFills = graph.events$.pipe(
         filter((e) => e.kind === 'mark' || e.kind === 'fill'),
         map(describeEvent),
@@ -255,7 +269,7 @@ describe('buildGraph errors', () => {
   it('passes a source error to events$ after what came before it', () => {
     const { graph } = setup({
       bars$: concat(from(bars(2)), throwError(() => new Error('row 3: bad bar'))),
-      strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('s', {}) }],
+      strategies: [scripted('s', {})],
     });
     const log: string[] = [];
     let failure: unknown;
@@ -265,30 +279,24 @@ describe('buildGraph errors', () => {
   });
 
   it('passes a strategy error to events$', () => {
-    const broken: Strategy = map(() => {
-      throw new Error('indicator blew up');
-    }) as OperatorFunction<Bar, Signal>;
-    const { graph } = setup({ bars$: from(bars(2)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: broken }] });
+    const broken = defineStrategy({
+      id: 's',
+      symbol: 'USDJPY',
+      decide: map((): TargetPosition => {
+        throw new Error('indicator blew up');
+      }),
+    });
+    const { graph } = setup({ bars$: from(bars(2)), strategies: [broken] });
     let failure: unknown;
     graph.events$.subscribe({ error: (e: unknown) => (failure = e) });
     expect(failure).toEqual(new Error('indicator blew up'));
   });
 
-  it('errors when a strategy signals for another id or symbol', () => {
-    let failure: unknown;
-    setup({ bars$: from(bars(2)), strategies: [{ id: 's', symbol: 'USDJPY', strategy: scripted('t', { 0: 1 }) }] }).graph.events$.subscribe({
-      error: (e: unknown) => (failure = e),
-    });
-    expect(String(failure)).toMatch(/strategy "s" \(USDJPY\) emitted a signal for strategy "t" \(USDJPY\)/);
-  });
-
   it('refuses bad wiring up front and a second subscription', () => {
     const strategy = scripted('s', {});
-    expect(() => setup({ bars$: from([]), strategies: [{ id: 's', symbol: 'USDJPY', strategy }, { id: 's', symbol: 'USDJPY', strategy }] })).toThrow(
-      /duplicate strategy id "s"/,
-    );
-    expect(() => setup({ bars$: from([]), strategies: [{ id: 's', symbol: 'XAUUSD', strategy }] })).toThrow(/unknown symbol "XAUUSD"/);
-    const { graph } = setup({ bars$: from(bars(1)), strategies: [{ id: 's', symbol: 'USDJPY', strategy }] });
+    expect(() => setup({ bars$: from([]), strategies: [strategy, scripted('s', {})] })).toThrow(/duplicate strategy id "s"/);
+    expect(() => setup({ bars$: from([]), strategies: [scripted('s', {}, 'XAUUSD')] })).toThrow(/unknown symbol "XAUUSD"/);
+    const { graph } = setup({ bars$: from(bars(1)), strategies: [strategy] });
     run(graph.events$);
     let failure: unknown;
     graph.events$.subscribe({ error: (e: unknown) => (failure = e) });

@@ -11,7 +11,7 @@ import type { PoolJob, PoolResult, PoolTask, PoolWorkerMessage } from './poolWor
 export type { PoolJob, PoolJobError, PoolResult } from './poolWorker';
 
 /**
- * The seed's TradeRunner pool: many replays (a parameter grid, several files) on worker threads.
+ * A pool of TradeRunners: many replays (a parameter grid, several files) on worker threads.
  *
  * ```ts
  * const grid = [5, 10, 20].map((fast) => ({

@@ -4,7 +4,7 @@ import { loadContracts } from '../core/contracts';
 import { DataError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { replayFile } from '../data/replay';
-import { makeBar } from '../testing/marbles';
+import { makeBar } from '../testkit/marbles';
 import { loadRunnerConfig, parseRunnerConfig, type RunnerConfig } from './config';
 import { serializeReport, type ReplayReport } from './report/replayReport';
 import { runTradeRunner } from './tradeRunner';

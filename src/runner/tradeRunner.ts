@@ -18,7 +18,7 @@ import { buildReplayReport, type ReplayReport, type StrategyRunResult } from './
 import type { Analyzer } from './analyzers/analyzer';
 
 /**
- * The seed's TradeRunner: one source multicast to every strategy of a config, contract sizing from
+ * The trade runner: one source multicast to every strategy of a config, contract sizing from
  * contracts.json, the account currency, analyzers by name, and a report at the end.
  *
  * ```ts
@@ -131,7 +131,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     }
     return state;
   };
-  const graphStrategies = config.strategies.map((spec) => {
+  const strategies = config.strategies.map((spec) => {
     const contract = contractFor(contracts, spec.symbol);
     const state: StrategyState = {
       id: spec.id,
@@ -145,13 +145,13 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     };
     states.set(spec.id, state);
     symbolState(spec.symbol).legs.push(state);
-    return { id: spec.id, symbol: spec.symbol, strategy: createStrategy(spec, contract) };
+    return createStrategy(spec, contract);
   });
-  if (graphStrategies.length === 0) throw new ConfigError('no strategies to run');
+  if (strategies.length === 0) throw new ConfigError('no strategies to run');
 
   const graph = buildGraph({
     bars$,
-    strategies: graphStrategies,
+    strategies,
     broker,
     book,
     contracts,
@@ -170,7 +170,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
   const stats = { bars: 0, firstBarTs: Number.NaN, lastBarTs: Number.NaN };
   let started = 0;
   // Bars come in runs of one symbol: remember the last one's state instead of a Map lookup per bar.
-  let markedSymbol: SymbolState = symbolState(graphStrategies[0].symbol);
+  let markedSymbol: SymbolState = symbolState(strategies[0].symbol);
 
   const onMark = (bar: Bar, accountEquity: number): void => {
     const ts = bar.ts;
@@ -272,6 +272,8 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
       strategies,
       period: stats.bars === 0 ? null : { firstBarTs: stats.firstBarTs, lastBarTs: stats.lastBarTs },
       run: { bars: stats.bars, wallMs },
+      config,
+      contracts: Object.fromEntries([...new Set(config.strategies.map((s) => s.symbol))].sort().map((symbol) => [symbol, contractFor(contracts, symbol)])),
     });
     const series: ReportSeries = {
       account: accountSampler?.result(),

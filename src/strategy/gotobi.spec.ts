@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { HOUR_MS, MINUTE_MS } from '../core/time';
-import type { Bar, Signal } from '../core/types';
-import { makeBar, marbles } from '../testing/marbles';
+import type { Bar, TargetPosition } from '../core/types';
+import { makeBar, marbles } from '../testkit/marbles';
 import { createGotobi, gotobi, type GotobiParams } from './gotobi';
 
 /** Epoch ms of a JST wall time, `'2024-01-10T01:00'`. */
@@ -17,26 +17,20 @@ const endingAt = (wall: string, options: { symbol?: string; intervalMs?: number 
 const LONG: GotobiParams = { id: 'long_into_fix', symbol: 'USDJPY', side: 'long', contracts: 1, entry: '01:00', exit: '09:55' };
 const SHORT: GotobiParams = { id: 'short_after_fix', symbol: 'USDJPY', side: 'short', contracts: 1, entry: '09:55', exit: '14:00' };
 
-const signal = (leg: GotobiParams, wall: string, target: number, reason: string): Signal => ({
-  strategyId: leg.id,
-  symbol: leg.symbol,
-  ts: jst(wall),
-  target,
-  reason,
-});
-const enter = (leg: GotobiParams, wall: string): Signal =>
-  signal(leg, wall, leg.side === 'long' ? leg.contracts : -leg.contracts, 'gotobi entry');
-const exitAt = (leg: GotobiParams, wall: string): Signal => signal(leg, wall, 0, 'exit time');
-const dayChanged = (leg: GotobiParams, wall: string): Signal => signal(leg, wall, 0, 'day changed');
+/** The target a leg decides on the bar ending at a JST wall time. */
+const decision = (wall: string, target: number, reason: string): TargetPosition => ({ ts: jst(wall), target, reason });
+const enter = (leg: GotobiParams, wall: string): TargetPosition => decision(wall, leg.side === 'long' ? leg.contracts : -leg.contracts, 'gotobi entry');
+const exitAt = (wall: string): TargetPosition => decision(wall, 0, 'exit time');
+const dayChanged = (wall: string): TargetPosition => decision(wall, 0, 'day changed');
 
 /** Bars named by marble letters, each ending at a JST wall time. */
 const barsEndingAt = (walls: Record<string, string>): Record<string, Bar> =>
   Object.fromEntries(Object.entries(walls).map(([letter, wall]) => [letter, endingAt(wall)]));
 
-/** The same decisions without a scheduler: every signal the leg gives for `bars`, in order. */
-const signalsOf = (leg: GotobiParams, bars: readonly Bar[]): Signal[] => {
+/** The same decisions without a scheduler: every target the leg gives for `bars`, in order. */
+const signalsOf = (leg: GotobiParams, bars: readonly Bar[]): TargetPosition[] => {
   const state = createGotobi(leg);
-  return bars.map((b) => state.update(b)).filter((s): s is Signal => s !== undefined);
+  return bars.map((b) => state.update(b)).filter((t): t is TargetPosition => t !== undefined);
 };
 
 describe('gotobi', () => {
@@ -54,13 +48,13 @@ describe('gotobi', () => {
     });
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-e-f-g-h-|', bars);
-      expectObservable(source.pipe(gotobi(LONG))).toBe('---L-----X-------|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('---L-----X-------|', {
         L: enter(LONG, '2024-01-10T01:00'),
-        X: exitAt(LONG, '2024-01-10T09:55'),
+        X: exitAt('2024-01-10T09:55'),
       });
-      expectObservable(source.pipe(gotobi(SHORT))).toBe('---------S---X---|', {
+      expectObservable(source.pipe(gotobi(SHORT).decide)).toBe('---------S---X---|', {
         S: enter(SHORT, '2024-01-10T09:55'),
-        X: exitAt(SHORT, '2024-01-10T14:00'),
+        X: exitAt('2024-01-10T14:00'),
       });
     });
   });
@@ -69,9 +63,9 @@ describe('gotobi', () => {
     const hourly = (wall: string): Bar => endingAt(wall, { intervalMs: HOUR_MS });
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-|', { a: hourly('2024-01-10T01:00'), b: hourly('2024-01-10T09:00'), c: hourly('2024-01-10T10:00') });
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L---X-|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L---X-|', {
         L: enter(LONG, '2024-01-10T01:00'),
-        X: exitAt(LONG, '2024-01-10T10:00'),
+        X: exitAt('2024-01-10T10:00'),
       });
     });
   });
@@ -80,16 +74,16 @@ describe('gotobi', () => {
     // 2024-01-11 is a Thursday, day 11.
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-|', barsEndingAt({ a: '2024-01-11T01:00', b: '2024-01-11T05:00', c: '2024-01-11T09:55' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-------|');
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-------|');
     });
   });
 
   it('trades the last day of the month: Feb 29 in a leap year, not Feb 28', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-|', barsEndingAt({ a: '2024-02-28T01:00', b: '2024-02-28T09:55', c: '2024-02-29T01:00', d: '2024-02-29T09:55' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-----L-X-|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-----L-X-|', {
         L: enter(LONG, '2024-02-29T01:00'),
-        X: exitAt(LONG, '2024-02-29T09:55'),
+        X: exitAt('2024-02-29T09:55'),
       });
     });
   });
@@ -97,9 +91,9 @@ describe('gotobi', () => {
   it('rolls a Saturday gotobi date to Friday: 2024-01-20 → Fri 19th, and Saturday morning bars do not trade', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-|', barsEndingAt({ a: '2024-01-19T01:00', b: '2024-01-19T09:55', c: '2024-01-20T01:00', d: '2024-01-20T05:00' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L-X-----|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L-X-----|', {
         L: enter(LONG, '2024-01-19T01:00'),
-        X: exitAt(LONG, '2024-01-19T09:55'),
+        X: exitAt('2024-01-19T09:55'),
       });
     });
   });
@@ -107,9 +101,9 @@ describe('gotobi', () => {
   it('rolls across a holiday: Sat Feb 10 past Sun 11 and the substitute holiday Mon 12 to Fri Feb 9', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-|', barsEndingAt({ a: '2024-02-09T01:00', b: '2024-02-09T09:55', c: '2024-02-12T01:00', d: '2024-02-12T09:00' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L-X-----|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L-X-----|', {
         L: enter(LONG, '2024-02-09T01:00'),
-        X: exitAt(LONG, '2024-02-09T09:55'),
+        X: exitAt('2024-02-09T09:55'),
       });
     });
   });
@@ -117,9 +111,9 @@ describe('gotobi', () => {
   it('exits at the first bar after a data gap that crossed midnight, before the exit time', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-|', barsEndingAt({ a: '2024-01-10T01:00', b: '2024-01-10T03:00', c: '2024-01-11T00:30' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L---X-|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L---X-|', {
         L: enter(LONG, '2024-01-10T01:00'),
-        X: dayChanged(LONG, '2024-01-11T00:30'),
+        X: dayChanged('2024-01-11T00:30'),
       });
     });
   });
@@ -128,9 +122,9 @@ describe('gotobi', () => {
     // Mon 2024-01-15 (day 15) → gap → Fri 2024-01-19 (day 20 rolled back from Saturday).
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-|', barsEndingAt({ a: '2024-01-15T02:00', b: '2024-01-19T02:00', c: '2024-01-19T02:01' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L-X-E-|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L-X-E-|', {
         L: enter(LONG, '2024-01-15T02:00'),
-        X: dayChanged(LONG, '2024-01-19T02:00'),
+        X: dayChanged('2024-01-19T02:00'),
         E: enter(LONG, '2024-01-19T02:01'),
       });
     });
@@ -140,9 +134,9 @@ describe('gotobi', () => {
     // A merged or re-sent feed can repeat a bar; the leg has already traded 2024-01-10.
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-c-d-|', barsEndingAt({ a: '2024-01-10T01:00', b: '2024-01-10T09:55', c: '2024-01-10T05:00', d: '2024-01-10T06:00' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-L-X-----|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-L-X-----|', {
         L: enter(LONG, '2024-01-10T01:00'),
-        X: exitAt(LONG, '2024-01-10T09:55'),
+        X: exitAt('2024-01-10T09:55'),
       });
     });
   });
@@ -156,9 +150,9 @@ describe('gotobi', () => {
         c: eurusd('2024-01-10T09:55'),
         d: endingAt('2024-01-10T09:56'),
       });
-      expectObservable(source.pipe(gotobi(LONG))).toBe('---L---X-|', {
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('---L---X-|', {
         L: enter(LONG, '2024-01-10T02:00'),
-        X: exitAt(LONG, '2024-01-10T09:56'),
+        X: exitAt('2024-01-10T09:56'),
       });
     });
   });
@@ -166,7 +160,7 @@ describe('gotobi', () => {
   it('does not enter on a bar ending exactly at the exit time (entry ≤ end < exit)', () => {
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-|', barsEndingAt({ a: '2024-01-10T09:55', b: '2024-01-10T09:56' }));
-      expectObservable(source.pipe(gotobi(LONG))).toBe('-----|');
+      expectObservable(source.pipe(gotobi(LONG).decide)).toBe('-----|');
     });
   });
 
@@ -174,9 +168,9 @@ describe('gotobi', () => {
     const two: GotobiParams = { ...SHORT, id: 'two', contracts: 2 };
     marbles(({ cold, expectObservable }) => {
       const source = cold('-a-b-|', barsEndingAt({ a: '2024-01-10T10:00', b: '2024-01-10T14:30' }));
-      expectObservable(source.pipe(gotobi(two))).toBe('-S-X-|', {
-        S: signal(two, '2024-01-10T10:00', -2, 'gotobi entry'),
-        X: exitAt(two, '2024-01-10T14:30'),
+      expectObservable(source.pipe(gotobi(two).decide)).toBe('-S-X-|', {
+        S: decision('2024-01-10T10:00', -2, 'gotobi entry'),
+        X: exitAt('2024-01-10T14:30'),
       });
     });
   });
@@ -187,10 +181,10 @@ describe('gotobi', () => {
     // 2024-01-09T23:30Z is 08:30 on Wednesday the 10th in Tokyo, but the 9th (no gotobi day) in UTC.
     const bars = [ending('2024-01-09T23:30:00Z'), ending('2024-01-10T08:30:00Z'), ending('2024-01-11T00:00:00Z')];
     expect(signalsOf(utcLeg, bars)).toEqual([
-      { strategyId: 'utc', symbol: 'USDJPY', ts: Date.parse('2024-01-10T08:30:00Z'), target: 1, reason: 'gotobi entry' },
-      { strategyId: 'utc', symbol: 'USDJPY', ts: Date.parse('2024-01-11T00:00:00Z'), target: 0, reason: 'exit time' }, // 24:00
+      { ts: Date.parse('2024-01-10T08:30:00Z'), target: 1, reason: 'gotobi entry' },
+      { ts: Date.parse('2024-01-11T00:00:00Z'), target: 0, reason: 'exit time' }, // 24:00
     ]);
-    expect(signalsOf(LONG, bars)).toEqual([enter(LONG, '2024-01-10T08:30'), exitAt(LONG, '2024-01-10T17:30')]);
+    expect(signalsOf(LONG, bars)).toEqual([enter(LONG, '2024-01-10T08:30'), exitAt('2024-01-10T17:30')]);
   });
 
   it('reads wall time, not time elapsed since midnight, on a day with a DST change', () => {
@@ -199,7 +193,7 @@ describe('gotobi', () => {
     const leg: GotobiParams = { ...LONG, id: 'jlm', timezone: 'Asia/Jerusalem', entry: '03:30', exit: '05:00' };
     const ending = (iso: string): Bar => makeBar({ ts: Date.parse(iso) - MINUTE_MS, close: 150 });
     const bars = ['2024-03-28T21:59:00Z', '2024-03-28T22:30:00Z', '2024-03-29T00:29:00Z', '2024-03-29T00:30:00Z', '2024-03-29T01:59:00Z', '2024-03-29T02:00:00Z'].map(ending);
-    const at = (iso: string, target: number, reason: string): Signal => ({ strategyId: 'jlm', symbol: 'USDJPY', ts: Date.parse(iso), target, reason });
+    const at = (iso: string, target: number, reason: string): TargetPosition => ({ ts: Date.parse(iso), target, reason });
     expect(signalsOf(leg, bars)).toEqual([at('2024-03-29T00:30:00Z', 1, 'gotobi entry'), at('2024-03-29T02:00:00Z', 0, 'exit time')]);
   });
 
@@ -211,9 +205,9 @@ describe('gotobi', () => {
     );
     const expected = [
       enter(LONG, '2024-01-19T01:00'),
-      exitAt(LONG, '2024-01-19T09:55'),
+      exitAt('2024-01-19T09:55'),
       enter(LONG, '2024-02-09T03:00'),
-      dayChanged(LONG, '2024-02-12T01:00'),
+      dayChanged('2024-02-12T01:00'),
     ];
     expect(signalsOf(LONG, bars)).toEqual(expected);
     const script = [
@@ -230,6 +224,10 @@ describe('gotobi', () => {
     });
     // hostHour 7 proves the child really ran in New York (noon UTC is 07:00 EST).
     expect(JSON.parse(output)).toEqual({ hostHour: 7, signals: expected });
+  });
+
+  it('knows its id and the symbol it trades', () => {
+    expect(gotobi(LONG)).toEqual({ id: 'long_into_fix', symbol: 'USDJPY', decide: expect.any(Function) });
   });
 
   it('refuses bad parameters with an error naming the leg and the field', () => {

@@ -1,8 +1,8 @@
-import type { Bar, Signal } from '../core/types';
+import type { Bar, TargetPosition } from '../core/types';
 import { DAY_MS, MINUTE_MS, assertTimeZone, parseWallTime, zoneClock } from '../core/time';
 import { isGotobiDay } from './gotobiDays';
 import { incremental, type Incremental } from './incremental';
-import type { Strategy } from './types';
+import { defineStrategy, type Strategy } from './types';
 
 export interface GotobiParams {
   readonly id: string;
@@ -58,8 +58,8 @@ function checkParams(p: GotobiParams): { entryMs: number; exitMs: number } {
 }
 
 /**
- * The seed's GotobiBT, one leg, as a stateful form: feed it every bar (other symbols are ignored); it
- * answers a Signal when its target changes, else `undefined`.
+ * The Gotobi strategy, one leg, as a stateful form: feed it every bar (other symbols are ignored); it
+ * answers a TargetPosition when its target changes, else `undefined`.
  *
  * A bar is judged when it closes, at its END time (`ts + intervalMs`), read as wall time in `timezone`:
  * - in a position: exit (target 0) when the end time is ≥ `exit`, or when the local day of the end differs
@@ -70,11 +70,11 @@ function checkParams(p: GotobiParams): { entryMs: number; exitMs: number } {
  *
  * Per bar: two comparisons against the current local day's UTC bounds (zone lookups only on the first bar
  * of each local day, or on every bar of a day with a DST change), one cached calendar check per local day,
- * and no allocation unless a Signal is emitted.
+ * and no allocation unless a target is emitted.
  */
-export function createGotobi(params: GotobiParams): Incremental<Bar, Signal> {
+export function createGotobi(params: GotobiParams): Incremental<Bar, TargetPosition> {
   const { entryMs, exitMs } = checkParams(params);
-  const { id, symbol } = params;
+  const { symbol } = params;
   const held = params.side === 'long' ? params.contracts : -params.contracts;
   const clock = zoneClock(params.timezone ?? GOTOBI_DEFAULT_TIMEZONE);
 
@@ -89,9 +89,9 @@ export function createGotobi(params: GotobiParams): Incremental<Bar, Signal> {
   let calendarDay = Number.NaN;
   let calendarGotobi = false;
 
-  const signal = (ts: number, next: number, reason: string): Signal => {
+  const signal = (ts: number, next: number, reason: string): TargetPosition => {
     target = next;
-    return { strategyId: id, symbol, ts, target: next, reason };
+    return { ts, target: next, reason };
   };
 
   return {
@@ -138,7 +138,7 @@ export function createGotobi(params: GotobiParams): Incremental<Bar, Signal> {
 }
 
 /**
- * One gotobi leg as a strategy: bars in, a Signal whenever the leg's target changes.
+ * One gotobi leg as a strategy: bars in, a target whenever the leg's target changes.
  *
  * ```
  * bars (USDJPY, 1-min, JST bar ends on gotobi day 2024-01-10):
@@ -149,5 +149,5 @@ export function createGotobi(params: GotobiParams): Incremental<Bar, Signal> {
  */
 export function gotobi(params: GotobiParams): Strategy {
   checkParams(params);
-  return incremental(() => createGotobi(params));
+  return defineStrategy({ id: params.id, symbol: params.symbol, decide: incremental(() => createGotobi(params)) });
 }

@@ -1,6 +1,7 @@
 import { from, take, toArray, firstValueFrom } from 'rxjs';
-import { marbles } from '../testing/marbles';
+import { marbles } from '../testkit/marbles';
 import { incremental, type Incremental } from './incremental';
+import { describeOperatorContract } from '../../test/support/operatorContract';
 
 /** Running total that stays silent on odd totals: enough to see emission, skipping and per-subscription state. */
 const evenTotals = (): Incremental<number, number> => {
@@ -62,4 +63,12 @@ describe('incremental', () => {
     expect(firstTwo).toEqual([1, 2]);
     expect(updates).toBe(2);
   });
+});
+
+describeOperatorContract<number, number>('incremental', {
+  operator: () => incremental(evenTotals),
+  input: 'abc',
+  values: { a: 1, b: 1, c: 2 },
+  expected: '-BC',
+  outputs: { B: 2, C: 4 },
 });

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { operate } from '../../operators/operate';
 
 /**
  * A computation fed one input at a time, in O(1): an indicator (`createSma(20)`) or a strategy
@@ -24,30 +25,13 @@ export interface Incremental<In, Out> {
  * error thrown by `update` errors the output (and unsubscribes the source).
  */
 export function incremental<In, Out>(create: () => Incremental<In, Out>): OperatorFunction<In, Out> {
-  return (source) =>
-    new Observable<Out>((subscriber) => {
-      const state = create();
-      return source.subscribe({
-        next(value) {
-          // A synchronous source keeps pushing after a downstream `take` closed us; ignore the rest cheaply.
-          if (subscriber.closed) return;
-          let out: Out | undefined;
-          // A throw inside a plain observer's `next` would be reported asynchronously and lost to the
-          // pipeline; forward it downstream instead, as RxJS's own operators do.
-          try {
-            out = state.update(value);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          if (out !== undefined) subscriber.next(out);
-        },
-        error(err: unknown) {
-          subscriber.error(err);
-        },
-        complete() {
-          subscriber.complete();
-        },
-      });
-    });
+  return operate((destination) => {
+    const state = create();
+    return {
+      next(value) {
+        const out = state.update(value);
+        if (out !== undefined) destination.next(out);
+      },
+    };
+  });
 }

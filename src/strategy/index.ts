@@ -1,4 +1,4 @@
-export type { Strategy } from './types';
+export { defineStrategy, signalOf, type Strategy } from './types';
 export { incremental, type Incremental } from './incremental';
 export * from './features';
 export { createCrossover, crossover, type CrossDirection, type Crossover } from './signals';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors';
 import { contractFor, loadContracts } from '../core/contracts';
 import { formatZodError } from '../core/schemas';
-import { barSeries, lettersFor, makeBar, marbles } from '../testing/marbles';
+import { barSeries, lettersFor, makeBar, marbles } from '../testkit/marbles';
 import { createStrategy, duplicateStrategyIds, strategySpecSchema, strategySpecsSchema, type StrategySpec } from './registry';
 
 const contracts = loadContracts();
@@ -81,8 +81,8 @@ describe('createStrategy', () => {
     const spec: StrategySpec = strategySpecSchema.parse(LONG);
     const bars = [makeBar({ ts: Date.parse('2024-01-10T00:59:00+09:00'), close: 150 })];
     marbles(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-|', { a: bars[0] }).pipe(createStrategy(spec, USDJPY))).toBe('-s-|', {
-        s: { strategyId: 'long_into_fix', symbol: 'USDJPY', ts: Date.parse('2024-01-10T01:00:00+09:00'), target: 1, reason: 'gotobi entry' },
+      expectObservable(cold('-a-|', { a: bars[0] }).pipe(createStrategy(spec, USDJPY).decide)).toBe('-s-|', {
+        s: { ts: Date.parse('2024-01-10T01:00:00+09:00'), target: 1, reason: 'gotobi entry' },
       });
     });
   });
@@ -93,15 +93,19 @@ describe('createStrategy', () => {
     const bars = barSeries({ start: '2024-01-10T00:00:00Z', closes });
     const base = strategySpecSchema.parse({ ...SMA, fast: 1, slow: 2 });
     const fine = strategySpecSchema.parse({ ...SMA, fast: 1, slow: 2, tickSize: 0.0001 });
-    const signal = (i: number, target: number, reason: string) => ({ strategyId: 'sma', symbol: 'USDJPY', ts: bars[i].ts + 60_000, target, reason });
+    const signal = (i: number, target: number, reason: string) => ({ ts: bars[i].ts + 60_000, target, reason });
     marbles(({ cold, expectObservable }) => {
       const source = cold('-abcd-|', lettersFor('abcd', bars));
-      expectObservable(source.pipe(createStrategy(base, USDJPY))).toBe('------|');
-      expectObservable(source.pipe(createStrategy(fine, USDJPY))).toBe('---xy-|', {
+      expectObservable(source.pipe(createStrategy(base, USDJPY).decide)).toBe('------|');
+      expectObservable(source.pipe(createStrategy(fine, USDJPY).decide)).toBe('---xy-|', {
         x: signal(2, -1, 'cross down'),
         y: signal(3, 1, 'cross up'),
       });
     });
+  });
+
+  it('gives the strategy the id and symbol of its spec', () => {
+    expect(createStrategy(strategySpecSchema.parse(SMA), USDJPY)).toMatchObject({ id: 'sma', symbol: 'USDJPY' });
   });
 
   it('refuses the contract of another symbol', () => {

@@ -1,4 +1,4 @@
-import { marbles } from '../testing/marbles';
+import { marbles } from '../testkit/marbles';
 import { createCrossover, crossover } from './signals';
 
 const run = (differences: readonly number[]): number[] => {

@@ -1,5 +1,5 @@
-import type { Bar, Signal } from '../core/types';
-import { barSeries, lettersFor, makeBar, marbles } from '../testing/marbles';
+import type { Bar, TargetPosition } from '../core/types';
+import { barSeries, lettersFor, makeBar, marbles } from '../testkit/marbles';
 import { createSmaCross, smaCross, type SmaCrossParams } from './smaCross';
 
 const START = Date.parse('2024-01-10T00:00:00Z');
@@ -13,20 +13,14 @@ const params = (overrides: Partial<SmaCrossParams> = {}): SmaCrossParams => ({
   ...overrides,
 });
 
-/** The signal a bar of `barSeries` at index `i` gives (decision at its end). */
-const signalAt = (i: number, target: number, reason: string, id = 'sma'): Signal => ({
-  strategyId: id,
-  symbol: 'USDJPY',
-  ts: START + (i + 1) * 60_000,
-  target,
-  reason,
-});
-const up = (i: number, contracts = 1): Signal => signalAt(i, contracts, 'cross up');
-const down = (i: number, contracts = 1): Signal => signalAt(i, -contracts, 'cross down');
+/** The target a bar of `barSeries` at index `i` gives (decision at its end). */
+const signalAt = (i: number, target: number, reason: string): TargetPosition => ({ ts: START + (i + 1) * 60_000, target, reason });
+const up = (i: number, contracts = 1): TargetPosition => signalAt(i, contracts, 'cross up');
+const down = (i: number, contracts = 1): TargetPosition => signalAt(i, -contracts, 'cross down');
 
-const signalsOf = (p: SmaCrossParams, bars: readonly Bar[]): Signal[] => {
+const signalsOf = (p: SmaCrossParams, bars: readonly Bar[]): TargetPosition[] => {
   const state = createSmaCross(p);
-  return bars.map((b) => state.update(b)).filter((s): s is Signal => s !== undefined);
+  return bars.map((b) => state.update(b)).filter((t): t is TargetPosition => t !== undefined);
 };
 
 describe('smaCross', () => {
@@ -34,7 +28,7 @@ describe('smaCross', () => {
     // fast 1, slow 2: fast − slow from b on is −, 0 (tie), +, −
     const bars = barSeries({ start: START, closes: [100, 99, 99, 100, 99] });
     marbles(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b-c-d-e-|', lettersFor('abcde', bars)).pipe(smaCross(params()))).toBe('-------L-S-|', {
+      expectObservable(cold('-a-b-c-d-e-|', lettersFor('abcde', bars)).pipe(smaCross(params()).decide)).toBe('-------L-S-|', {
         L: up(3),
         S: down(4),
       });
@@ -59,7 +53,7 @@ describe('smaCross', () => {
   it('reverses in ONE signal from +contracts to −contracts', () => {
     const bars = barSeries({ start: START, closes: [100, 99, 100, 99, 100] });
     marbles(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b-c-d-e-|', lettersFor('abcde', bars)).pipe(smaCross(params({ contracts: 3 })))).toBe('-----L-S-M-|', {
+      expectObservable(cold('-a-b-c-d-e-|', lettersFor('abcde', bars)).pipe(smaCross(params({ contracts: 3 })).decide)).toBe('-----L-S-M-|', {
         L: up(2, 3),
         S: down(3, 3), // one step from +3 to −3, no flat in between
         M: up(4, 3),
@@ -92,7 +86,7 @@ describe('smaCross', () => {
     expect(4 * (149993 + 149994)).toBe(2 * (149995 + 149992 + 149993 + 149994));
     marbles(({ cold, expectObservable }) => {
       const source = cold('-abcdefghij-|', lettersFor('abcdefghij', bars));
-      expectObservable(source.pipe(smaCross(params({ fast, slow })))).toBe('-----S------|', { S: down(4) });
+      expectObservable(source.pipe(smaCross(params({ fast, slow })).decide)).toBe('-----S------|', { S: down(4) });
     });
   });
 
@@ -138,7 +132,7 @@ describe('smaCross', () => {
   it('gives every subscription its own windows', () => {
     const bars = barSeries({ start: START, closes: [100, 99, 100] });
     marbles(({ cold, expectObservable }) => {
-      const signals = cold('-a-b-c-|', lettersFor('abc', bars)).pipe(smaCross(params()));
+      const signals = cold('-a-b-c-|', lettersFor('abc', bars)).pipe(smaCross(params()).decide);
       expectObservable(signals).toBe('-----L-|', { L: up(2) });
       expectObservable(signals).toBe('-----L-|', { L: up(2) });
     });

@@ -1,7 +1,7 @@
-import type { Bar, Signal } from '../core/types';
+import type { Bar, TargetPosition } from '../core/types';
 import { incremental, type Incremental } from './incremental';
 import { createCrossover } from './signals';
-import type { Strategy } from './types';
+import { defineStrategy, type Strategy } from './types';
 
 export interface SmaCrossParams {
   readonly id: string;
@@ -37,10 +37,10 @@ function checkParams(p: SmaCrossParams): void {
 
 /**
  * Fast/slow simple-moving-average crossover on closes, as a stateful form: feed it every bar (other
- * symbols are ignored); it answers a Signal when its target changes.
+ * symbols are ignored); it answers a TargetPosition when its target changes.
  *
  * Flat until the first cross, then always in the market: +contracts after a cross up, −contracts after a
- * cross down (a reversal is ONE signal from +c to −c; the order layer makes it one order of 2c).
+ * cross down (a reversal is ONE target from +c to −c; the order layer makes it one order of 2c).
  *
  * Crosses are decided exactly. Float averages kept as rolling sums round differently from bar to bar, so
  * two equal averages come out a few ulps apart and a flat market on 1-minute data "crosses" back and forth.
@@ -54,7 +54,7 @@ function checkParams(p: SmaCrossParams): void {
  * 20/50 the bound is 9.0e12 ticks). A tick beyond it switches this instance to BigInt sums for good:
  * still exact, but it allocates per bar.
  */
-export function createSmaCross(params: SmaCrossParams): Incremental<Bar, Signal> {
+export function createSmaCross(params: SmaCrossParams): Incremental<Bar, TargetPosition> {
   checkParams(params);
   const { id, symbol, fast, slow, contracts, tickSize } = params;
   const tickLimit = Math.floor(Number.MAX_SAFE_INTEGER / (fast * slow));
@@ -112,8 +112,6 @@ export function createSmaCross(params: SmaCrossParams): Incremental<Bar, Signal>
       if (next === target) return undefined;
       target = next;
       return {
-        strategyId: id,
-        symbol,
         ts: bar.ts + bar.intervalMs,
         target,
         reason: direction > 0 ? SMA_CROSS_REASON.up : SMA_CROSS_REASON.down,
@@ -132,5 +130,5 @@ export function createSmaCross(params: SmaCrossParams): Incremental<Bar, Signal>
  */
 export function smaCross(params: SmaCrossParams): Strategy {
   checkParams(params);
-  return incremental(() => createSmaCross(params));
+  return defineStrategy({ id: params.id, symbol: params.symbol, decide: incremental(() => createSmaCross(params)) });
 }

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../core/time';
 import type { Fill, Trade } from '../../core/types';
 
 /**
@@ -36,8 +37,6 @@ export interface AnalyzerOptions {
  * 260 weekdays a year; 252 is kept so figures compare with Backtrader's and with equity conventions.
  */
 export const DEFAULT_PERIODS_PER_YEAR = 252;
-
-export const DAY_MS = 86_400_000;
 
 /** UTC day number of an epoch-ms timestamp (days since 1970-01-01). */
 export function utcDayOf(ts: number): number {

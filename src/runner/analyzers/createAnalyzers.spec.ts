@@ -1,7 +1,7 @@
 import { ConfigError } from '../../core/errors';
 import { formatZodError } from '../../core/schemas';
 import { ANALYZER_NAMES, analyzerNameSchema, analyzerNamesSchema, createAnalyzer, createAnalyzers } from './createAnalyzers';
-import { HOUR, T0, makeFill, makeTrade } from './testTrades';
+import { HOUR, T0, makeFill, makeTrade } from '../../../test/support/testTrades';
 
 describe('analyzer names', () => {
   it('accepts the known names', () => {

@@ -1,19 +1,26 @@
-import { DAY_MS, isoDateOfDay, utcDayOf } from './analyzer';
+import { z } from 'zod';
+import { DAY_MS } from '../../core/time';
+import { isoDateOfDay, utcDayOf } from './analyzer';
+import { epochMs, nullableNum, num } from './resultFields';
 
 /** The close of one UTC day: the LAST equity point whose `ts` falls in that day. */
-export interface DailyClose {
-  /** `YYYY-MM-DD`, UTC. */
-  readonly date: string;
-  /** `ts` of the point that closed the day. */
-  readonly closeTs: number;
-  readonly equity: number;
-  /**
-   * equity / previous close − 1; the first day is measured against the initial equity. Days without any
-   * point (weekends, holidays) have no entry, so a return spans from the previous observed close.
-   * `null` when the previous close is not positive (a return is undefined there).
-   */
-  readonly return: number | null;
-}
+export const dailyCloseSchema = z
+  .object({
+    /** `YYYY-MM-DD`, UTC. */
+    date: z.iso.date(),
+    /** `ts` of the point that closed the day. */
+    closeTs: epochMs,
+    equity: num,
+    /**
+     * equity / previous close − 1; the first day is measured against the initial equity. Days without any
+     * point (weekends, holidays) have no entry, so a return spans from the previous observed close.
+     * `null` when the previous close is not positive (a return is undefined there).
+     */
+    return: nullableNum,
+  })
+  .readonly();
+
+export type DailyClose = z.infer<typeof dailyCloseSchema>;
 
 /**
  * Streams equity points into daily closes: O(1) per point, one stored entry per UTC day. Points must come

@@ -1,5 +1,5 @@
 import { createDrawdownAnalyzer } from './drawdown';
-import { HOUR, T0 } from './testTrades';
+import { HOUR, T0 } from '../../../test/support/testTrades';
 
 const t = (i: number): number => T0 + i * HOUR;
 

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Analyzer, AnalyzerOptions } from './analyzer';
+import { count, nullableTs, num } from './resultFields';
 
 /**
  * Drawdowns of one equity curve (account currency), point by point:
@@ -19,21 +21,25 @@ import type { Analyzer, AnalyzerOptions } from './analyzer';
  * Backtrader's `DrawDown` reports the same money and percent figures (`moneydown`, `drawdown`) and the
  * length in bars (`len`).
  */
-export interface DrawdownAnalysis {
-  readonly maxDrawdown: number;
-  readonly peakTs: number | null;
-  readonly troughTs: number | null;
-  readonly maxDrawdownPct: number;
-  readonly pctPeakTs: number | null;
-  readonly pctTroughTs: number | null;
-  readonly longestDurationMs: number;
-  readonly longestBars: number;
-  readonly longestStartTs: number | null;
-  readonly longestEndTs: number | null;
-  readonly longestRecovered: boolean;
-  readonly drawdown: number;
-  readonly drawdownPct: number;
-}
+export const drawdownAnalysisSchema = z
+  .object({
+    maxDrawdown: num.nonnegative(),
+    peakTs: nullableTs,
+    troughTs: nullableTs,
+    maxDrawdownPct: num.nonnegative(),
+    pctPeakTs: nullableTs,
+    pctTroughTs: nullableTs,
+    longestDurationMs: num.nonnegative(),
+    longestBars: count,
+    longestStartTs: nullableTs,
+    longestEndTs: nullableTs,
+    longestRecovered: z.boolean(),
+    drawdown: num.nonnegative(),
+    drawdownPct: num.nonnegative(),
+  })
+  .readonly();
+
+export type DrawdownAnalysis = z.infer<typeof drawdownAnalysisSchema>;
 
 export function createDrawdownAnalyzer(options: AnalyzerOptions): Analyzer<DrawdownAnalysis> {
   // Number fields of one object, not closure variables: V8 updates them in place (see dailyCloses.ts).

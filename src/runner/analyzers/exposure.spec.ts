@@ -1,5 +1,5 @@
 import { createExposureAnalyzer } from './exposure';
-import { HOUR, T0 } from './testTrades';
+import { HOUR, T0 } from '../../../test/support/testTrades';
 
 describe('exposure analyzer', () => {
   it('is the share of bars with a position', () => {

@@ -1,16 +1,15 @@
+import { z } from 'zod';
 import type { Analyzer } from './analyzer';
+import { count, nullableNum, reasonText } from './resultFields';
 
 /**
  * Market exposure: `exposure` = exposedBars / bars (a fraction), where a bar is exposed when the strategy's
  * position after that bar's fills is not zero (the runner reports it with `onBar`). `null`, with `reason`,
  * without bars.
  */
-export interface ExposureAnalysis {
-  readonly bars: number;
-  readonly exposedBars: number;
-  readonly exposure: number | null;
-  readonly reason: string | null;
-}
+export const exposureAnalysisSchema = z.object({ bars: count, exposedBars: count, exposure: nullableNum, reason: reasonText }).readonly();
+
+export type ExposureAnalysis = z.infer<typeof exposureAnalysisSchema>;
 
 export function createExposureAnalyzer(): Analyzer<ExposureAnalysis> {
   let bars = 0;

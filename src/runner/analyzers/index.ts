@@ -1,4 +1,4 @@
-export { DAY_MS, DEFAULT_PERIODS_PER_YEAR, isoDateOfDay, utcDayOf, type Analyzer, type AnalyzerOptions } from './analyzer';
+export { DEFAULT_PERIODS_PER_YEAR, isoDateOfDay, utcDayOf, type Analyzer, type AnalyzerOptions } from './analyzer';
 export {
   ANALYZER_NAMES,
   analyzerNameSchema,

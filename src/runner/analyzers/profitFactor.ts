@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Analyzer } from './analyzer';
+import { nullableNum, num, reasonText } from './resultFields';
 
 /**
  * Profit factor of closed trades, on pnlNet (quote currency):
@@ -8,12 +10,9 @@ import type { Analyzer } from './analyzer';
  * `null`, with `reason`, when grossLosses is 0: without trades, with only breakevens, or with wins and no
  * loss (the factor would be +∞, which JSON cannot carry). 0 when there are losses and no win.
  */
-export interface ProfitFactorAnalysis {
-  readonly profitFactor: number | null;
-  readonly reason: string | null;
-  readonly grossWins: number;
-  readonly grossLosses: number;
-}
+export const profitFactorAnalysisSchema = z.object({ profitFactor: nullableNum, reason: reasonText, grossWins: num, grossLosses: num }).readonly();
+
+export type ProfitFactorAnalysis = z.infer<typeof profitFactorAnalysisSchema>;
 
 export function createProfitFactorAnalyzer(): Analyzer<ProfitFactorAnalysis> {
   let trades = 0;

@@ -1,5 +1,5 @@
 import { createReturnsAnalyzer } from './returns';
-import { HOUR } from './testTrades';
+import { HOUR } from '../../../test/support/testTrades';
 
 const day = (iso: string): number => Date.parse(iso);
 

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { DEFAULT_PERIODS_PER_YEAR, type Analyzer, type AnalyzerOptions } from './analyzer';
-import { createDailyCloseTracker, type DailyClose, type DailyCloseTracker } from './dailyCloses';
+import { createDailyCloseTracker, dailyCloseSchema, type DailyCloseTracker } from './dailyCloses';
+import { count, nullableNum, num, reasonText } from './resultFields';
 
 /**
  * Returns of one equity curve.
@@ -12,16 +14,20 @@ import { createDailyCloseTracker, type DailyClose, type DailyCloseTracker } from
  *   days with at least one point (Backtrader's `Returns` `rnorm`, compounded, 252 days a year by default).
  *   `null`, with `reason`, when there is no day or the equity ratio is not positive.
  */
-export interface ReturnsAnalysis {
-  readonly initialEquity: number;
-  readonly finalEquity: number;
-  readonly totalReturn: number | null;
-  readonly annualizedReturn: number | null;
-  readonly reason: string | null;
-  readonly days: number;
-  readonly periodsPerYear: number;
-  readonly daily: readonly DailyClose[];
-}
+export const returnsAnalysisSchema = z
+  .object({
+    initialEquity: num,
+    finalEquity: num,
+    totalReturn: nullableNum,
+    annualizedReturn: nullableNum,
+    reason: reasonText,
+    days: count,
+    periodsPerYear: num.positive(),
+    daily: z.array(dailyCloseSchema).readonly(),
+  })
+  .readonly();
+
+export type ReturnsAnalysis = z.infer<typeof returnsAnalysisSchema>;
 
 /**
  * @param shared a daily-close tracker fed by the caller (so `returns` and `sharpe` share one): the analyzer

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { DEFAULT_PERIODS_PER_YEAR, type Analyzer, type AnalyzerOptions } from './analyzer';
 import { createDailyCloseTracker, type DailyCloseTracker } from './dailyCloses';
+import { count, nullableNum, num, reasonText } from './resultFields';
 
 /**
  * Annualized Sharpe ratio of DAILY returns, risk-free rate 0:
@@ -16,16 +18,20 @@ import { createDailyCloseTracker, type DailyCloseTracker } from './dailyCloses';
  * float noise for returns that are fractions: constant compounding gives such a std), or a return is undefined
  * (a non-positive close). Mean and std are computed at the end in two passes (exact enough, deterministic).
  */
-export interface SharpeAnalysis {
-  readonly sharpe: number | null;
-  readonly reason: string | null;
-  /** Number of daily returns used. */
-  readonly days: number;
-  readonly meanDailyReturn: number | null;
-  readonly stdDailyReturn: number | null;
-  readonly periodsPerYear: number;
-  readonly riskFreeRate: 0;
-}
+export const sharpeAnalysisSchema = z
+  .object({
+    sharpe: nullableNum,
+    reason: reasonText,
+    /** Number of daily returns used. */
+    days: count,
+    meanDailyReturn: nullableNum,
+    stdDailyReturn: nullableNum,
+    periodsPerYear: num.positive(),
+    riskFreeRate: z.literal(0),
+  })
+  .readonly();
+
+export type SharpeAnalysis = z.infer<typeof sharpeAnalysisSchema>;
 
 const ZERO_STD = 1e-12;
 

@@ -1,6 +1,6 @@
 import { createProfitFactorAnalyzer } from './profitFactor';
 import { createTradesAnalyzer } from './trades';
-import { makeFill, makeTrade } from './testTrades';
+import { makeFill, makeTrade } from '../../../test/support/testTrades';
 import { createWinRateAnalyzer } from './winRate';
 
 // pnlNet: +990, −510, 0 (breakeven after commission), +290, +1990.

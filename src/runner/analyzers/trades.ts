@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { Trade } from '../../core/types';
 import type { Analyzer } from './analyzer';
+import { count, nullableNum, num } from './resultFields';
 
 /**
  * Closed round trips and fills.
@@ -11,21 +13,25 @@ import type { Analyzer } from './analyzer';
  * - `fills` and `commission` (Σ fill commission, quote currency) count every execution, including those of a
  *   trade still open.
  */
-export interface TradesAnalysis {
-  readonly count: number;
-  readonly long: number;
-  readonly short: number;
-  readonly grossPnl: number;
-  readonly netPnl: number;
-  readonly netPnlAccount: number;
-  readonly avgPnl: number | null;
-  readonly avgPnlNet: number | null;
+export type TradesAnalysis = Readonly<z.infer<typeof tradesFiguresSchema>> & {
   readonly best: Trade | null;
   readonly worst: Trade | null;
-  readonly fills: number;
-  readonly commission: number;
   readonly list: readonly Trade[];
-}
+};
+
+/** The figures of `TradesAnalysis`, in report order around `best` and `worst` (which the report writes as its own trades). */
+export const tradesFiguresSchema = z.object({
+  count,
+  long: count,
+  short: count,
+  grossPnl: num,
+  netPnl: num,
+  netPnlAccount: num,
+  avgPnl: nullableNum,
+  avgPnlNet: nullableNum,
+  fills: count,
+  commission: num,
+});
 
 export function createTradesAnalyzer(): Analyzer<TradesAnalysis> {
   const list: Trade[] = [];

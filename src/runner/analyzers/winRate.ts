@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Analyzer } from './analyzer';
+import { count, nullableNum, reasonText } from './resultFields';
 
 /**
  * Wins and losses of closed trades, judged on pnlNet (after commission):
@@ -12,18 +14,22 @@ import type { Analyzer } from './analyzer';
  *
  * `winRate` is `null`, with `reason`, without trades.
  */
-export interface WinRateAnalysis {
-  readonly trades: number;
-  readonly wins: number;
-  readonly losses: number;
-  readonly breakeven: number;
-  readonly winRate: number | null;
-  readonly reason: string | null;
-  readonly avgWin: number | null;
-  readonly avgLoss: number | null;
-  readonly maxConsecutiveWins: number;
-  readonly maxConsecutiveLosses: number;
-}
+export const winRateAnalysisSchema = z
+  .object({
+    trades: count,
+    wins: count,
+    losses: count,
+    breakeven: count,
+    winRate: nullableNum,
+    reason: reasonText,
+    avgWin: nullableNum,
+    avgLoss: nullableNum,
+    maxConsecutiveWins: count,
+    maxConsecutiveLosses: count,
+  })
+  .readonly();
+
+export type WinRateAnalysis = z.infer<typeof winRateAnalysisSchema>;
 
 export function createWinRateAnalyzer(): Analyzer<WinRateAnalysis> {
   let trades = 0;

@@ -1,6 +1,6 @@
 import type { Order, Position } from '../../core/types';
 import { createAnalyzers } from '../analyzers/createAnalyzers';
-import { HOUR, T0, makeFill, makeTrade } from '../analyzers/testTrades';
+import { HOUR, T0, makeFill, makeTrade } from '../../../test/support/testTrades';
 import { buildReplayReport, parseReplayReport, REJECT_REASONS, replayReportSchema, serializeReport, type ReplayReportInput } from './replayReport';
 
 const entry = T0 + HOUR;

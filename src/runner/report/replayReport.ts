@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { formatZodError } from '../../core/schemas';
-import type { Fill, Order, OrderType, Position, RejectReason, Side, Trade } from '../../core/types';
+import { formatZodError, secTypeSchema } from '../../core/schemas';
+import { runnerConfigSchema, type RunnerConfig } from '../config';
+import type { ContractSpec, Fill, Order, Position, RejectReason, Trade } from '../../core/types';
 import type { AnalyzerResults } from '../analyzers/createAnalyzers';
-import type { DrawdownAnalysis } from '../analyzers/drawdown';
-import type { ExposureAnalysis } from '../analyzers/exposure';
-import type { ProfitFactorAnalysis } from '../analyzers/profitFactor';
-import type { ReturnsAnalysis } from '../analyzers/returns';
-import type { SharpeAnalysis } from '../analyzers/sharpe';
-import type { TradesAnalysis } from '../analyzers/trades';
-import type { WinRateAnalysis } from '../analyzers/winRate';
-import { isoUtc } from './format';
+import { drawdownAnalysisSchema } from '../analyzers/drawdown';
+import { exposureAnalysisSchema } from '../analyzers/exposure';
+import { profitFactorAnalysisSchema } from '../analyzers/profitFactor';
+import { count, epochMs, nullableNum, num } from '../analyzers/resultFields';
+import { returnsAnalysisSchema } from '../analyzers/returns';
+import { sharpeAnalysisSchema } from '../analyzers/sharpe';
+import { tradesFiguresSchema } from '../analyzers/trades';
+import { winRateAnalysisSchema } from '../analyzers/winRate';
+import { isoUtc } from '../../core/time';
 
 /**
  * The replay report: what `npm run replay -- … --json out.json` writes, what the summary table and the HTML
@@ -28,135 +30,9 @@ import { isoUtc } from './format';
  * - Numbers are full IEEE doubles, never rounded (rounding is for display only); a figure that does not exist
  *   (Sharpe of one day, profit factor without losses) is `null` with a `reason`.
  * - Deterministic: the same inputs give the same text, byte for byte; only the `run` block holds wall-clock
- *   figures. Keys come in the order of the types below.
+ *   figures. Keys come in the order of the schemas below (the builders copy every field in that order).
  */
-export interface ReplayReport {
-  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  readonly account: AccountReport;
-  /** The data replayed: first and last bar start times; `null` when no bar was read. */
-  readonly period: ReportPeriod | null;
-  readonly strategies: readonly StrategyReport[];
-  readonly run: RunStats;
-}
-
 export const REPORT_SCHEMA_VERSION = 1;
-
-export interface AccountReport {
-  readonly currency: string;
-  readonly initialCash: number;
-  readonly finalEquity: number;
-  /** finalEquity − initialCash. */
-  readonly netPnl: number;
-  /** Analyzers of the account's equity curve. */
-  readonly analyzers: ReportAnalyzers;
-}
-
-export interface ReportPeriod {
-  readonly firstBarTs: number;
-  readonly lastBarTs: number;
-  readonly firstBarTime: string;
-  readonly lastBarTime: string;
-}
-
-export interface StrategyReport {
-  readonly id: string;
-  readonly symbol: string;
-  readonly quoteCurrency: string;
-  readonly fills: readonly ReportFill[];
-  readonly trades: readonly ReportTrade[];
-  readonly totals: ReportTotals;
-  readonly netPnlAccount: number;
-  readonly position: ReportPosition | null;
-  readonly rejected: ReportRejections;
-  readonly workingOrders: readonly ReportOrder[];
-  readonly analyzers: ReportAnalyzers;
-}
-
-export interface ReportFill {
-  readonly ts: number;
-  readonly time: string;
-  readonly side: Side;
-  readonly qty: number;
-  readonly price: number;
-  readonly commission: number;
-  readonly orderId: string;
-  readonly execId: string;
-}
-
-export interface ReportTrade {
-  readonly entryTs: number;
-  readonly exitTs: number;
-  readonly entryTime: string;
-  readonly exitTime: string;
-  readonly side: 'LONG' | 'SHORT';
-  readonly qty: number;
-  readonly entryPrice: number;
-  readonly exitPrice: number;
-  readonly pnl: number;
-  readonly pnlNet: number;
-  readonly pnlNetAccount: number;
-}
-
-export interface ReportTotals {
-  readonly trades: number;
-  readonly grossPnl: number;
-  readonly netPnl: number;
-  readonly netPnlAccount: number;
-}
-
-export interface ReportPosition {
-  readonly ts: number;
-  readonly time: string;
-  /** Signed units. */
-  readonly qty: number;
-  readonly avgPrice: number;
-  readonly realizedPnl: number;
-  readonly unrealizedPnl: number;
-  readonly realizedPnlAccount: number;
-  readonly unrealizedPnlAccount: number;
-  readonly commission: number;
-}
-
-/** Refused orders by reason code; every reason is present (0 when none), in a fixed order. */
-export interface ReportRejections {
-  readonly total: number;
-  readonly byReason: Readonly<Record<RejectReason, number>>;
-}
-
-/** An order still working when the run ended (it never filled). */
-export interface ReportOrder {
-  readonly id: string;
-  readonly ts: number;
-  readonly time: string;
-  readonly side: Side;
-  readonly qty: number;
-  readonly type: OrderType;
-  readonly limitPrice: number | null;
-  readonly stopPrice: number | null;
-}
-
-/** The `trades` analyzer without its trade list (that is the strategy's `trades`). */
-export type TradesSummary = Omit<TradesAnalysis, 'list' | 'best' | 'worst'> & {
-  readonly best: ReportTrade | null;
-  readonly worst: ReportTrade | null;
-};
-
-export interface ReportAnalyzers {
-  readonly trades?: TradesSummary;
-  readonly returns?: ReturnsAnalysis;
-  readonly sharpe?: SharpeAnalysis;
-  readonly drawdown?: DrawdownAnalysis;
-  readonly winRate?: WinRateAnalysis;
-  readonly profitFactor?: ProfitFactorAnalysis;
-  readonly exposure?: ExposureAnalysis;
-}
-
-export interface RunStats {
-  readonly bars: number;
-  readonly wallMs: number;
-  /** bars / seconds of wall time; `null` when no time was measured. */
-  readonly barsPerSec: number | null;
-}
 
 /** Every refusal reason, in the order reports list them. */
 export const REJECT_REASONS = [
@@ -174,183 +50,196 @@ export const REJECT_REASONS = [
 const everyReasonListed: Exclude<RejectReason, (typeof REJECT_REASONS)[number]> extends never ? true : false = true;
 void everyReasonListed;
 
-// ---------------------------------------------------------------------------------------------------------
-// Schemas (for reading a report back, and for checking one before it is written).
+// The report's types are inferred from these schemas, which also read a saved report back (`parseReplayReport`).
+// Objects are not strict: extra fields are allowed (and kept out of the parsed value), so older readers keep working.
 
-const num = z.number();
-const nullableNum = num.nullable();
-const epochMs = z.number().int();
 const isoTime = z.iso.datetime();
 const side = z.enum(['BUY', 'SELL']);
 
-const reportTradeSchema = z.object({
-  entryTs: epochMs,
-  exitTs: epochMs,
-  entryTime: isoTime,
-  exitTime: isoTime,
-  side: z.enum(['LONG', 'SHORT']),
-  qty: num.positive(),
-  entryPrice: num,
-  exitPrice: num,
-  pnl: num,
-  pnlNet: num,
-  pnlNetAccount: num,
-});
+const reportTradeSchema = z
+  .object({
+    entryTs: epochMs,
+    exitTs: epochMs,
+    entryTime: isoTime,
+    exitTime: isoTime,
+    side: z.enum(['LONG', 'SHORT']),
+    qty: num.positive(),
+    entryPrice: num,
+    exitPrice: num,
+    pnl: num,
+    pnlNet: num,
+    pnlNetAccount: num,
+  })
+  .readonly();
 
-const reportFillSchema = z.object({
-  ts: epochMs,
-  time: isoTime,
-  side,
-  qty: num.positive(),
-  price: num,
-  commission: num.nonnegative(),
-  orderId: z.string(),
-  execId: z.string(),
-});
+const reportFillSchema = z
+  .object({
+    ts: epochMs,
+    time: isoTime,
+    side,
+    qty: num.positive(),
+    price: num,
+    commission: num.nonnegative(),
+    orderId: z.string(),
+    execId: z.string(),
+  })
+  .readonly();
 
-const reportOrderSchema = z.object({
-  id: z.string(),
-  ts: epochMs,
-  time: isoTime,
-  side,
-  qty: num.positive(),
-  type: z.enum(['MARKET', 'LIMIT', 'STOP']),
-  limitPrice: nullableNum,
-  stopPrice: nullableNum,
-});
+/** An order still working when the run ended (it never filled). */
+const reportOrderSchema = z
+  .object({
+    id: z.string(),
+    ts: epochMs,
+    time: isoTime,
+    side,
+    qty: num.positive(),
+    type: z.enum(['MARKET', 'LIMIT', 'STOP']),
+    limitPrice: nullableNum,
+    stopPrice: nullableNum,
+  })
+  .readonly();
 
-const reportPositionSchema = z.object({
-  ts: epochMs,
-  time: isoTime,
-  qty: num,
-  avgPrice: num,
-  realizedPnl: num,
-  unrealizedPnl: num,
-  realizedPnlAccount: num,
-  unrealizedPnlAccount: num,
-  commission: num,
-});
+const reportPositionSchema = z
+  .object({
+    ts: epochMs,
+    time: isoTime,
+    /** Signed units. */
+    qty: num,
+    avgPrice: num,
+    realizedPnl: num,
+    unrealizedPnl: num,
+    realizedPnlAccount: num,
+    unrealizedPnlAccount: num,
+    commission: num,
+  })
+  .readonly();
 
-const reasonText = z.string().nullable();
+/** The `trades` analyzer without its trade list (that is the strategy's `trades`). */
+const { fills: tradeFills, commission: tradeCommission, ...tradeCounts } = tradesFiguresSchema.shape;
+const tradesSummarySchema = z
+  .object({ ...tradeCounts, best: reportTradeSchema.nullable(), worst: reportTradeSchema.nullable(), fills: tradeFills, commission: tradeCommission })
+  .readonly();
 
-const tradesSummarySchema = z.object({
-  count: z.number().int().nonnegative(),
-  long: z.number().int().nonnegative(),
-  short: z.number().int().nonnegative(),
-  grossPnl: num,
-  netPnl: num,
-  netPnlAccount: num,
-  avgPnl: nullableNum,
-  avgPnlNet: nullableNum,
-  best: reportTradeSchema.nullable(),
-  worst: reportTradeSchema.nullable(),
-  fills: z.number().int().nonnegative(),
-  commission: num,
-});
+const reportAnalyzersSchema = z
+  .object({
+    trades: tradesSummarySchema.optional(),
+    returns: returnsAnalysisSchema.optional(),
+    sharpe: sharpeAnalysisSchema.optional(),
+    drawdown: drawdownAnalysisSchema.optional(),
+    winRate: winRateAnalysisSchema.optional(),
+    profitFactor: profitFactorAnalysisSchema.optional(),
+    exposure: exposureAnalysisSchema.optional(),
+  })
+  .readonly();
 
-const returnsSchema = z.object({
-  initialEquity: num,
-  finalEquity: num,
-  totalReturn: nullableNum,
-  annualizedReturn: nullableNum,
-  reason: reasonText,
-  days: z.number().int().nonnegative(),
-  periodsPerYear: num.positive(),
-  daily: z.array(z.object({ date: z.iso.date(), closeTs: epochMs, equity: num, return: nullableNum })),
-});
+const reportTotalsSchema = z.object({ trades: count, grossPnl: num, netPnl: num, netPnlAccount: num }).readonly();
 
-const sharpeSchema = z.object({
-  sharpe: nullableNum,
-  reason: reasonText,
-  days: z.number().int().nonnegative(),
-  meanDailyReturn: nullableNum,
-  stdDailyReturn: nullableNum,
-  periodsPerYear: num.positive(),
-  riskFreeRate: z.literal(0),
-});
-
-const nullableTs = epochMs.nullable();
-const drawdownSchema = z.object({
-  maxDrawdown: num.nonnegative(),
-  peakTs: nullableTs,
-  troughTs: nullableTs,
-  maxDrawdownPct: num.nonnegative(),
-  pctPeakTs: nullableTs,
-  pctTroughTs: nullableTs,
-  longestDurationMs: num.nonnegative(),
-  longestBars: z.number().int().nonnegative(),
-  longestStartTs: nullableTs,
-  longestEndTs: nullableTs,
-  longestRecovered: z.boolean(),
-  drawdown: num.nonnegative(),
-  drawdownPct: num.nonnegative(),
-});
-
-const winRateSchema = z.object({
-  trades: z.number().int().nonnegative(),
-  wins: z.number().int().nonnegative(),
-  losses: z.number().int().nonnegative(),
-  breakeven: z.number().int().nonnegative(),
-  winRate: nullableNum,
-  reason: reasonText,
-  avgWin: nullableNum,
-  avgLoss: nullableNum,
-  maxConsecutiveWins: z.number().int().nonnegative(),
-  maxConsecutiveLosses: z.number().int().nonnegative(),
-});
-
-const profitFactorSchema = z.object({ profitFactor: nullableNum, reason: reasonText, grossWins: num, grossLosses: num });
-
-const exposureSchema = z.object({
-  bars: z.number().int().nonnegative(),
-  exposedBars: z.number().int().nonnegative(),
-  exposure: nullableNum,
-  reason: reasonText,
-});
-
-const reportAnalyzersSchema = z.object({
-  trades: tradesSummarySchema.optional(),
-  returns: returnsSchema.optional(),
-  sharpe: sharpeSchema.optional(),
-  drawdown: drawdownSchema.optional(),
-  winRate: winRateSchema.optional(),
-  profitFactor: profitFactorSchema.optional(),
-  exposure: exposureSchema.optional(),
-});
-
-const count = z.number().int().nonnegative();
-
-const strategyReportSchema = z.object({
-  id: z.string(),
-  symbol: z.string(),
-  quoteCurrency: z.string(),
-  fills: z.array(reportFillSchema),
-  trades: z.array(reportTradeSchema),
-  totals: z.object({ trades: count, grossPnl: num, netPnl: num, netPnlAccount: num }),
-  netPnlAccount: num,
-  position: reportPositionSchema.nullable(),
-  rejected: z.object({
+/** Refused orders by reason code; every reason is present (0 when none), in a fixed order. */
+const reportRejectionsSchema = z
+  .object({
     total: count,
-    byReason: z.object(Object.fromEntries(REJECT_REASONS.map((r) => [r, count])) as Record<RejectReason, typeof count>),
-  }),
-  workingOrders: z.array(reportOrderSchema),
-  analyzers: reportAnalyzersSchema,
-});
+    byReason: z.object(Object.fromEntries(REJECT_REASONS.map((r) => [r, count])) as Record<RejectReason, typeof count>).readonly(),
+  })
+  .readonly();
 
-/** The `--json` report. Extra fields are allowed (and kept out of the parsed value), so older readers keep working. */
-export const replayReportSchema: z.ZodType<ReplayReport> = z.object({
-  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
-  account: z.object({
+const strategyReportSchema = z
+  .object({
+    id: z.string(),
+    symbol: z.string(),
+    quoteCurrency: z.string(),
+    fills: z.array(reportFillSchema).readonly(),
+    trades: z.array(reportTradeSchema).readonly(),
+    totals: reportTotalsSchema,
+    netPnlAccount: num,
+    position: reportPositionSchema.nullable(),
+    rejected: reportRejectionsSchema,
+    workingOrders: z.array(reportOrderSchema).readonly(),
+    analyzers: reportAnalyzersSchema,
+  })
+  .readonly();
+
+const accountReportSchema = z
+  .object({
     currency: z.string(),
     initialCash: num,
     finalEquity: num,
+    /** finalEquity − initialCash. */
     netPnl: num,
+    /** Analyzers of the account's equity curve. */
     analyzers: reportAnalyzersSchema,
-  }),
-  period: z.object({ firstBarTs: epochMs, lastBarTs: epochMs, firstBarTime: isoTime, lastBarTime: isoTime }).nullable(),
-  strategies: z.array(strategyReportSchema),
-  run: z.object({ bars: count, wallMs: num.nonnegative(), barsPerSec: nullableNum }),
-});
+  })
+  .readonly();
+
+const reportPeriodSchema = z.object({ firstBarTs: epochMs, lastBarTs: epochMs, firstBarTime: isoTime, lastBarTime: isoTime }).readonly();
+
+const runStatsSchema = z
+  .object({
+    bars: count,
+    wallMs: num.nonnegative(),
+    /** bars / seconds of wall time; `null` when no time was measured. */
+    barsPerSec: nullableNum,
+  })
+  .readonly();
+
+/** A traded symbol's contract as the run used it (the venue fields left out). */
+const reportContractSchema = z
+  .object({
+    symbol: z.string(),
+    secType: secTypeSchema,
+    baseCurrency: z.string(),
+    quoteCurrency: z.string(),
+    multiplier: num.positive(),
+    tickSize: num.positive(),
+    exchange: z.string(),
+  })
+  .readonly();
+
+/** The data file a replay read: enough to find it again and to know it is the same file. */
+const reportInputSchema = z
+  .object({
+    /** The file's name, without its directory (the report must not depend on where it was run). */
+    file: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: count,
+    symbol: z.string().nullable(),
+    /** `--from` / `--to` when given. */
+    from: epochMs.nullable(),
+    to: epochMs.nullable(),
+    /** The zone of timestamps written without one, when one was set. */
+    timezone: z.string().nullable(),
+  })
+  .readonly();
+
+/** The `--json` report. */
+export const replayReportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    /** What ran: the input file (replays), the config with its defaults filled in, and the contracts traded. */
+    input: reportInputSchema.optional(),
+    config: runnerConfigSchema.optional(),
+    contracts: z.record(z.string(), reportContractSchema).optional(),
+    account: accountReportSchema,
+    /** The data replayed: first and last bar start times; `null` when no bar was read. */
+    period: reportPeriodSchema.nullable(),
+    strategies: z.array(strategyReportSchema).readonly(),
+    run: runStatsSchema,
+  })
+  .readonly();
+
+export type ReplayReport = z.infer<typeof replayReportSchema>;
+export type ReportInput = z.infer<typeof reportInputSchema>;
+export type AccountReport = z.infer<typeof accountReportSchema>;
+export type ReportPeriod = z.infer<typeof reportPeriodSchema>;
+export type StrategyReport = z.infer<typeof strategyReportSchema>;
+export type ReportFill = z.infer<typeof reportFillSchema>;
+export type ReportTrade = z.infer<typeof reportTradeSchema>;
+export type ReportTotals = z.infer<typeof reportTotalsSchema>;
+export type ReportPosition = z.infer<typeof reportPositionSchema>;
+export type ReportRejections = z.infer<typeof reportRejectionsSchema>;
+export type ReportOrder = z.infer<typeof reportOrderSchema>;
+export type TradesSummary = z.infer<typeof tradesSummarySchema>;
+export type ReportAnalyzers = z.infer<typeof reportAnalyzersSchema>;
+export type RunStats = z.infer<typeof runStatsSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Building and writing.
@@ -382,6 +271,9 @@ export interface ReplayReportInput {
   readonly strategies: readonly StrategyRunResult[];
   readonly period?: { readonly firstBarTs: number; readonly lastBarTs: number } | null;
   readonly run: { readonly bars: number; readonly wallMs: number };
+  /** The config as run (defaults filled in) and the contracts of the symbols traded, so the run can be repeated. */
+  readonly config?: RunnerConfig;
+  readonly contracts?: Readonly<Record<string, ContractSpec>>;
 }
 
 /**
@@ -394,6 +286,17 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
   const { account, run } = input;
   const report: ReplayReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
+    ...(input.config === undefined ? {} : { config: input.config }),
+    ...(input.contracts === undefined
+      ? {}
+      : {
+          contracts: Object.fromEntries(
+            Object.entries(input.contracts).map(([symbol, c]) => [
+              symbol,
+              { symbol: c.symbol, secType: c.secType, baseCurrency: c.baseCurrency, quoteCurrency: c.quoteCurrency, multiplier: c.multiplier, tickSize: c.tickSize, exchange: c.exchange },
+            ]),
+          ),
+        }),
     account: {
       currency: account.currency,
       initialCash: account.initialCash,
@@ -430,6 +333,12 @@ function assertFiniteNumbers(value: unknown, path: string): void {
   } else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) assertFiniteNumbers((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
   }
+}
+
+/** The report with the input file it read, placed right after `schemaVersion`. */
+export function withReportInput(report: ReplayReport, input: ReportInput): ReplayReport {
+  const { schemaVersion, ...rest } = report;
+  return { schemaVersion, input: { ...input }, ...rest };
 }
 
 /** The report as JSON text: 2-space indentation (0 for one line), a final newline. Same report → same text. */

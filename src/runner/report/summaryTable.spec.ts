@@ -1,7 +1,7 @@
 import type { Position } from '../../core/types';
 import { createAnalyzers } from '../analyzers/createAnalyzers';
-import { DAY_MS } from '../analyzers/analyzer';
-import { T0, makeTrade } from '../analyzers/testTrades';
+import { DAY_MS } from '../../core/time';
+import { T0, makeTrade } from '../../../test/support/testTrades';
 import { buildReplayReport, type ReplayReport } from './replayReport';
 import { formatSummaryTable } from './summaryTable';
 

@@ -1,5 +1,5 @@
-import { makeBar, marbles } from '../../testing/marbles';
-import { expectSeriesCloseTo, seededRandom } from './specHelpers';
+import { makeBar, marbles } from '../../testkit/marbles';
+import { expectSeriesCloseTo, seededRandom } from '../../../test/support/featureHelpers';
 import { atr, createAtr, type RangeBar } from './atr';
 
 const bar = (high: number, low: number, close: number) => makeBar({ ts: 0, open: close, high, low, close });

@@ -1,5 +1,5 @@
-import { marbles } from '../../testing/marbles';
-import { expectSeriesCloseTo, seededRandom } from './specHelpers';
+import { marbles } from '../../testkit/marbles';
+import { expectSeriesCloseTo, seededRandom } from '../../../test/support/featureHelpers';
 import { createEma, ema } from './ema';
 
 describe('ema', () => {

@@ -1,5 +1,5 @@
-import { marbles } from '../../testing/marbles';
-import { expectSeriesCloseTo, seededRandom } from './specHelpers';
+import { marbles } from '../../testkit/marbles';
+import { expectSeriesCloseTo, seededRandom } from '../../../test/support/featureHelpers';
 import { createRollingStd, rollingStd } from './rollingStd';
 
 /** Two-pass population standard deviation of values[end − n + 1 … end]. */

@@ -1,0 +1,454 @@
+import { BehaviorSubject, distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
+import type { Bar, EquityPoint, ExecutionEvent, Fill, Order, OrderEvent, Position } from '../core/types';
+import { createRingBuffer } from './ringBuffer';
+
+/**
+ * What the control surfaces (HTTP API, Telegram bot) may see and do in a running engine. The runner
+ * implements it, usually by plugging its streams into `createControlState`; the surfaces know nothing else
+ * about the engine, so they work the same in replay and live.
+ */
+export interface EngineControl {
+  status(): EngineStatus;
+  positions(): readonly Position[];
+  pnl(): PnlSummary;
+  /** Recent order lifecycle events, oldest first (bounded). */
+  orders(): readonly OrderEvent[];
+  /** Recent fills, oldest first (bounded). */
+  fills(): readonly Fill[];
+  /** Recent control events with `seq` greater than `afterSeq` (all retained ones when omitted), oldest first. */
+  recentEvents(afterSeq?: number): readonly ControlEvent[];
+  /** Positions, PnL and working orders now: what a `book` event carries. */
+  book(): BookSnapshot;
+  /** Turns the kill switch on (riskGate refuses every new order) or off. A no-op when already in that state. */
+  setKillSwitch(on: boolean, reason: string): KillSwitchState;
+  /** Closes every position of one strategy. Absent when the runner does not support it. */
+  flatten?(strategyId: string): void;
+  /** Fills, order events, connection changes, kill-switch changes, notices: hot, never completes while running. */
+  readonly events$: Observable<ControlEvent>;
+  /** Updates superseded by the next one (the bar still forming): not numbered, not retained, not replayed. */
+  readonly transient$?: Observable<TransientEvent>;
+}
+
+export type EngineMode = 'replay' | 'live';
+
+export interface KillSwitchState {
+  readonly on: boolean;
+  readonly reason: string;
+  /** Wall-clock ms of the last change; null while it never changed. */
+  readonly since: number | null;
+}
+
+export interface EngineStatus {
+  readonly mode: EngineMode;
+  /** Wall-clock ms when the engine started. */
+  readonly startedAt: number;
+  /** Wall-clock ms when this status was taken. */
+  readonly now: number;
+  readonly barsSeen: number;
+  /** Interval start of the last bar seen, per symbol. */
+  readonly lastBarTs: Readonly<Record<string, number>>;
+  /** Broker/feed connection as the runner reports it, e.g. 'connected', 'disconnected', 'replay'. */
+  readonly connection: string;
+  /** Since when (wall-clock ms) and, while reconnecting, the attempt and the wait before it. */
+  readonly connectionDetail: ConnectionDetail;
+  readonly killSwitch: KillSwitchState;
+  /** Strategy ids configured or seen in positions and orders, sorted. */
+  readonly strategies: readonly string[];
+  readonly accountCurrency: string;
+  /** `seq` of the last control event published (0 before any): a client resumes the event stream after it. */
+  readonly lastSeq: number;
+  /** The bar in progress per symbol, as last reported (none before the first input). */
+  readonly forming: readonly Bar[];
+}
+
+export interface ConnectionDetail {
+  /** Wall-clock ms of the last change of state. */
+  readonly since: number;
+  readonly attempt?: number;
+  /** While disconnected: the wait before the next attempt, counted from `since`. */
+  readonly retryInMs?: number;
+  readonly reason?: string;
+}
+
+/** What a `book` event carries: the book after a fill, an order event or a bar's mark. */
+export interface BookSnapshot {
+  readonly positions: readonly Position[];
+  readonly pnl: PnlSummary;
+  /** Orders still working at the broker. */
+  readonly workingOrders: readonly Order[];
+}
+
+/** One strategy on one symbol, in the symbol's quote currency. */
+export interface LegPnl {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly realized: number;
+  readonly unrealized: number;
+  readonly commission: number;
+}
+
+export interface StrategyPnl {
+  readonly strategyId: string;
+  /** Account currency. */
+  readonly realizedAccount: number;
+  readonly unrealizedAccount: number;
+  readonly totalAccount: number;
+  readonly legs: readonly LegPnl[];
+}
+
+export interface PnlSummary {
+  readonly accountCurrency: string;
+  readonly strategies: readonly StrategyPnl[];
+  readonly realizedAccount: number;
+  readonly unrealizedAccount: number;
+  readonly totalAccount: number;
+  /** Last equity point reported by the runner; null when none yet. */
+  readonly equity: EquityPoint | null;
+}
+
+interface ControlEventBase {
+  /** Increasing per control state, from 1: lets an SSE client resume after a reconnect. */
+  readonly seq: number;
+  /** Event time for fills and orders; wall-clock ms for the others. */
+  readonly ts: number;
+}
+
+export type ControlEvent =
+  | (ControlEventBase & { readonly kind: 'fill'; readonly fill: Fill })
+  | (ControlEventBase & { readonly kind: 'order'; readonly order: OrderEvent })
+  | (ControlEventBase & ({ readonly kind: 'connection'; readonly state: string; readonly previous: string } & Omit<ConnectionDetail, 'since'>))
+  /** A bar closed (the bars the strategies see). */
+  | (ControlEventBase & { readonly kind: 'bar'; readonly bar: Bar })
+  /** The book after something changed it. */
+  | (ControlEventBase & { readonly kind: 'book' } & BookSnapshot)
+  | (ControlEventBase & { readonly kind: 'killSwitch'; readonly on: boolean; readonly reason: string })
+  | (ControlEventBase & { readonly kind: 'notice'; readonly level: 'info' | 'warn' | 'error'; readonly message: string });
+
+export type ControlEventKind = ControlEvent['kind'];
+
+/** The bar still forming: superseded by the next update or by its closed `bar` event. */
+export interface TransientEvent {
+  readonly kind: 'forming';
+  readonly bar: Bar;
+}
+
+/**
+ * What the runner's graph emits (signals, order events, fills, closed trades, one mark per bar), typed by
+ * shape so any such stream fits: executions and marks are read, the rest ignored.
+ */
+export type EngineEvent =
+  | ExecutionEvent
+  | { readonly kind: 'mark'; readonly bar: Bar; readonly equity: number }
+  | { readonly kind: 'signal' | 'trade' };
+
+/**
+ * Streams the runner already has. Pass hot (shared) streams: attaching must not start a second replay.
+ * `graph$` carries bars (as marks), executions and equity at once; do not pass those again separately.
+ */
+export interface ControlSources {
+  readonly graph$?: Observable<EngineEvent>;
+  readonly bars$?: Observable<Bar>;
+  readonly positions$?: Observable<Position>;
+  readonly executions$?: Observable<ExecutionEvent>;
+  readonly connection$?: Observable<string>;
+  readonly equity$?: Observable<EquityPoint>;
+}
+
+export interface ControlStateOptions {
+  readonly mode: EngineMode;
+  readonly accountCurrency: string;
+  /** Known before any order: listed by `status()` and accepted by `flatten`. */
+  readonly strategyIds?: readonly string[];
+  /** Default: 'replay' in replay mode, 'connecting' live. */
+  readonly initialConnection?: string;
+  readonly killSwitch?: { readonly on: boolean; readonly reason: string };
+  /** How many recent order events and fills are kept (each). Default 256. */
+  readonly historySize?: number;
+  /**
+   * How many recent control events are kept for clients that resume the event stream or open the dashboard
+   * mid-session. Default 4096: a day of 1-minute bars and book updates of one symbol, with its fills.
+   */
+  readonly eventHistorySize?: number;
+  /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
+  readonly readWorkingOrders?: () => readonly Order[];
+  readonly flatten?: (strategyId: string) => void;
+  /**
+   * Where `positions()` and the PnL read positions when the runner keeps them queryable (e.g.
+   * `() => book.positions()`); then `positions$` is not needed. Without it, the latest of `positions$`.
+   */
+  readonly readPositions?: () => readonly Position[];
+  /** Wall clock, injectable for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** An `EngineControl` the runner feeds with its streams. */
+export interface ControlState extends EngineControl {
+  /** For `riskGate`: the current kill-switch flag, replayed to late subscribers, only on change. */
+  readonly killSwitch$: Observable<boolean>;
+  /** Subscribes to the sources; unsubscribe the result to detach. A source error becomes an error notice. */
+  attach(sources: ControlSources): Subscription;
+  /**
+   * Records one graph event, for a stream that can be subscribed only once: `events$.pipe(tap(control.record))`.
+   * A bound function; per bar it only counts and stores numbers.
+   */
+  readonly record: (event: EngineEvent) => void;
+  /** Sets the connection state shown by `status()`; a change (of state or detail) is a 'connection' event. */
+  setConnection(state: string, detail?: Omit<ConnectionDetail, 'since'>): void;
+  /** Reports the bar in progress of a symbol (a transient event). */
+  setForming(bar: Bar): void;
+  /** Publishes a notice (e.g. the runner reporting a source error) to the control surfaces. */
+  notify(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Completes `events$` and detaches every source. */
+  dispose(): void;
+}
+
+/** Distributes the union over its members so each event is built with its own fields. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type ControlEventInput = DistributiveOmit<ControlEvent, 'seq'>;
+
+export function createControlState(options: ControlStateOptions): ControlState {
+  const now = options.now ?? Date.now;
+  const historySize = options.historySize ?? 256;
+  const startedAt = now();
+  const recentOrders = createRingBuffer<OrderEvent>(historySize);
+  const recentFills = createRingBuffer<Fill>(historySize);
+  const recentControlEvents = createRingBuffer<ControlEvent>(options.eventHistorySize ?? 4096);
+  const events = new Subject<ControlEvent>();
+  const transient = new Subject<TransientEvent>();
+  const forming = new Map<string, Bar>();
+  const killSwitch = new BehaviorSubject<KillSwitchState>({
+    on: options.killSwitch?.on ?? false,
+    reason: options.killSwitch?.reason ?? '',
+    since: null,
+  });
+  // strategyId → symbol → latest position: nested maps so a position update needs no key string.
+  const positionsByStrategy = new Map<string, Map<string, Position>>();
+  const knownStrategies = new Set<string>(options.strategyIds ?? []);
+  const lastBarTs = new Map<string, number>();
+  const attached = new Subscription();
+  let barsSeen = 0;
+  let connection = options.initialConnection ?? (options.mode === 'replay' ? 'replay' : 'connecting');
+  let connectionDetail: ConnectionDetail = { since: startedAt };
+  // Kept as numbers so a mark per bar allocates nothing; the EquityPoint is built when asked for.
+  let equityTs = NaN;
+  let equityValue = NaN;
+  let seq = 0;
+
+  const publish = (input: ControlEventInput): void => {
+    seq += 1;
+    const event = { ...input, seq } as ControlEvent;
+    recentControlEvents.push(event);
+    events.next(event);
+  };
+
+  const onBar = (bar: Bar): void => {
+    barsSeen += 1;
+    lastBarTs.set(bar.symbol, bar.ts);
+    const current = forming.get(bar.symbol);
+    if (current !== undefined && current.ts <= bar.ts) forming.delete(bar.symbol);
+    publish({ kind: 'bar', ts: bar.ts, bar });
+  };
+
+  const publishBook = (ts: number): void => {
+    if (options.readPositions === undefined && positionsByStrategy.size === 0) return;
+    publish({ kind: 'book', ts, ...book() });
+  };
+
+  const book = (): BookSnapshot => ({ positions: currentPositions(), pnl: pnl(), workingOrders: options.readWorkingOrders?.() ?? [] });
+
+  const onPosition = (position: Position): void => {
+    let bySymbol = positionsByStrategy.get(position.strategyId);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      positionsByStrategy.set(position.strategyId, bySymbol);
+      knownStrategies.add(position.strategyId);
+    }
+    bySymbol.set(position.symbol, position);
+  };
+
+  const onExecution = (event: ExecutionEvent): void => {
+    if (event.kind === 'fill') {
+      recentFills.push(event);
+      knownStrategies.add(event.strategyId);
+      publish({ kind: 'fill', ts: event.ts, fill: event });
+    } else {
+      recentOrders.push(event);
+      knownStrategies.add(event.order.strategyId);
+      publish({ kind: 'order', ts: event.ts, order: event });
+    }
+  };
+
+  /** The graph's events: the book has already applied each one, so a `book` event follows it. */
+  const record = (event: EngineEvent): void => {
+    if (event.kind === 'mark') {
+      equityTs = event.bar.ts + event.bar.intervalMs;
+      equityValue = event.equity;
+      onBar(event.bar);
+      publishBook(equityTs);
+    } else if (event.kind === 'fill' || event.kind === 'order') {
+      onExecution(event);
+      publishBook(event.ts);
+    }
+  };
+
+  const currentPositions = (): readonly Position[] => {
+    if (options.readPositions !== undefined) return options.readPositions();
+    const all: Position[] = [];
+    for (const strategyId of [...positionsByStrategy.keys()].sort()) {
+      const bySymbol = positionsByStrategy.get(strategyId) ?? new Map<string, Position>();
+      for (const symbol of [...bySymbol.keys()].sort()) all.push(bySymbol.get(symbol) as Position);
+    }
+    return all;
+  };
+
+  const strategyIds = (): string[] => {
+    const ids = new Set(knownStrategies);
+    if (options.readPositions !== undefined) for (const p of options.readPositions()) ids.add(p.strategyId);
+    return [...ids].sort();
+  };
+
+  const setConnection = (state: string, detail: Omit<ConnectionDetail, 'since'> = {}): void => {
+    if (state === connection && detail.attempt === connectionDetail.attempt && detail.retryInMs === connectionDetail.retryInMs) return;
+    const previous = connection;
+    const ts = now();
+    connection = state;
+    connectionDetail = { since: ts, ...detail };
+    publish({ kind: 'connection', ts, state, previous, ...detail });
+  };
+
+  const notify = (level: 'info' | 'warn' | 'error', message: string): void => {
+    publish({ kind: 'notice', ts: now(), level, message });
+  };
+
+  const watch = <T>(name: string, source$: Observable<T> | undefined, next: (value: T) => void): Subscription => {
+    if (source$ === undefined) return Subscription.EMPTY;
+    return source$.subscribe({
+      next,
+      error: (error: unknown) => notify('error', `${name} failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  };
+
+  const pnl = (): PnlSummary => {
+    const byStrategy = new Map<string, Position[]>();
+    for (const p of currentPositions()) {
+      const legs = byStrategy.get(p.strategyId);
+      if (legs === undefined) byStrategy.set(p.strategyId, [p]);
+      else legs.push(p);
+    }
+    const strategies: StrategyPnl[] = [];
+    let realizedTotal = 0;
+    let unrealizedTotal = 0;
+    for (const strategyId of [...byStrategy.keys()].sort()) {
+      let realizedAccount = 0;
+      let unrealizedAccount = 0;
+      const legs: LegPnl[] = [];
+      for (const p of byStrategy.get(strategyId) ?? []) {
+        realizedAccount += p.realizedPnlAccount;
+        unrealizedAccount += p.unrealizedPnlAccount;
+        legs.push({ symbol: p.symbol, qty: p.qty, realized: p.realizedPnl, unrealized: p.unrealizedPnl, commission: p.commission });
+      }
+      legs.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+      realizedTotal += realizedAccount;
+      unrealizedTotal += unrealizedAccount;
+      strategies.push({ strategyId, realizedAccount, unrealizedAccount, totalAccount: realizedAccount + unrealizedAccount, legs });
+    }
+    return {
+      accountCurrency: options.accountCurrency,
+      strategies,
+      realizedAccount: realizedTotal,
+      unrealizedAccount: unrealizedTotal,
+      totalAccount: realizedTotal + unrealizedTotal,
+      equity: Number.isNaN(equityValue) ? null : { ts: equityTs, equity: equityValue },
+    };
+  };
+
+  const control: ControlState = {
+    events$: events.asObservable(),
+    killSwitch$: killSwitch.pipe(
+      map((state) => state.on),
+      distinctUntilChanged(),
+    ),
+    transient$: transient.asObservable(),
+    status: () => ({
+      mode: options.mode,
+      startedAt,
+      now: now(),
+      barsSeen,
+      lastBarTs: Object.fromEntries([...lastBarTs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      connection,
+      connectionDetail,
+      killSwitch: killSwitch.value,
+      strategies: strategyIds(),
+      accountCurrency: options.accountCurrency,
+      lastSeq: seq,
+      forming: [...forming.values()],
+    }),
+    book,
+    positions: currentPositions,
+    pnl,
+    orders: () => recentOrders.toArray(),
+    fills: () => recentFills.toArray(),
+    recentEvents: (afterSeq?: number) => {
+      const all = recentControlEvents.toArray();
+      return afterSeq === undefined ? all : all.filter((event) => event.seq > afterSeq);
+    },
+    setKillSwitch: (on: boolean, reason: string) => {
+      const current = killSwitch.value;
+      if (current.on === on) return current;
+      const since = now();
+      const next: KillSwitchState = { on, reason, since };
+      killSwitch.next(next);
+      publish({ kind: 'killSwitch', ts: since, on, reason });
+      return next;
+    },
+    attach: (sources: ControlSources) => {
+      const subscription = new Subscription();
+      subscription.add(watch('graph$', sources.graph$, record));
+      subscription.add(watch('bars$', sources.bars$, onBar));
+      subscription.add(watch('positions$', sources.positions$, onPosition));
+      subscription.add(watch('executions$', sources.executions$, onExecution));
+      subscription.add(watch('connection$', sources.connection$, setConnection));
+      subscription.add(
+        watch('equity$', sources.equity$, (point) => {
+          equityTs = point.ts;
+          equityValue = point.equity;
+        }),
+      );
+      attached.add(subscription);
+      return subscription;
+    },
+    record,
+    setConnection,
+    setForming: (bar: Bar) => {
+      forming.set(bar.symbol, bar);
+      transient.next({ kind: 'forming', bar });
+    },
+    notify,
+    dispose: () => {
+      attached.unsubscribe();
+      killSwitch.complete();
+      transient.complete();
+      events.complete();
+    },
+  };
+
+  const flattenStrategy = options.flatten;
+  if (flattenStrategy !== undefined) {
+    return {
+      ...control,
+      flatten: (strategyId: string) => {
+        if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
+        flattenStrategy(strategyId);
+      },
+    };
+  }
+  return control;
+}
+
+/** `flatten` was asked for a strategy the engine does not run. The HTTP API answers 404. */
+export class UnknownStrategyError extends Error {
+  override readonly name = 'UnknownStrategyError';
+  constructor(readonly strategyId: string) {
+    super(`unknown strategy "${strategyId}"`);
+  }
+}

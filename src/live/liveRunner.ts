@@ -1,0 +1,483 @@
+import { asyncScheduler, map, merge, Observable, share, skipWhile, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
+import { barBuilder } from '../../operators/barBuilder';
+import { createIbkrBroker, type IbkrBroker } from '../adapters/ibkr/broker';
+import type { BrokerReport } from '../adapters/ibkr/brokerReports';
+import type { IbContractBook, IbContractSpec } from '../adapters/ibkr/contracts';
+import type { ReconcileReport } from '../adapters/ibkr/reconciliation';
+import { watermarkClock } from '../core/clocks';
+import { contractFor } from '../core/contracts';
+import { ConfigError } from '../core/errors';
+import { DAY_MS } from '../core/time';
+import type { Bar, Fill, Order, Tick } from '../core/types';
+import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
+import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
+import { createIbConnection, resolveIbConnectionConfig, type IbConnection, type IbConnectionConfig, type IbConnectionState, type IbSession } from '../adapters/ibkr/connection';
+import { ibkrQuotes, ibkrRealTimeBars } from '../adapters/ibkr/realtime/sources';
+import type { GraphEvent } from '../runner/graph';
+import { barIntervalMs, type LiveConfig } from './liveConfig';
+import { runTradeRunner, type TradeRun, type TradeRunResult } from '../runner/tradeRunner';
+
+/**
+ * The live runner: the replay graph (`runTradeRunner` → `buildGraph`) with the source and the broker swapped.
+ *
+ * ```
+ * TWS 5-second bars (or quotes) ─► barBuilder(bar, watermark clock) ─┐
+ *                                                                   ├─► runTradeRunner(config, bars$, IBKR broker)
+ * TWS orderStatus / execDetails / commissionReport ◄─ IBKR broker ◄─┘        (the graph replay runs)
+ * ```
+ *
+ * Start: connect (giving up after `live.connectTimeoutMs` with a clear message), reconcile TWS's positions
+ * with the book (mismatches are events, never papered over; `onPositionMismatch: 'stop'` makes them fatal),
+ * start the control surfaces of `interfaces`, then subscribe the market data. The first bucket is only
+ * traded from its start: input before the first bar boundary is skipped, so no strategy sees a partial bar.
+ *
+ * Shutdown (`shutdown()`, e.g. on SIGINT): stop the market data (the open bucket is dropped, not flushed
+ * into a partial bar), cancel the orders still working if `live.cancelWorkingOnExit` and wait for TWS's
+ * acknowledgements (at most `live.cancelTimeoutMs`), wait for fills whose commission report is on its way,
+ * complete the graph, close the broker and the connection, and resolve with the run's report.
+ *
+ * Everything that happens is an event on `events$`: connection changes and reconnects, TWS connectivity
+ * notices and errors, the reconciliation, broker reports (held/released orders, recovered executions,
+ * commission timeouts…), signals, orders, fills, trades, bars (as marks), late input and the shutdown.
+ */
+
+export class LiveRunnerError extends Error {
+  override readonly name = 'LiveRunnerError';
+}
+
+/** What the runner itself reports, besides the graph's events. `ts` is wall-clock ms. */
+export type LiveNotice =
+  | { readonly kind: 'connection'; readonly ts: number; readonly state: IbConnectionState }
+  | { readonly kind: 'connectivity'; readonly ts: number; readonly code: 1100 | 1101 | 1102; readonly message: string }
+  | { readonly kind: 'tws-notice'; readonly ts: number; readonly code: number; readonly message: string }
+  | { readonly kind: 'tws-error'; readonly ts: number; readonly id: number; readonly code: number; readonly message: string }
+  | { readonly kind: 'protocol-error'; readonly ts: number; readonly message: string }
+  | { readonly kind: 'reconcile'; readonly ts: number; readonly report: ReconcileReport }
+  | { readonly kind: 'broker-report'; readonly ts: number; readonly report: BrokerReport }
+  | { readonly kind: 'subscribed'; readonly ts: number; readonly symbols: readonly string[]; readonly source: LiveConfig['live']['source']; readonly barMs: number }
+  /** The HTTP API and dashboard listen: `dashboardUrl` carries the token (print it to the operator, never log it). */
+  | { readonly kind: 'http'; readonly ts: number; readonly url: string; readonly dashboardUrl: string; readonly tokenGenerated: boolean }
+  /** Input that arrived after its bar was closed: dropped from the bars (counted), the run goes on. */
+  | { readonly kind: 'late-input'; readonly ts: number; readonly symbol: string; readonly eventTs: number; readonly dropped: number }
+  /** A fill TWS reported after the graph completed (it is not in the book): reported, never silent. */
+  | { readonly kind: 'unbooked-fill'; readonly ts: number; readonly fill: Fill }
+  | { readonly kind: 'shutdown'; readonly ts: number; readonly phase: 'stopping'; readonly reason: string }
+  | { readonly kind: 'shutdown'; readonly ts: number; readonly phase: 'cancelled'; readonly stillWorking: readonly Order[] }
+  | { readonly kind: 'shutdown'; readonly ts: number; readonly phase: 'stopped'; readonly stillWorking: readonly Order[] };
+
+export type LiveEvent = GraphEvent | LiveNotice;
+
+export interface LiveRunnerOptions {
+  readonly config: LiveConfig;
+  /** The contracts with their IB fields (`loadIbContracts`). */
+  readonly contracts: IbContractBook;
+  /** IB_HOST, IB_PORT, IB_CLIENT_ID, IB_ACCOUNT override `config.ib`; control-surface secrets. Default: none. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Wall clock for notices and quote stamps. Default Date.now. */
+  readonly now?: () => number;
+  /** Scheduler of the watermark clock. Default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+  /**
+   * Prepended to order ids. Default: the run's start second in base 36 and a dot (`tp01kh.long_into_fix-1`),
+   * so an order TWS still holds from an earlier run never shares an id with one of this run.
+   */
+  readonly orderIdPrefix?: string;
+}
+
+export interface LiveRunResult extends TradeRunResult {
+  readonly reason: string;
+  /** The reconciliation at start; undefined when the runner stopped before it. */
+  readonly reconcile: ReconcileReport | undefined;
+  /** Orders still working at TWS when the runner stopped (not cancelled, or not acknowledged in time). */
+  readonly stillWorking: readonly Order[];
+}
+
+export interface LiveRunner {
+  /** Hot; subscribe right after the call to miss nothing. Completes after shutdown, errors on a fatal fault. */
+  readonly events$: Observable<LiveEvent>;
+  /** Connected, reconciled, subscribed to market data. Rejects when the runner cannot start. */
+  readonly ready: Promise<ReconcileReport>;
+  /** The run's end: the report after `shutdown()`, or the fatal error (connection, broker, source). */
+  readonly done: Promise<LiveRunResult>;
+  /** The replay graph's runner, as it runs live (its book, its events). */
+  readonly run: TradeRun;
+  readonly broker: IbkrBroker;
+  readonly connection: IbConnection;
+  readonly ibConfig: IbConnectionConfig;
+  /** Present when the config has an `interfaces` section. */
+  readonly control: ControlState | undefined;
+  /** The control surfaces once started (HTTP API, Telegram bot). */
+  surfaces(): ControlSurfaces | undefined;
+  /** Clean stop (see above); resolves like `done`. Idempotent. */
+  shutdown(reason?: string): Promise<LiveRunResult>;
+}
+
+/** How long a shutdown waits for fills whose commission report is late, beyond the broker's own timeout. */
+const COMMISSION_WAIT_MARGIN_MS = 1000;
+
+export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
+  const { config, contracts } = options;
+  const live = config.live;
+  const now = options.now ?? Date.now;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const intervalMs = barIntervalMs(live.bar);
+  if (intervalMs === undefined) throw new ConfigError(`not a bar interval: "${live.bar}"`, 'live.bar');
+  const ibConfig = resolveIbConnectionConfig(config.ib, options.env ?? {}, 'ib');
+  const symbols = [...new Set(config.strategies.map((s) => s.symbol))];
+  const specs = symbols.map((symbol) => contractFor(contracts, symbol));
+
+  const connection = createIbConnection(ibConfig);
+  const broker = createIbkrBroker({
+    connection,
+    contracts,
+    account: ibConfig.account,
+    whenDisconnected: live.whenDisconnected,
+    commissionTimeoutMs: live.commissionTimeoutMs,
+    timeInForce: live.timeInForce,
+    now,
+  });
+  const control =
+    config.interfaces === undefined
+      ? undefined
+      : createControlState({
+          mode: 'live',
+          accountCurrency: config.account.currency,
+          strategyIds: config.strategies.map((s) => s.id),
+          readPositions: () => run.book.positions(),
+          readWorkingOrders: () => broker.workingOrders(),
+          now,
+        });
+
+  // The graph's source: bars are pushed once the runner is connected and reconciled; completing it ends the run.
+  const bars = new Subject<Bar>();
+  let run: TradeRun;
+  try {
+    const orderIdPrefix = options.orderIdPrefix ?? `${Math.floor(now() / 1000).toString(36)}.`;
+    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$, orderIdPrefix });
+  } catch (error) {
+    void broker.close().then(() => connection.close());
+    control?.dispose();
+    throw error;
+  }
+
+  const events = new Subject<LiveEvent>();
+  const emit = (event: LiveEvent): void => events.next(event);
+  const wiring = new Subscription();
+  let marketData: Subscription | undefined;
+  let surfaces: ControlSurfaces | undefined;
+  let reconcileReport: ReconcileReport | undefined;
+  let graphDone = false;
+  let stopping = false;
+  let finished = false;
+  // Rejects when the runner is told to stop (shutdown or a fatal fault): whatever `start` awaits gives way.
+  let requestStop!: (reason: Error) => void;
+  const stopRequested = new Promise<never>((_resolve, reject) => (requestStop = reject));
+  stopRequested.catch(() => undefined);
+  const unlessStopped = <T>(step: Promise<T>): Promise<T> => {
+    step.catch(() => undefined); // its late failure, after a stop, is moot
+    return Promise.race([step, stopRequested]);
+  };
+
+  let resolveDone!: (r: LiveRunResult) => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<LiveRunResult>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // The caller may await only one of them: neither is an unhandled rejection.
+  done.catch(() => undefined);
+
+  const teardown = async (): Promise<void> => {
+    // Whatever `start` still had in flight (bounded by its timeouts) is finished first: nothing is left open.
+    await startSettled;
+    marketData?.unsubscribe();
+    try {
+      await surfaces?.close();
+    } finally {
+      control?.dispose();
+      await broker.close();
+      await connection.close();
+      wiring.unsubscribe();
+    }
+  };
+
+  const fatal = (error: unknown): void => {
+    if (finished) return;
+    finished = true;
+    requestStop(error instanceof Error ? error : new Error(String(error)));
+    marketData?.unsubscribe();
+    if (!graphDone) run.stop();
+    void teardown()
+      .catch(() => undefined)
+      .then(() => {
+        events.error(error);
+        rejectDone(error);
+      });
+  };
+
+  // The dashboard's forming bar: the input folded into the bar in progress, reported as it grows.
+  const forming = new Map<string, Bar>();
+  const showForming = (input: Tick | Bar): void => {
+    if (control === undefined) return;
+    const bar = foldIntoForming(forming.get(input.symbol), input, intervalMs);
+    if (bar === undefined) return;
+    forming.set(input.symbol, bar);
+    control.setForming(bar);
+  };
+
+  const barsOf = (spec: IbContractSpec): Observable<Bar> => {
+    const onLate = (event: Tick | Bar, dropped: number): void =>
+      emit({ kind: 'late-input', ts: now(), symbol: event.symbol, eventTs: event.ts, dropped });
+    const clockOf = (feedTs$: Observable<number>) => watermarkClock(feedTs$, { periodMs: live.clockPeriodMs, graceMs: live.graceMs, scheduler });
+    if (live.source === 'realTimeBars') {
+      // 5-second bars from the first bucket boundary on: the first bar out is a whole one.
+      const input$ = ibkrRealTimeBars({ connection, contract: spec, whatToShow: live.whatToShow }).pipe(
+        skipWhile((bar) => intervalMs < DAY_MS && bar.ts % intervalMs !== 0),
+        share(),
+      );
+      // A 5-second bar is known at its end: that is the feed's time.
+      const clock$ = clockOf(input$.pipe(map((bar) => bar.ts + bar.intervalMs)));
+      return input$.pipe(tap(showForming), barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
+    }
+    let firstBucket = Number.NaN;
+    const input$ = ibkrQuotes({ connection, contract: spec, now }).pipe(
+      skipWhile((quote) => {
+        const bucket = Math.floor(quote.ts / intervalMs);
+        if (Number.isNaN(firstBucket)) firstBucket = bucket;
+        return intervalMs < DAY_MS && bucket === firstBucket;
+      }),
+      share(),
+    );
+    const clock$ = clockOf(input$.pipe(map((quote) => quote.ts)));
+    return input$.pipe(tap(showForming), barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
+  };
+
+  const waitForSession = (): Promise<IbSession> =>
+    new Promise<IbSession>((resolve, reject) => {
+      const sub = new Subscription();
+      let lastProblem = '';
+      const finish = (outcome: () => void): void => {
+        sub.unsubscribe();
+        outcome();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new LiveRunnerError(
+                `cannot connect to TWS at ${ibConfig.host}:${ibConfig.port} (clientId ${ibConfig.clientId}) within ${live.connectTimeoutMs} ms — ` +
+                  `is TWS/IB Gateway running with the API enabled?${lastProblem ? ` (${lastProblem})` : ''}`,
+              ),
+            ),
+          ),
+        live.connectTimeoutMs,
+      );
+      sub.add(() => clearTimeout(timer));
+      stopRequested.catch((reason: unknown) => finish(() => reject(reason)));
+      sub.add(
+        connection.errors$.subscribe((e) => {
+          if (e.id < 0) lastProblem = `TWS ${e.code}: ${e.message}`;
+        }),
+      );
+      sub.add(
+        connection.state$.subscribe((state) => {
+          if (state.status === 'disconnected' && lastProblem === '') lastProblem = state.reason;
+        }),
+      );
+      sub.add(
+        connection.session$.subscribe({
+          next: (session) => {
+            if (session !== null) queueMicrotask(() => finish(() => resolve(session)));
+          },
+          error: (error: unknown) => finish(() => reject(error)),
+        }),
+      );
+    });
+
+  const start = async (): Promise<ReconcileReport> => {
+    // Forwarding starts on the next microtask, so subscribers attached right after the call miss nothing.
+    await Promise.resolve();
+    wiring.add(
+      connection.state$.subscribe((state) => {
+        emit({ kind: 'connection', ts: now(), state });
+        control?.setConnection(connectionLabel(state), connectionDetail(state));
+      }),
+    );
+    wiring.add(
+      connection.notices$.subscribe((notice) => {
+        if (notice.kind === 'connectivity') emit({ kind: 'connectivity', ts: now(), code: notice.code, message: notice.message });
+        else if (notice.kind === 'info') emit({ kind: 'tws-notice', ts: now(), code: notice.code, message: notice.message });
+      }),
+    );
+    wiring.add(connection.errors$.subscribe((e) => emit({ kind: 'tws-error', ts: now(), id: e.id, code: e.code, message: e.message })));
+    wiring.add(connection.protocolErrors$.subscribe((e) => emit({ kind: 'protocol-error', ts: now(), message: e.error.message })));
+    wiring.add(broker.reports$.subscribe((report) => emit({ kind: 'broker-report', ts: now(), report })));
+    wiring.add(
+      broker.events$.subscribe({
+        next: (event) => {
+          if (graphDone && event.kind === 'fill') emit({ kind: 'unbooked-fill', ts: now(), fill: event });
+        },
+        error: () => undefined, // the graph reports it
+      }),
+    );
+    wiring.add(
+      run.events$.subscribe({
+        next: (event) => {
+          control?.record(event);
+          emit(event);
+        },
+        error: () => undefined, // run.result rejects with it
+      }),
+    );
+    if (control !== undefined) {
+      surfaces = await startControlSurfaces(control, config.interfaces, { env: options.env ?? {} });
+      const http = surfaces.http;
+      if (http !== undefined) emit({ kind: 'http', ts: now(), url: http.url, dashboardUrl: http.dashboardUrl, tokenGenerated: http.tokenGenerated });
+    }
+    await waitForSession();
+    const report = await unlessStopped(
+      broker.reconcile(
+        run.book.positions().map((p) => ({ symbol: p.symbol, qty: p.qty })),
+        live.connectTimeoutMs,
+      ),
+    );
+    reconcileReport = report;
+    emit({ kind: 'reconcile', ts: now(), report });
+    for (const m of report.mismatches) {
+      control?.notify('warn', `position mismatch on ${m.symbol}: TWS ${m.brokerQty}, book ${m.bookQty} (account ${report.account})`);
+    }
+    if (report.mismatches.length > 0 && live.onPositionMismatch === 'stop') {
+      const list = report.mismatches.map((m) => `${m.symbol} TWS ${m.brokerQty} vs book ${m.bookQty}`).join(', ');
+      throw new LiveRunnerError(`positions at TWS differ from the book (${list}) and live.onPositionMismatch is "stop"`);
+    }
+    if (stopping) return report;
+    marketData = merge(...specs.map(barsOf)).subscribe({
+      next: (bar) => bars.next(bar),
+      error: (error: unknown) => bars.error(error),
+      // The sources complete when the connection is closed under the runner: stop cleanly.
+      complete: () => void shutdown('the market data ended'),
+    });
+    emit({ kind: 'subscribed', ts: now(), symbols, source: live.source, barMs: intervalMs });
+    return report;
+  };
+
+  run.result.then(
+    () => {
+      graphDone = true;
+    },
+    (error: unknown) => {
+      graphDone = true;
+      fatal(error);
+    },
+  );
+  const ready = start();
+  const startSettled = ready.then(
+    () => undefined,
+    (error: unknown) => {
+      if (!stopping) fatal(error);
+    },
+  );
+
+  const shutdown = (reason = 'shutdown requested'): Promise<LiveRunResult> => {
+    if (stopping || finished) return done;
+    stopping = true;
+    requestStop(new LiveRunnerError(`stopped while starting (${reason})`));
+    const stop = async (): Promise<{ result: TradeRunResult; stillWorking: readonly Order[] }> => {
+      emit({ kind: 'shutdown', ts: now(), phase: 'stopping', reason });
+      await startSettled;
+      marketData?.unsubscribe();
+      let stillWorking: readonly Order[];
+      if (live.cancelWorkingOnExit && broker.workingOrders().length > 0) {
+        stillWorking = await broker.cancelWorking(live.cancelTimeoutMs);
+        emit({ kind: 'shutdown', ts: now(), phase: 'cancelled', stillWorking });
+      } else {
+        stillWorking = broker.workingOrders();
+      }
+      await waitUntil(() => broker.awaitingCommission() === 0 || graphDone, live.commissionTimeoutMs + COMMISSION_WAIT_MARGIN_MS);
+      bars.complete();
+      return { result: await run.result, stillWorking };
+    };
+    stop().then(async ({ result, stillWorking }) => {
+      if (finished) return;
+      finished = true;
+      emit({ kind: 'shutdown', ts: now(), phase: 'stopped', stillWorking });
+      try {
+        await teardown();
+      } catch (error) {
+        events.error(error);
+        rejectDone(error);
+        return;
+      }
+      events.complete();
+      resolveDone({ ...result, reason, reconcile: reconcileReport, stillWorking });
+    }, fatal);
+    return done;
+  };
+
+  return {
+    events$: events.asObservable(),
+    ready,
+    done,
+    run,
+    broker,
+    connection,
+    ibConfig,
+    control,
+    surfaces: () => surfaces,
+    shutdown,
+  };
+}
+
+/** What the dashboard shows beside the label: the attempt and, while disconnected, the wait before the next one. */
+function connectionDetail(state: IbConnectionState): Omit<ConnectionDetail, 'since'> {
+  switch (state.status) {
+    case 'disconnected':
+      return { attempt: state.attempt, retryInMs: state.retryInMs, reason: state.reason };
+    case 'connecting':
+      return { attempt: state.attempt };
+    case 'failed':
+      return { reason: state.reason };
+    default:
+      return {};
+  }
+}
+
+function connectionLabel(state: IbConnectionState): string {
+  if (state.status === 'connected') return state.link === 'ok' ? 'connected' : 'connected (TWS lost its link to IB)';
+  return state.status;
+}
+
+/**
+ * The bar in progress after one more input (a 5-second bar, a quote or a trade): a new bucket starts a new bar.
+ * For display only: the strategies see the bars of `barBuilder`. Undefined for a quote without a usable mid.
+ */
+export function foldIntoForming(current: Bar | undefined, input: Tick | Bar, intervalMs: number): Bar | undefined {
+  let open: number;
+  let high: number;
+  let low: number;
+  let close: number;
+  let volume: number;
+  if (input.kind === 'bar') {
+    ({ open, high, low, close } = input);
+    volume = Math.max(0, input.volume);
+  } else {
+    const price = input.kind === 'quote' ? (input.bid + input.ask) / 2 : input.price;
+    if (!Number.isFinite(price) || price <= 0) return undefined;
+    open = high = low = close = price;
+    volume = input.kind === 'trade' ? input.size : 0;
+  }
+  const ts = Math.floor(input.ts / intervalMs) * intervalMs;
+  if (current === undefined || current.ts !== ts) return { kind: 'bar', symbol: input.symbol, ts, intervalMs, open, high, low, close, volume };
+  return { ...current, high: Math.max(current.high, high), low: Math.min(current.low, low), close, volume: current.volume + volume };
+}
+
+function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const poll = (): void => {
+      if (check() || Date.now() >= deadline) resolve();
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
