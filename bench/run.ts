@@ -10,14 +10,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { EXIT_DATA, EXIT_OK, PROCESS_IO, parseArgs, positiveInteger, runMain } from '../src/cli/io';
 import { build } from 'esbuild';
-import { DATA_DIR, ensureBarFile } from './data';
+import { DATA_DIR, ensureBarFile, ensureTextFile, type TextFileKind } from './data';
 import type { JournalWorkload } from './journal';
 import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
 
 const ROOT = join(__dirname, '..');
 const RESULTS_DIR = join(__dirname, 'results');
-const STAGES = ['decode', 'barBuilder', 'graph', 'replay', 'pool', 'journal'] as const;
+const STAGES = ['decode', 'csv', 'barBuilder', 'graph', 'replay', 'pool', 'journal'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Sizes {
@@ -28,6 +29,10 @@ interface Sizes {
   readonly memoryRows: number;
   readonly poolRows: number;
   readonly poolGrid: number;
+  /** CSV decode: canonical and vendor layouts; the memory check; bars behind the tick file (four ticks each). */
+  readonly textRows: number;
+  readonly textMemoryRows: number;
+  readonly tickBars: number;
   /** In-memory stages: extra runs in the same process for the warm figure. */
   readonly warmRuns: number;
   /** Journal: events batched, events journaled live (two fsyncs per 7), intents timed one by one, fills rebuilt. */
@@ -42,6 +47,9 @@ const FULL: Sizes = {
   memoryRows: 10_000_000,
   poolRows: 1_000_000,
   poolGrid: 16,
+  textRows: 1_000_000,
+  textMemoryRows: 5_000_000,
+  tickBars: 1_000_000,
   warmRuns: 4,
   journal: { batched: 700_000, live: 14_000, intents: 2_000, fills: 100_000 },
 };
@@ -53,6 +61,9 @@ const QUICK: Sizes = {
   memoryRows: 1_000_000,
   poolRows: 200_000,
   poolGrid: 4,
+  textRows: 200_000,
+  textMemoryRows: 1_000_000,
+  tickBars: 250_000,
   warmRuns: 2,
   journal: { batched: 140_000, live: 3_500, intents: 500, fills: 20_000 },
 };
@@ -95,7 +106,8 @@ interface Options {
   readonly json: string;
 }
 
-function parseOptions(argv: readonly string[]): Options {
+/** The options, or the exit code when the command stops at its arguments (help: 0, bad usage: 2). */
+async function parseOptions(argv: readonly string[]): Promise<Options | number> {
   const program = new Command('bench')
     .description('Throughput and peak-RSS benchmarks (issue 4). Data is generated once into .bench-data/.')
     .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`, (value: string) => {
@@ -106,14 +118,11 @@ function parseOptions(argv: readonly string[]): Options {
       return names as Stage[];
     })
     .option('--quick', 'smaller sizes (200k bars, 1M ticks, 4-point grid): a smoke run, not the figures', false)
-    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', (value: string) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
-      return n;
-    })
+    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', positiveInteger)
     .option('--profile', 'write a .cpuprofile of every measured process to bench/results/profiles/', false)
     .option('--json <path>', 'where to write the results', join(RESULTS_DIR, 'latest.json'));
-  program.parse([...argv], { from: 'user' });
+  const stop = await parseArgs(program, argv, PROCESS_IO);
+  if (stop !== undefined) return stop;
   const opts = program.opts<{ only?: Stage[]; quick: boolean; rounds?: number; profile: boolean; json: string }>();
   return {
     only: opts.only ?? [...STAGES],
@@ -315,8 +324,106 @@ export function formatTable(figures: readonly Figure[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+/** DuckDB's CSV reader on the canonical layout: explicit column types, and its own sniffer. */
+const DUCKDB_TYPED = `SELECT epoch_ms(timestamp)::DOUBLE, open, high, low, close, volume FROM read_csv($FILE, header = true,
+  columns = {'timestamp': 'TIMESTAMPTZ', 'open': 'DOUBLE', 'high': 'DOUBLE', 'low': 'DOUBLE', 'close': 'DOUBLE', 'volume': 'DOUBLE'})`;
+const DUCKDB_SNIFFED = 'SELECT epoch_ms(timestamp)::DOUBLE, open::DOUBLE, high::DOUBLE, low::DOUBLE, close::DOUBLE, volume::DOUBLE FROM read_csv($FILE)';
+/** …and on a vendor layout (MetaTrader 4: date and time in two columns, no header). */
+const DUCKDB_MT4 = `SELECT epoch_ms(strptime(d || ' ' || t, '%Y.%m.%d %H:%M'))::DOUBLE, o, h, l, c, v FROM read_csv($FILE, header = false,
+  columns = {'d': 'VARCHAR', 't': 'VARCHAR', 'o': 'DOUBLE', 'h': 'DOUBLE', 'l': 'DOUBLE', 'c': 'DOUBLE', 'v': 'DOUBLE'})`;
+
+/** The vendor layouts measured beside the canonical CSV, with the flags their files need. */
+const VENDOR_FIGURES: readonly (readonly [TextFileKind, string])[] = [
+  ['canonical-gz', 'canonical CSV, gzipped (.csv.gz)'],
+  ['histdata', 'HistData ASCII M1 (";", EST)'],
+  ['dukascopy', 'Dukascopy (dd.mm.yyyy, raw double volumes)'],
+  ['mt4', 'MetaTrader 4 (date, time columns; NY+7)'],
+  ['mt5', 'MetaTrader 5 (UTF-16LE, tabs; NY+7)'],
+  ['binance', 'Binance klines (12 columns, epoch ms)'],
+  ['tradingview', 'TradingView (unix seconds, extra column)'],
+  ['polygon', 'Polygon flat file (gzip, ns, ticker column)'],
+];
+
+/** The CSV figures: canonical decode (text reader and DuckDB's), vendor layouts, ticks → bars, memory. */
+async function measureCsv(
+  sizes: Sizes,
+  options: Options,
+  figures: Figure[],
+  attempt: (name: string, work: () => Promise<void>) => Promise<void>,
+  generated: (path: string, ms: number) => void,
+  log: (s: string) => void,
+): Promise<void> {
+  const file = async (kind: TextFileKind, rows: number): Promise<string> => {
+    const made = await ensureTextFile(kind, rows);
+    if (made.generatedMs !== undefined) {
+      generated(made.path, made.generatedMs);
+      log(`generated ${made.path} in ${(made.generatedMs / 1000).toFixed(1)} s`);
+    }
+    return made.path;
+  };
+  const rounds = options.rounds;
+  const n = sizes.textRows;
+  const canonical = await file('canonical', n);
+  let canonicalBest = 0;
+  await attempt('csv canonical', async () => {
+    const figure = rateFigure(
+      { id: 'csv', stage: 'csv', label: `CSV decode → Bar objects, canonical layout, ${compact(n)} rows`, unit: 'rows/s', target: { kind: 'rate', min: 1.5e6 } },
+      await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: canonical, options: {} }, options)),
+    );
+    canonicalBest = figure.best;
+    figures.push(figure);
+  });
+  await attempt('csv reader', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-columns', stage: 'csv', label: '  (text reader alone: columnar batches)', unit: 'rows/s' },
+        await repeat(rounds, () => measureInChild({ stage: 'textColumns', file: canonical }, options)),
+      ),
+    );
+  });
+  for (const [id, label, select, path] of [
+    ['duckdb-csv', '  alternative: DuckDB read_csv, column types given → columns', DUCKDB_TYPED, canonical],
+    ['duckdb-csv-sniffed', '  alternative: DuckDB read_csv, its sniffer → columns', DUCKDB_SNIFFED, canonical],
+    ['duckdb-csv-mt4', '  alternative: DuckDB read_csv on MetaTrader 4 (strptime) → columns', DUCKDB_MT4, await file('mt4', n)],
+  ] as const) {
+    await attempt(id, async () => {
+      figures.push(rateFigure({ id, stage: 'csv', label, unit: 'rows/s' }, await repeat(rounds, () => measureInChild({ stage: 'duckdbCsv', file: path, select }, options))));
+    });
+  }
+  for (const [kind, label] of VENDOR_FIGURES) {
+    const path = await file(kind, n);
+    await attempt(`csv ${kind}`, async () => {
+      figures.push(
+        rateFigure(
+          { id: `csv-${kind}`, stage: 'csv', label: `  ${label}`, unit: 'rows/s', ...(canonicalBest > 0 ? { target: { kind: 'rate', min: canonicalBest / 1.5 } as const } : {}) },
+          await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: path, options: {} }, options)),
+        ),
+      );
+    });
+  }
+  const ticks = await file('histdata-tick', sizes.tickBars);
+  await attempt('csv ticks', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-ticks', stage: 'csv', label: 'HistData tick CSV → barBuilder → 1-minute bars', unit: 'ticks/s', target: { kind: 'rate', min: 5e6 } },
+        await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: ticks, options: {} }, options)),
+      ),
+    );
+  });
+  const big = await file('canonical', sizes.textMemoryRows);
+  await attempt('csv memory', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-memory', stage: 'csv', label: `CSV decode → Bar objects, canonical, ${compact(sizes.textMemoryRows)} rows (memory flat)`, unit: 'rows/s', target: { kind: 'rss', maxMb: 250 } },
+        await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: big, options: {} }, options)),
+      ),
+    );
+  });
+}
+
+async function main(): Promise<number> {
+  const options = await parseOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
   const sizes = options.quick ? QUICK : FULL;
   const cores = availableParallelism();
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -376,6 +483,7 @@ async function main(): Promise<void> {
       });
     }
   }
+  if (wanted.has('csv')) await measureCsv(sizes, options, figures, attempt, (path, ms) => (generated[path] = ms), log);
   const warmSeconds = (run: MeasureResult): number => run.warm?.seconds ?? run.seconds;
   if (wanted.has('barBuilder')) {
     await attempt('barBuilder', async () => {
@@ -601,10 +709,7 @@ async function main(): Promise<void> {
     )}\n`,
   );
   process.stdout.write(`results: ${options.json}\n`);
-  if (failures.length > 0) process.exitCode = 1;
+  return failures.length > 0 ? EXIT_DATA : EXIT_OK;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

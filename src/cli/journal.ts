@@ -7,7 +7,7 @@ import { JournalError } from '../journal/journalError';
 import { readJournal, type JournalReader, type JournalRun, type KillState, type TimeRange } from '../journal/reader';
 import { fillsView, journalSummary, ordersView, pnlRows, pnlView, summaryView, type JournalSummary, type TableView } from '../journal/views';
 import { formatUtc } from '../runner/report/format';
-import { EXIT_DATA, EXIT_OK, parseArgs, reportError, type CliIo } from './args';
+import { EXIT_DATA, EXIT_OK, PROCESS_IO, parseArgs, reportError, runMain, type CliIo } from './io';
 
 const VIEWS = ['summary', 'fills', 'orders', 'pnl'] as const;
 type ViewName = (typeof VIEWS)[number];
@@ -30,7 +30,7 @@ interface JournalCliOptions {
  * without locking it, so it works while an engine writes it. Returns the exit code: 0 ok, 1 the journal cannot
  * be read (missing, not a journal, damaged, newer), 2 bad arguments.
  */
-export async function runJournal(argv: readonly string[], io: CliIo = process): Promise<number> {
+export async function runJournal(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   const program = new Command('journal')
     .description('Show what a journal holds: a summary per day and strategy, the fills, the orders, or the PnL per day.')
     .argument('<file>', 'a journal written by npm run live or npm run replay -- --journal')
@@ -163,13 +163,4 @@ function summaryJson(summary: JournalSummary): unknown {
   };
 }
 
-if (require.main === module) {
-  runJournal(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.exitCode = reportError(e, process);
-    },
-  );
-}
+if (require.main === module) runMain(() => runJournal(process.argv.slice(2)));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import type { LiveRunner } from '../live/liveRunner';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './args';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './io';
 import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
-import { ConfigError, DataError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
 import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
@@ -11,12 +11,11 @@ import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
 import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE, parseArgs, type CliIo } from './args';
+import { EXIT_INTERRUPTED, EXIT_OK, PROCESS_IO, onStopSignals, parseArgs, reportError, runMain, type CliIo, type SignalSource } from './io';
+
+export { EXIT_INTERRUPTED, type SignalSource, type StopSignal } from './io';
 
 export const DEFAULT_LIVE_CONFIG_PATH = resolve(__dirname, '../../config/live.json');
-
-/** Exit code after a second SIGINT/SIGTERM cut the clean shutdown short (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
 
 interface LiveCliOptions {
   readonly config: string;
@@ -25,14 +24,6 @@ interface LiveCliOptions {
   readonly jsonLog: boolean;
   readonly logBars: boolean;
   readonly report?: string;
-}
-
-export type StopSignal = 'SIGINT' | 'SIGTERM';
-
-/** Where the command hears SIGINT/SIGTERM (`process` in production, an EventEmitter in tests). */
-export interface SignalSource {
-  on(signal: StopSignal, listener: () => void): unknown;
-  off(signal: StopSignal, listener: () => void): unknown;
 }
 
 export interface LiveCliContext {
@@ -95,21 +86,18 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   };
   const subscription = runner.events$.subscribe({ next: write, error: () => undefined });
 
-  let signalCount = 0;
   let interrupted: ((code: number) => void) | undefined;
   const cutShort = new Promise<number>((resolveCode) => (interrupted = resolveCode));
-  const onSignal = (signal: StopSignal) => () => {
-    signalCount++;
-    if (signalCount === 1) {
+  const stopListening = onStopSignals(signals, {
+    first: (signal) => {
       io.stderr.write(`${signal}: shutting down (${config.live.cancelWorkingOnExit ? 'cancelling working orders, ' : ''}again to exit at once)\n`);
       void runner.shutdown(signal);
-    } else {
+    },
+    again: (signal) => {
       io.stderr.write(`${signal} again: exiting without waiting for the shutdown to finish\n`);
       interrupted?.(EXIT_INTERRUPTED);
-    }
-  };
-  const listeners = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]] as const;
-  for (const [signal, listener] of listeners) signals.on(signal, listener);
+    },
+  });
 
   try {
     const outcome = await Promise.race([runner.done, cutShort]);
@@ -123,7 +111,7 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   } catch (e) {
     return reportLiveError(e, io);
   } finally {
-    for (const [signal, listener] of listeners) signals.off(signal, listener);
+    stopListening();
     subscription.unsubscribe();
   }
 }
@@ -141,16 +129,7 @@ export function withHttp(config: LiveConfig, spec: string | undefined): LiveConf
 
 /** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
 function reportLiveError(error: unknown, io: CliIo): number {
-  if (error instanceof ConfigError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (error instanceof DataError) {
-    io.stderr.write(`invalid data from TWS: ${error.message}\n`);
-    return EXIT_DATA;
-  }
-  io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  return EXIT_DATA;
+  return reportError(error, io, { data: 'invalid data from TWS', other: 'error' });
 }
 
 function printSummary(result: LiveRunResult, opts: LiveCliOptions, io: CliIo): void {
@@ -284,15 +263,4 @@ export function readableLine(record: LogRecord): string {
   return `${time} ${record.type.padEnd(12)} ${rest}`;
 }
 
-if (require.main === module) {
-  runLive(process.argv.slice(2), { io: process, env: process.env, signals: process }).then(
-    (code) => {
-      if (code === EXIT_INTERRUPTED) process.exit(code);
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = EXIT_DATA;
-    },
-  );
-}
+if (require.main === module) runMain(() => runLive(process.argv.slice(2), { io: PROCESS_IO, env: process.env, signals: process }));

@@ -1,4 +1,4 @@
-import type { CliIo } from '../../src/cli/args';
+import type { CliIo } from '../../src/cli/io';
 
 /** A `CliIo` whose stdout and stderr are kept, for running a command in-process and reading what it wrote. */
 export function captureIo(): { readonly io: CliIo; stdout(): string; stderr(): string } {
