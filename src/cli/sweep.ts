@@ -165,10 +165,8 @@ export async function runSweep(argv: readonly string[], io: CliIo = PROCESS_IO, 
     if (outcome.walkForward !== undefined) io.stdout.write(`${formatWalkForward(outcome.walkForward, currency, metric)}\n`);
     else io.stdout.write(`${formatTopTable(axes, outcome.rows, metric, opts.top, currency)}\n`);
     const ranked = rankRows(outcome.rows, metric);
-    io.stdout.write(
-      `${outcome.rows.length - outcome.rows.filter((r) => 'error' in r).length} of ${plan.points.length} configs done` +
-        `${ranked.length > 0 && outcome.walkForward === undefined ? `, ranked by ${metric}` : ''}${interrupted ? ' (interrupted: the figures cover the configs done)' : ''}\n`,
-    );
+    const done = outcome.walkForward === undefined ? `${ranked.length} of ${plan.points.length} configs done, ranked by ${metric}` : `${outcome.walkForward.windows.length} window(s), ${plan.configs.length} configs in sample in each`;
+    io.stdout.write(`${done}${interrupted ? ' (interrupted: the figures cover what was done)' : ''}\n`);
     const complete = !interrupted && !outcome.stopped;
     const input = sweepInput(dataset);
     if (opts.json !== undefined) {
