@@ -3,7 +3,7 @@ import { Queue, QueueEvents, Worker, type Job, type RedisOptions } from 'bullmq'
 import { ConfigError } from '../core/errors';
 import type { ContractBook } from '../core/types';
 import type { ReplayOptions } from '../data/replay';
-import { loadDataset, type Dataset } from './dataset';
+import { loadDataset, sha256OfFile, type Dataset } from './dataset';
 import { passKey, type SweepConfig } from './pass';
 import { createPassPool, type PassPool, type PoolOutcome } from './pool';
 import { DEFAULT_PASS_SIZE } from './sweep';
@@ -176,13 +176,15 @@ export function startClusterWorker(url: string, options: WorkerOptions = {}): Cl
     const key = JSON.stringify([job.data, job.contracts]);
     let starting = pools.get(key);
     if (starting === undefined) {
-      starting = loadDataset(job.data.path, job.data.options).then((dataset) => {
-        if (dataset.source.sha256 !== job.data.sha256) {
-          throw new Error(`refused: this worker's ${job.data.path} has SHA-256 ${dataset.source.sha256}, the sweep's file has ${job.data.sha256}`);
-        }
+      starting = (async () => {
+        // The hash first: a file that is not the sweep's is refused before anything is read from it.
+        const { sha256 } = await sha256OfFile(job.data.path);
+        if (sha256 !== job.data.sha256) throw new Error(`refused: this worker's ${job.data.path} has SHA-256 ${sha256}, the sweep's file has ${job.data.sha256}`);
+        const dataset = await loadDataset(job.data.path, job.data.options);
+        if (dataset.source.sha256 !== job.data.sha256) throw new Error(`refused: ${job.data.path} changed while it was read`);
         log(`read ${job.data.path} once: ${dataset.columns.length} bars, SHA-256 ${job.data.sha256.slice(0, 12)}…`);
         return createPassPool(dataset.columns, job.contracts, { workers: threads });
-      });
+      })();
       pools.set(key, starting);
       // A long-lived worker serves many sweeps: keep the two latest files' pools.
       if (pools.size > 2) {
