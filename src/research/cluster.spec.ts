@@ -27,9 +27,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `npm run worker` as a process of its own; resolves with it once it has said `line`. */
+/** `npm run worker` as a process of its own (the compiled command, as the npm script runs it). */
 function startWorker(): { child: ChildProcess; said: (text: string) => Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'worker.ts'), '--queue', redis.url, '--threads', '1', '--lock-ms', '1500'], {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/worker.ts', '--queue', redis.url, '--threads', '1', '--lock-ms', '1500'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
