@@ -288,6 +288,7 @@ function formatValue(figure: Figure, value: number): string {
   if (figure.unit === '×') return `${value.toFixed(2)}×`;
   if (figure.unit === 's') return `${value.toFixed(2)} s`;
   if (figure.unit === 'ms') return `${value.toFixed(3)} ms`;
+  if (figure.unit === 'configs/s') return `${value.toFixed(2)} configs/s`;
   return `${rate(value)} ${figure.unit}`;
 }
 
@@ -295,7 +296,7 @@ function formatTarget(target: Target | undefined, unit: string): string {
   if (target === undefined) return '';
   switch (target.kind) {
     case 'rate':
-      return `≥ ${rate(target.min)} ${unit}`;
+      return unit === 'configs/s' ? `≥ ${target.min} ${unit}` : `≥ ${rate(target.min)} ${unit}`;
     case 'rss':
       return `RSS < ${target.maxMb} MB`;
     case 'speedup':
