@@ -26,6 +26,8 @@ const INTEGRATION = [
   'src/journal/lock.spec.ts',
   'src/live/*.spec.ts',
   'src/runner/pool.spec.ts',
+  'src/research/sweep.spec.ts',
+  'src/research/cluster.spec.ts',
   'src/runner/report/htmlReport.chromium.spec.ts',
   'src/strategy/gotobi.spec.ts',
   'src/testkit/fakeTws.spec.ts',

@@ -11,6 +11,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { EXIT_DATA, EXIT_OK, PROCESS_IO, parseArgs, positiveInteger, runMain } from '../src/cli/io';
+import { startLocalRedis } from '../src/research/localRedis';
 import { build } from 'esbuild';
 import { DATA_DIR, ensureBarFile, ensureTextFile, type TextFileKind } from './data';
 import type { JournalWorkload } from './journal';
@@ -18,7 +19,7 @@ import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
 
 const ROOT = join(__dirname, '..');
 const RESULTS_DIR = join(__dirname, 'results');
-const STAGES = ['decode', 'csv', 'barBuilder', 'graph', 'replay', 'pool', 'journal'] as const;
+const STAGES = ['decode', 'csv', 'barBuilder', 'graph', 'replay', 'pool', 'journal', 'sweep'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Sizes {
@@ -287,6 +288,7 @@ function formatValue(figure: Figure, value: number): string {
   if (figure.unit === '×') return `${value.toFixed(2)}×`;
   if (figure.unit === 's') return `${value.toFixed(2)} s`;
   if (figure.unit === 'ms') return `${value.toFixed(3)} ms`;
+  if (figure.unit === 'configs/s') return `${value.toFixed(2)} configs/s`;
   return `${rate(value)} ${figure.unit}`;
 }
 
@@ -294,7 +296,7 @@ function formatTarget(target: Target | undefined, unit: string): string {
   if (target === undefined) return '';
   switch (target.kind) {
     case 'rate':
-      return `≥ ${rate(target.min)} ${unit}`;
+      return unit === 'configs/s' ? `≥ ${target.min} ${unit}` : `≥ ${rate(target.min)} ${unit}`;
     case 'rss':
       return `RSS < ${target.maxMb} MB`;
     case 'speedup':
@@ -421,6 +423,58 @@ async function measureCsv(
   });
 }
 
+/** The sweep benchmark's grid: smaCross fast 5..50 × slow 60..240, 100 configs (the quick run: 4 × 4). */
+function sweepArgs(file: string, quick: boolean): string[] {
+  const config = join(DATA_DIR, 'sweep-sma.json');
+  writeFileSync(config, JSON.stringify({ account: { currency: 'USD', initialCash: 1_000_000 }, strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 60 }] }));
+  return [file, '--config', config, '--no-progress', '--grid', quick ? 'sma.fast=5..20:5' : 'sma.fast=5..50:5', '--grid', quick ? 'sma.slow=60..240:60' : 'sma.slow=60..240:20'];
+}
+
+/** `npm run sweep` as a whole process (compiled entry point): configs / wall time, file read included. */
+async function measureSweepProcess(args: readonly string[]): Promise<MeasureResult> {
+  const run = await runProcess(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/sweep.ts', ...args]);
+  if (run.code !== 0) throw new Error(`npm run sweep failed (exit ${run.code}):\n${run.stderr.trim()}`);
+  const done = /(\d+) of (\d+) configs done/.exec(run.stdout);
+  return { items: done === null ? 0 : Number(done[1]), seconds: run.seconds, cpuSeconds: 0, peakRssMb: 0, detail: run.stdout.trim().split('\n').pop() ?? '' };
+}
+
+/** Sweeps: the local pool on 1 and on every core, and 2 local workers over Redis beside the local pool. */
+async function measureSweeps(file: string, options: Options, figures: Figure[], attempt: (name: string, work: () => Promise<void>) => Promise<void>): Promise<void> {
+  const cores = availableParallelism();
+  const args = sweepArgs(file, options.quick);
+  const figure = (workers: number, measured: { runs: MeasureResult[]; load: [number, number] }, label: string, target?: Target): Figure =>
+    rateFigure({ id: `sweep-${label}`, stage: 'sweep', label, unit: 'configs/s', ...(target !== undefined ? { target } : {}) }, measured);
+  let one: Figure | undefined;
+  let all: Figure | undefined;
+  await attempt('sweep 1 worker', async () => {
+    one = figure(1, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', '1'])), 'npm run sweep: 100-config SMA grid on 1M bars, 1 worker');
+    figures.push(one);
+  });
+  await attempt(`sweep ${cores} workers`, async () => {
+    all = figure(cores, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', String(cores)])), `npm run sweep: the same grid, ${cores} workers`, { kind: 'rate', min: 15 });
+    figures.push(all);
+    if (one !== undefined) {
+      const speedup = all.best / one.best;
+      figures.push({ ...all, id: 'sweep-speedup', label: `sweep speed-up, ${cores} workers vs 1`, unit: '×', size: 0, best: speedup, median: all.median / one.median, target: { kind: 'speedup', min: 0.9 * cores }, met: speedup >= 0.9 * cores });
+    }
+  });
+  await attempt('sweep over redis', async () => {
+    const redis = await startLocalRedis();
+    const workers = Array.from({ length: 2 }, () => spawn(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/worker.ts', '--queue', redis.url, '--threads', '1'], { cwd: ROOT, stdio: 'ignore' }));
+    try {
+      const remote = figure(2, await repeat(options.rounds, () => measureSweepProcess([...args, '--queue', redis.url])), 'npm run sweep --queue: 2 local workers (1 thread each) over Redis');
+      figures.push(remote);
+      if (all !== undefined) {
+        const ratio = all.bestSeconds / remote.bestSeconds;
+        figures.push({ ...remote, id: 'sweep-redis-ratio', label: '  Redis vs the local pool (time of the local pool / time over Redis)', unit: '×', size: 0, best: ratio, median: all.medianSeconds / remote.medianSeconds, target: { kind: 'speedup', min: 1 / 1.2 }, met: ratio >= 1 / 1.2 });
+      }
+    } finally {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await redis.stop();
+    }
+  });
+}
+
 async function main(): Promise<number> {
   const options = await parseOptions(process.argv.slice(2));
   if (typeof options === 'number') return options;
@@ -434,7 +488,7 @@ async function main(): Promise<number> {
   const rows = new Set<number>();
   if (wanted.has('decode')) sizes.decodeRows.forEach((r) => rows.add(r));
   if (wanted.has('replay')) [sizes.replayRows, sizes.memoryRows].forEach((r) => rows.add(r));
-  if (wanted.has('pool')) rows.add(sizes.poolRows);
+  if (wanted.has('pool') || wanted.has('sweep')) rows.add(sizes.poolRows);
   if (wanted.has('journal')) rows.add(sizes.replayRows);
   const files = new Map<number, string>();
   const generated: Record<string, number> = {};
@@ -686,6 +740,8 @@ async function main(): Promise<number> {
       );
     });
   }
+
+  if (wanted.has('sweep')) await measureSweeps(files.get(sizes.poolRows)!, options, figures, attempt);
 
   const table = formatTable(figures);
   process.stdout.write(`\n${table}\n\nload average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cores} cores; best = fastest of ${rounds} run(s)\n`);

@@ -143,25 +143,31 @@ export const TERMINAL_RESTORE = '\x1b[?25h\x1b[?7h';
 
 /**
  * A progress bar on `io.stderr` when it is a terminal (undefined otherwise: pipes and logs get no escape
- * codes). `unit` 'bytes' shows MB (a text file, by bytes read from disk); 'rows' shows counts. Until `stop()`,
- * the process's exit writes {@link TERMINAL_RESTORE}, so even an exit nobody planned leaves a usable terminal.
+ * codes). `unit` 'bytes' shows MB (a text file, by bytes read from disk); 'rows' shows counts; 'configs' (a
+ * sweep) shows counts with one decimal and the rate in configs/s. Until `stop()`, the process's exit writes
+ * {@link TERMINAL_RESTORE}, so even an exit nobody planned leaves a usable terminal.
  */
-export function startProgress(io: CliIo, options: { readonly label: string; readonly total: number; readonly unit: 'rows' | 'bytes' }): Progress | undefined {
+export function startProgress(io: CliIo, options: { readonly label: string; readonly total: number; readonly unit: 'rows' | 'bytes' | 'configs' }): Progress | undefined {
   const stream = io.stderr as NodeJS.WriteStream;
   if (io.stderr.isTTY !== true || !(options.total > 0)) return undefined;
   const bytes = options.unit === 'bytes';
   const scale = bytes ? 1 / 1e6 : 1;
-  const format = `${options.label} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MB' : 'rows'} | {eta_formatted} left`;
-  const bar = new SingleBar({ format, stream, hideCursor: true, linewrap: false, formatValue: (v, _options, type) => (bytes && (type === 'value' || type === 'total') ? Number(v).toFixed(1) : String(v)) });
+  const rate = options.unit === 'configs' ? ' | {rate} configs/s' : '';
+  const format = `${options.label} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MB' : options.unit}${rate} | {eta_formatted} left`;
+  const fractional = bytes || options.unit === 'configs';
+  const started = performance.now();
+  const bar = new SingleBar({ format, stream, hideCursor: true, linewrap: false, formatValue: (v, _options, type) => (fractional && (type === 'value' || type === 'total') ? Number(v).toFixed(1) : String(v)) });
   const restore = (): void => {
     stream.write(TERMINAL_RESTORE);
   };
   process.once('exit', restore);
-  bar.start(Math.round(options.total * scale * 10) / 10, 0);
+  bar.start(Math.round(options.total * scale * 10) / 10, 0, { rate: '0.0' });
   let stopped = false;
   return {
     update: (done) => {
-      if (!stopped) bar.update(Math.round(done * scale * 10) / 10);
+      if (stopped) return;
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(Math.round(done * scale * 10) / 10, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' });
     },
     stop: () => {
       if (stopped) return;
