@@ -12,10 +12,13 @@
  *
  * Ticks: quote ticks in memory, a seeded walk with ~6 quotes a second (as `bench/barBuilder.ts` had them).
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DOUBLE, DuckDBDataChunk, quotedString } from '@duckdb/node-api';
 import { isFxOpen, mulberry32 } from '../scripts/makeFixtures';
+import { VENDOR_WRITERS, textOf, type VendorWriter } from '../scripts/vendorSamples';
+import { CANONICAL_CSV_HEADER } from '../src/data/csvWriter';
 import type { Bar, QuoteTick } from '../src/core/types';
 import { withConnection } from '../src/data/duckdb';
 
@@ -208,4 +211,67 @@ export function generateTicks(n: number, symbol = 'USDJPY'): QuoteTick[] {
     ticks[i] = { kind: 'quote', symbol, ts, bid: mid - 0.0015, ask: mid + 0.0015 };
   }
   return ticks;
+}
+
+/** A text file the CSV figures read: the canonical CSV, or a vendor sample writer's layout. */
+export type TextFileKind = 'canonical' | 'canonical-gz' | 'histdata' | 'dukascopy' | 'mt4' | 'mt5' | 'binance' | 'tradingview' | 'polygon' | 'histdata-tick';
+
+const TEXT_WRITERS: Readonly<Record<Exclude<TextFileKind, 'canonical' | 'canonical-gz'>, string>> = {
+  histdata: 'histdata/DAT_ASCII_USDJPY_M1_202403.csv',
+  dukascopy: 'dukascopy/USDJPY_Candlestick_1_M_BID_08.03.2024-04.11.2024.csv',
+  mt4: 'mt4/USDJPY1.csv',
+  mt5: 'mt5/USDJPY_M1_202403080000_202411040200.csv',
+  binance: 'binance/USDJPY-1m-2024-03.csv',
+  tradingview: 'tradingview/FX_USDJPY, 1.csv',
+  polygon: 'polygon/2024-03-08.csv.gz',
+  'histdata-tick': 'histdata/DAT_ASCII_USDJPY_T_202403.csv',
+};
+
+/** `.bench-data/text/usdjpy-<kind>-<rows>.csv[.gz]` (the name carries the symbol, as the commands expect). */
+export function textFilePath(kind: TextFileKind, rows: number): string {
+  const gz = kind === 'canonical-gz' || kind === 'polygon';
+  return join(DATA_DIR, 'text', `usdjpy-${kind}-${rows}.csv${gz ? '.gz' : ''}`);
+}
+
+const CANONICAL: VendorWriter = {
+  path: 'usdjpy_1m.csv',
+  header: CANONICAL_CSV_HEADER,
+  eol: '\n',
+  lines: (bars) => bars.map((b) => `${new Date(b.ts).toISOString()},${b.open},${b.high},${b.low},${b.close},${b.volume}`),
+};
+
+function writerOf(kind: TextFileKind): VendorWriter {
+  if (kind === 'canonical' || kind === 'canonical-gz') return CANONICAL;
+  const writer = VENDOR_WRITERS.find((w) => w.path === TEXT_WRITERS[kind]) as VendorWriter;
+  // The Polygon sample lists another ticker too; the figure reads one ticker's rows.
+  return kind === 'polygon' ? { ...writer, lines: (bars) => writer.lines(bars).filter((line) => line.startsWith('C:USD-JPY')) } : writer;
+}
+
+/**
+ * The first `rows` bars of the series written as `kind` (tick layouts write four ticks a bar), a chunk at a
+ * time (gzip as one member per chunk, which gzip readers take as one stream); written beside the name and
+ * renamed, like the Parquet files.
+ */
+export async function ensureTextFile(kind: TextFileKind, rows: number): Promise<{ readonly path: string; readonly generatedMs?: number }> {
+  const path = textFilePath(kind, rows);
+  if (existsSync(path)) return { path };
+  mkdirSync(dirname(path), { recursive: true });
+  const t0 = performance.now();
+  const writer = writerOf(kind);
+  const gzip = writer.gzip === true || kind === 'canonical-gz';
+  const temporary = `${path}.${process.pid}.writing`;
+  const fd = openSync(temporary, 'w');
+  try {
+    let first = true;
+    forEachBarChunk(rows, 16_384, (columns, count) => {
+      const text = textOf(writer, barsOf({ ...columns, length: count }), first);
+      const bytes = writer.utf16 ? Buffer.concat([first ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]) : Buffer.from(text);
+      writeSync(fd, gzip ? gzipSync(bytes, { level: 6 }) : bytes);
+      first = false;
+    });
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  return { path, generatedMs: performance.now() - t0 };
 }

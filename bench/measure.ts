@@ -6,6 +6,8 @@
  * Inputs held in memory (ticks, bars) are made before the clock starts; the clock covers the work only.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { DuckDBDoubleVector } from '@duckdb/node-api';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
@@ -13,7 +15,11 @@ import { barBuilder } from '../operators/barBuilder';
 import { loadContracts } from '../src/core/contracts';
 import type { Bar } from '../src/core/types';
 import { openParquetReader } from '../src/data/parquetReader';
-import { replayParquet } from '../src/data/replay';
+import { openDelimitedFile } from '../src/data/delimitedFile';
+import type { BarBatchReader } from '../src/data/barBatch';
+import { barReader } from '../src/data/csvReader';
+import { openConnection } from '../src/data/duckdb';
+import { replayFile, replayParquet, type ReplayOptions, type ValidationReport } from '../src/data/replay';
 import { parseRunnerConfig, type RunnerConfig } from '../src/runner/config';
 import { createSimBroker } from '../src/broker/simBroker';
 import { createBook } from '../src/portfolio/book';
@@ -22,6 +28,7 @@ import { runPool, type PoolJob } from '../src/runner/pool';
 import { createStrategy } from '../src/strategy/registry';
 import { runTradeRunner } from '../src/runner/tradeRunner';
 import { barsOf, generateBars, generateTicks } from './data';
+import { prepareJournalWork, type JournalWorkload } from './journal';
 
 export type MeasureSpec =
   | { readonly stage: 'decode'; readonly file: string }
@@ -30,7 +37,11 @@ export type MeasureSpec =
   | { readonly stage: 'graph'; readonly bars: number; readonly warmRuns: number; readonly brackets?: boolean }
   | { readonly stage: 'graphCore'; readonly bars: number; readonly warmRuns: number; readonly brackets?: boolean }
   | { readonly stage: 'pool'; readonly file: string; readonly workers: number; readonly grid: number }
-  | { readonly stage: 'cpuCheck'; readonly workers: number };
+  | { readonly stage: 'cpuCheck'; readonly workers: number }
+  | { readonly stage: 'journal'; readonly workload: JournalWorkload; readonly events: number }
+  | { readonly stage: 'textDecode'; readonly file: string; readonly options: ReplayOptions }
+  | { readonly stage: 'textColumns'; readonly file: string }
+  | { readonly stage: 'duckdbCsv'; readonly file: string; readonly select: string };
 
 export interface MeasureResult {
   /** Rows, ticks or bars processed. */
@@ -47,6 +58,8 @@ export interface MeasureResult {
   readonly warm?: { readonly runs: number; readonly seconds: number };
   /** Whole-process replays: the replay's own time (its summary line), start-up and exit excluded. */
   readonly engineSeconds?: number;
+  /** Latency measurements: per operation, ms. */
+  readonly latencyMs?: { readonly median: number; readonly p99: number };
 }
 
 const ROOT = join(__dirname, '..');
@@ -146,8 +159,8 @@ function decode(file: string): Promise<{ items: number; detail: string }> {
   );
 }
 
-async function decodeColumns(file: string): Promise<{ items: number; detail: string }> {
-  const reader = await openParquetReader(file, { batchRows: 8192 });
+/** A reader alone: columnar batches, no `Bar` objects. */
+async function readColumns(reader: BarBatchReader): Promise<{ items: number; detail: string }> {
   let rows = 0;
   let close = 0;
   try {
@@ -159,6 +172,52 @@ async function decodeColumns(file: string): Promise<{ items: number; detail: str
     reader.close();
   }
   return { items: rows, detail: `${rows} rows in columnar batches (checksum ${close.toFixed(3)})` };
+}
+
+/** Any bar or tick file → Bar objects through `replayFile`; items are the file's rows (ticks, for a tick file). */
+function textDecode(file: string, options: ReplayOptions): Promise<{ items: number; detail: string }> {
+  let bars = 0;
+  let volume = 0;
+  let report: ValidationReport | undefined;
+  return new Promise((resolve, reject) =>
+    replayFile(file, { symbol: 'USDJPY', ...options, onReport: (r) => (report = r) }).subscribe({
+      next: (bar: Bar) => {
+        bars++;
+        volume += bar.volume;
+      },
+      error: reject,
+      complete: () => resolve({ items: report?.rowsRead ?? 0, detail: `${report?.rowsRead} ${report?.records} → ${bars} bars, volume ${volume}` }),
+    }),
+  );
+}
+
+/**
+ * DuckDB's CSV reader, the alternative to the text reader: `select` over `read_csv(…)` (its sniffer, gzip,
+ * threads) streamed chunk by chunk, the next chunk asked for while one is copied into columns (as the Parquet
+ * reader does), every column copied as a double. No `Bar` objects: the part the text reader's own figure is
+ * compared with.
+ */
+async function duckdbCsv(file: string, select: string): Promise<{ items: number; detail: string }> {
+  const connection = await openConnection();
+  try {
+    const result = await connection.stream(select.replaceAll('$FILE', `'${file.replaceAll("'", "''")}'`));
+    const column = new Float64Array(4096);
+    let rows = 0;
+    let ahead = result.fetchChunk();
+    for (;;) {
+      const chunk = await ahead;
+      if (chunk === null || chunk.rowCount === 0) break;
+      ahead = result.fetchChunk();
+      for (let c = 0; c < chunk.columnCount; c++) {
+        const vector = chunk.getColumnVector(c) as DuckDBDoubleVector;
+        for (let i = 0; i < chunk.rowCount; i++) column[i] = vector.getItem(i) ?? Number.NaN;
+      }
+      rows += chunk.rowCount;
+    }
+    return { items: rows, detail: `${rows} rows in DuckDB chunks (${availableParallelism()} threads)` };
+  } finally {
+    connection.closeSync();
+  }
 }
 
 /**
@@ -190,7 +249,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     case 'decode':
       return timed(() => decode(spec.file));
     case 'decodeColumns':
-      return timed(() => decodeColumns(spec.file));
+      return timed(async () => readColumns(await openParquetReader(spec.file, { batchRows: 8192 })));
     case 'barBuilder': {
       const ticks = generateTicks(spec.ticks);
       return timed(async () => {
@@ -238,6 +297,22 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
     }
     case 'cpuCheck':
       return timed(() => cpuCheck(spec.workers));
+    case 'journal': {
+      const work = prepareJournalWork(spec.workload, spec.events);
+      let latencyMs: MeasureResult['latencyMs'];
+      const result = await timed(async () => {
+        const done = work();
+        latencyMs = done.latencyMs;
+        return done;
+      });
+      return latencyMs === undefined ? result : { ...result, latencyMs };
+    }
+    case 'textDecode':
+      return timed(() => textDecode(spec.file, spec.options));
+    case 'textColumns':
+      return timed(async () => readColumns(barReader(spec.file, await openDelimitedFile({ file: spec.file }), { batchRows: 8192 })));
+    case 'duckdbCsv':
+      return timed(() => duckdbCsv(spec.file, spec.select));
     case 'pool': {
       const jobs = poolGrid(spec.file, spec.grid);
       return timed(async () => {

@@ -10,13 +10,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { EXIT_DATA, EXIT_OK, PROCESS_IO, parseArgs, positiveInteger, runMain } from '../src/cli/io';
+import { startLocalRedis } from '../src/research/localRedis';
 import { build } from 'esbuild';
-import { DATA_DIR, ensureBarFile } from './data';
+import { DATA_DIR, ensureBarFile, ensureTextFile, type TextFileKind } from './data';
+import type { JournalWorkload } from './journal';
 import { RESULT_PREFIX, type MeasureResult, type MeasureSpec } from './measure';
 
 const ROOT = join(__dirname, '..');
 const RESULTS_DIR = join(__dirname, 'results');
-const STAGES = ['decode', 'barBuilder', 'graph', 'replay', 'pool'] as const;
+const STAGES = ['decode', 'csv', 'barBuilder', 'graph', 'replay', 'pool', 'journal', 'sweep'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Sizes {
@@ -27,12 +30,44 @@ interface Sizes {
   readonly memoryRows: number;
   readonly poolRows: number;
   readonly poolGrid: number;
+  /** CSV decode: canonical and vendor layouts; the memory check; bars behind the tick file (four ticks each). */
+  readonly textRows: number;
+  readonly textMemoryRows: number;
+  readonly tickBars: number;
   /** In-memory stages: extra runs in the same process for the warm figure. */
   readonly warmRuns: number;
+  /** Journal: events batched, events journaled live (two fsyncs per 7), intents timed one by one, fills rebuilt. */
+  readonly journal: { readonly batched: number; readonly live: number; readonly intents: number; readonly fills: number };
 }
 
-const FULL: Sizes = { decodeRows: [1_000_000, 10_000_000], ticks: 10_000_000, graphBars: 1_000_000, replayRows: 1_000_000, memoryRows: 10_000_000, poolRows: 1_000_000, poolGrid: 16, warmRuns: 4 };
-const QUICK: Sizes = { decodeRows: [200_000], ticks: 1_000_000, graphBars: 200_000, replayRows: 200_000, memoryRows: 1_000_000, poolRows: 200_000, poolGrid: 4, warmRuns: 2 };
+const FULL: Sizes = {
+  decodeRows: [1_000_000, 10_000_000],
+  ticks: 10_000_000,
+  graphBars: 1_000_000,
+  replayRows: 1_000_000,
+  memoryRows: 10_000_000,
+  poolRows: 1_000_000,
+  poolGrid: 16,
+  textRows: 1_000_000,
+  textMemoryRows: 5_000_000,
+  tickBars: 1_000_000,
+  warmRuns: 4,
+  journal: { batched: 700_000, live: 14_000, intents: 2_000, fills: 100_000 },
+};
+const QUICK: Sizes = {
+  decodeRows: [200_000],
+  ticks: 1_000_000,
+  graphBars: 200_000,
+  replayRows: 200_000,
+  memoryRows: 1_000_000,
+  poolRows: 200_000,
+  poolGrid: 4,
+  textRows: 200_000,
+  textMemoryRows: 1_000_000,
+  tickBars: 250_000,
+  warmRuns: 2,
+  journal: { batched: 140_000, live: 3_500, intents: 500, fills: 20_000 },
+};
 
 /** A figure's target: a minimum throughput, a maximum peak RSS, or a minimum speed-up. */
 type Target =
@@ -73,7 +108,8 @@ interface Options {
   readonly json: string;
 }
 
-function parseOptions(argv: readonly string[]): Options {
+/** The options, or the exit code when the command stops at its arguments (help: 0, bad usage: 2). */
+async function parseOptions(argv: readonly string[]): Promise<Options | number> {
   const program = new Command('bench')
     .description('Throughput and peak-RSS benchmarks (issue 4). Data is generated once into .bench-data/.')
     .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`, (value: string) => {
@@ -84,14 +120,11 @@ function parseOptions(argv: readonly string[]): Options {
       return names as Stage[];
     })
     .option('--quick', 'smaller sizes (200k bars, 1M ticks, 4-point grid): a smoke run, not the figures', false)
-    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', (value: string) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
-      return n;
-    })
+    .option('--rounds <n>', 'runs of each measurement (default 3, quick 1); best and median are reported', positiveInteger)
     .option('--profile', 'write a .cpuprofile of every measured process to bench/results/profiles/', false)
     .option('--json <path>', 'where to write the results', join(RESULTS_DIR, 'latest.json'));
-  program.parse([...argv], { from: 'user' });
+  const stop = await parseArgs(program, argv, PROCESS_IO);
+  if (stop !== undefined) return stop;
   const opts = program.opts<{ only?: Stage[]; quick: boolean; rounds?: number; profile: boolean; json: string }>();
   return {
     only: opts.only ?? [...STAGES],
@@ -276,6 +309,8 @@ function rate(n: number): string {
 function formatValue(figure: Figure, value: number): string {
   if (figure.unit === '×') return `${value.toFixed(2)}×`;
   if (figure.unit === 's') return `${value.toFixed(2)} s`;
+  if (figure.unit === 'ms') return `${value.toFixed(3)} ms`;
+  if (figure.unit === 'configs/s') return `${value.toFixed(2)} configs/s`;
   return `${rate(value)} ${figure.unit}`;
 }
 
@@ -283,7 +318,7 @@ function formatTarget(target: Target | undefined, unit: string): string {
   if (target === undefined) return '';
   switch (target.kind) {
     case 'rate':
-      return `≥ ${rate(target.min)} ${unit}`;
+      return unit === 'configs/s' ? `≥ ${target.min} ${unit}` : `≥ ${rate(target.min)} ${unit}`;
     case 'rss':
       return `RSS < ${target.maxMb} MB`;
     case 'speedup':
@@ -301,7 +336,7 @@ export function formatTable(figures: readonly Figure[]): string {
   const header = ['figure', 'size', 'best', 'median', 'wall (best)', 'cores', 'peak RSS', 'target', 'met'];
   const rows = figures.map((f) => [
     f.label,
-    f.unit === '×' || f.unit === 's' ? '' : compact(f.size),
+    f.unit === '×' || f.unit === 's' || f.unit === 'ms' ? '' : compact(f.size),
     formatValue(f, f.best),
     formatValue(f, f.median),
     `${f.bestSeconds.toFixed(2)} s`,
@@ -315,8 +350,158 @@ export function formatTable(figures: readonly Figure[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+/** DuckDB's CSV reader on the canonical layout: explicit column types, and its own sniffer. */
+const DUCKDB_TYPED = `SELECT epoch_ms(timestamp)::DOUBLE, open, high, low, close, volume FROM read_csv($FILE, header = true,
+  columns = {'timestamp': 'TIMESTAMPTZ', 'open': 'DOUBLE', 'high': 'DOUBLE', 'low': 'DOUBLE', 'close': 'DOUBLE', 'volume': 'DOUBLE'})`;
+const DUCKDB_SNIFFED = 'SELECT epoch_ms(timestamp)::DOUBLE, open::DOUBLE, high::DOUBLE, low::DOUBLE, close::DOUBLE, volume::DOUBLE FROM read_csv($FILE)';
+/** …and on a vendor layout (MetaTrader 4: date and time in two columns, no header). */
+const DUCKDB_MT4 = `SELECT epoch_ms(strptime(d || ' ' || t, '%Y.%m.%d %H:%M'))::DOUBLE, o, h, l, c, v FROM read_csv($FILE, header = false,
+  columns = {'d': 'VARCHAR', 't': 'VARCHAR', 'o': 'DOUBLE', 'h': 'DOUBLE', 'l': 'DOUBLE', 'c': 'DOUBLE', 'v': 'DOUBLE'})`;
+
+/** The vendor layouts measured beside the canonical CSV, with the flags their files need. */
+const VENDOR_FIGURES: readonly (readonly [TextFileKind, string])[] = [
+  ['canonical-gz', 'canonical CSV, gzipped (.csv.gz)'],
+  ['histdata', 'HistData ASCII M1 (";", EST)'],
+  ['dukascopy', 'Dukascopy (dd.mm.yyyy, raw double volumes)'],
+  ['mt4', 'MetaTrader 4 (date, time columns; NY+7)'],
+  ['mt5', 'MetaTrader 5 (UTF-16LE, tabs; NY+7)'],
+  ['binance', 'Binance klines (12 columns, epoch ms)'],
+  ['tradingview', 'TradingView (unix seconds, extra column)'],
+  ['polygon', 'Polygon flat file (gzip, ns, ticker column)'],
+];
+
+/** The CSV figures: canonical decode (text reader and DuckDB's), vendor layouts, ticks → bars, memory. */
+async function measureCsv(
+  sizes: Sizes,
+  options: Options,
+  figures: Figure[],
+  attempt: (name: string, work: () => Promise<void>) => Promise<void>,
+  generated: (path: string, ms: number) => void,
+  log: (s: string) => void,
+): Promise<void> {
+  const file = async (kind: TextFileKind, rows: number): Promise<string> => {
+    const made = await ensureTextFile(kind, rows);
+    if (made.generatedMs !== undefined) {
+      generated(made.path, made.generatedMs);
+      log(`generated ${made.path} in ${(made.generatedMs / 1000).toFixed(1)} s`);
+    }
+    return made.path;
+  };
+  const rounds = options.rounds;
+  const n = sizes.textRows;
+  const canonical = await file('canonical', n);
+  let canonicalBest = 0;
+  await attempt('csv canonical', async () => {
+    const figure = rateFigure(
+      { id: 'csv', stage: 'csv', label: `CSV decode → Bar objects, canonical layout, ${compact(n)} rows`, unit: 'rows/s', target: { kind: 'rate', min: 1.5e6 } },
+      await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: canonical, options: {} }, options)),
+    );
+    canonicalBest = figure.best;
+    figures.push(figure);
+  });
+  await attempt('csv reader', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-columns', stage: 'csv', label: '  (text reader alone: columnar batches)', unit: 'rows/s' },
+        await repeat(rounds, () => measureInChild({ stage: 'textColumns', file: canonical }, options)),
+      ),
+    );
+  });
+  for (const [id, label, select, path] of [
+    ['duckdb-csv', '  alternative: DuckDB read_csv, column types given → columns', DUCKDB_TYPED, canonical],
+    ['duckdb-csv-sniffed', '  alternative: DuckDB read_csv, its sniffer → columns', DUCKDB_SNIFFED, canonical],
+    ['duckdb-csv-mt4', '  alternative: DuckDB read_csv on MetaTrader 4 (strptime) → columns', DUCKDB_MT4, await file('mt4', n)],
+  ] as const) {
+    await attempt(id, async () => {
+      figures.push(rateFigure({ id, stage: 'csv', label, unit: 'rows/s' }, await repeat(rounds, () => measureInChild({ stage: 'duckdbCsv', file: path, select }, options))));
+    });
+  }
+  for (const [kind, label] of VENDOR_FIGURES) {
+    const path = await file(kind, n);
+    await attempt(`csv ${kind}`, async () => {
+      figures.push(
+        rateFigure(
+          { id: `csv-${kind}`, stage: 'csv', label: `  ${label}`, unit: 'rows/s', ...(canonicalBest > 0 ? { target: { kind: 'rate', min: canonicalBest / 1.5 } as const } : {}) },
+          await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: path, options: {} }, options)),
+        ),
+      );
+    });
+  }
+  const ticks = await file('histdata-tick', sizes.tickBars);
+  await attempt('csv ticks', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-ticks', stage: 'csv', label: 'HistData tick CSV → barBuilder → 1-minute bars', unit: 'ticks/s', target: { kind: 'rate', min: 5e6 } },
+        await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: ticks, options: {} }, options)),
+      ),
+    );
+  });
+  const big = await file('canonical', sizes.textMemoryRows);
+  await attempt('csv memory', async () => {
+    figures.push(
+      rateFigure(
+        { id: 'csv-memory', stage: 'csv', label: `CSV decode → Bar objects, canonical, ${compact(sizes.textMemoryRows)} rows (memory flat)`, unit: 'rows/s', target: { kind: 'rss', maxMb: 250 } },
+        await repeat(rounds, () => measureInChild({ stage: 'textDecode', file: big, options: {} }, options)),
+      ),
+    );
+  });
+}
+
+/** The sweep benchmark's grid: smaCross fast 5..50 × slow 60..240, 100 configs (the quick run: 4 × 4). */
+function sweepArgs(file: string, quick: boolean): string[] {
+  const config = join(DATA_DIR, 'sweep-sma.json');
+  writeFileSync(config, JSON.stringify({ account: { currency: 'USD', initialCash: 1_000_000 }, strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 60 }] }));
+  return [file, '--config', config, '--no-progress', '--grid', quick ? 'sma.fast=5..20:5' : 'sma.fast=5..50:5', '--grid', quick ? 'sma.slow=60..240:60' : 'sma.slow=60..240:20'];
+}
+
+/** `npm run sweep` as a whole process (compiled entry point): configs / wall time, file read included. */
+async function measureSweepProcess(args: readonly string[]): Promise<MeasureResult> {
+  const run = await runProcess(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/sweep.ts', ...args]);
+  if (run.code !== 0) throw new Error(`npm run sweep failed (exit ${run.code}):\n${run.stderr.trim()}`);
+  const done = /(\d+) of (\d+) configs done/.exec(run.stdout);
+  return { items: done === null ? 0 : Number(done[1]), seconds: run.seconds, cpuSeconds: 0, peakRssMb: 0, detail: run.stdout.trim().split('\n').pop() ?? '' };
+}
+
+/** Sweeps: the local pool on 1 and on every core, and 2 local workers over Redis beside the local pool. */
+async function measureSweeps(file: string, options: Options, figures: Figure[], attempt: (name: string, work: () => Promise<void>) => Promise<void>): Promise<void> {
+  const cores = availableParallelism();
+  const args = sweepArgs(file, options.quick);
+  const figure = (workers: number, measured: { runs: MeasureResult[]; load: [number, number] }, label: string, target?: Target): Figure =>
+    rateFigure({ id: `sweep-${label}`, stage: 'sweep', label, unit: 'configs/s', ...(target !== undefined ? { target } : {}) }, measured);
+  let one: Figure | undefined;
+  let all: Figure | undefined;
+  await attempt('sweep 1 worker', async () => {
+    one = figure(1, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', '1'])), 'npm run sweep: 100-config SMA grid on 1M bars, 1 worker');
+    figures.push(one);
+  });
+  await attempt(`sweep ${cores} workers`, async () => {
+    all = figure(cores, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', String(cores)])), `npm run sweep: the same grid, ${cores} workers`, { kind: 'rate', min: 15 });
+    figures.push(all);
+    if (one !== undefined) {
+      const speedup = all.best / one.best;
+      figures.push({ ...all, id: 'sweep-speedup', label: `sweep speed-up, ${cores} workers vs 1`, unit: '×', size: 0, best: speedup, median: all.median / one.median, target: { kind: 'speedup', min: 0.9 * cores }, met: speedup >= 0.9 * cores });
+    }
+  });
+  await attempt('sweep over redis', async () => {
+    const redis = await startLocalRedis();
+    const workers = Array.from({ length: 2 }, () => spawn(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/worker.ts', '--queue', redis.url, '--threads', '1'], { cwd: ROOT, stdio: 'ignore' }));
+    try {
+      const remote = figure(2, await repeat(options.rounds, () => measureSweepProcess([...args, '--queue', redis.url])), 'npm run sweep --queue: 2 local workers (1 thread each) over Redis');
+      figures.push(remote);
+      if (all !== undefined) {
+        const ratio = all.bestSeconds / remote.bestSeconds;
+        figures.push({ ...remote, id: 'sweep-redis-ratio', label: '  Redis vs the local pool (time of the local pool / time over Redis)', unit: '×', size: 0, best: ratio, median: all.medianSeconds / remote.medianSeconds, target: { kind: 'speedup', min: 1 / 1.2 }, met: ratio >= 1 / 1.2 });
+      }
+    } finally {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await redis.stop();
+    }
+  });
+}
+
+async function main(): Promise<number> {
+  const options = await parseOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
   const sizes = options.quick ? QUICK : FULL;
   const cores = availableParallelism();
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -327,7 +512,8 @@ async function main(): Promise<void> {
   const rows = new Set<number>();
   if (wanted.has('decode')) sizes.decodeRows.forEach((r) => rows.add(r));
   if (wanted.has('replay')) [sizes.replayRows, sizes.memoryRows].forEach((r) => rows.add(r));
-  if (wanted.has('pool')) rows.add(sizes.poolRows);
+  if (wanted.has('pool') || wanted.has('sweep')) rows.add(sizes.poolRows);
+  if (wanted.has('journal')) rows.add(sizes.replayRows);
   const files = new Map<number, string>();
   const generated: Record<string, number> = {};
   for (const n of [...rows].sort((a, b) => a - b)) {
@@ -375,6 +561,7 @@ async function main(): Promise<void> {
       });
     }
   }
+  if (wanted.has('csv')) await measureCsv(sizes, options, figures, attempt, (path, ms) => (generated[path] = ms), log);
   const warmSeconds = (run: MeasureResult): number => run.warm?.seconds ?? run.seconds;
   if (wanted.has('barBuilder')) {
     await attempt('barBuilder', async () => {
@@ -520,6 +707,78 @@ async function main(): Promise<void> {
     });
   }
 
+  if (wanted.has('journal')) {
+    const journalRun = (workload: JournalWorkload, events: number) => repeat(rounds, () => measureInChild({ stage: 'journal', workload, events }, options));
+    await attempt('journal batched', async () => {
+      figures.push(
+        rateFigure(
+          {
+            id: 'journal-batched',
+            stage: 'journal',
+            label: 'journal: order cycles (signal, accepted, intent, submitted, fill, filled, trade), batches of 1000, WAL, synchronous=FULL',
+            unit: 'events/s',
+            target: { kind: 'rate', min: 20_000 },
+          },
+          await journalRun('batched', sizes.journal.batched),
+        ),
+      );
+    });
+    await attempt('journal live', async () => {
+      figures.push(
+        rateFigure(
+          { id: 'journal-live', stage: 'journal', label: '  (live: each intent and fill committed and fsynced before it returns, the rest batched)', unit: 'events/s' },
+          await journalRun('live', sizes.journal.live),
+        ),
+      );
+    });
+    await attempt('journal intent latency', async () => {
+      const measured = await journalRun('intentLatency', sizes.journal.intents);
+      const latency = (pick: 'median' | 'p99'): Figure => {
+        const values = measured.runs.map((r) => r.latencyMs?.[pick] ?? Number.NaN);
+        return {
+          id: `journal-intent-${pick}`,
+          stage: 'journal',
+          label: `journal: write-ahead intent commit (beforeSend, synchronous=FULL), ${pick} of ${compact(sizes.journal.intents)}`,
+          unit: 'ms',
+          size: sizes.journal.intents,
+          runs: measured.runs,
+          best: Math.min(...values),
+          median: median(values),
+          bestSeconds: Math.min(...measured.runs.map((r) => r.seconds)),
+          medianSeconds: median(measured.runs.map((r) => r.seconds)),
+          peakRssMb: Math.max(...measured.runs.map((r) => r.peakRssMb)),
+          load: measured.load,
+        };
+      };
+      figures.push(latency('median'), latency('p99'));
+    });
+    await attempt('journal rebuild', async () => {
+      figures.push(
+        rateFigure({ id: 'journal-rebuild', stage: 'journal', label: 'journal: fills read back into a book (recovery at start)', unit: 'fills/s' }, await journalRun('rebuild', sizes.journal.fills)),
+      );
+    });
+    await attempt('replay with journal', async () => {
+      const file = files.get(sizes.replayRows)!;
+      const journalFile = join(DATA_DIR, 'replay-journal.db');
+      const removeJournal = (): void => {
+        for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(`${journalFile}${suffix}`, { force: true });
+      };
+      const measured = await repeat(rounds, () => {
+        removeJournal();
+        return measureReplayProcess([file, '--no-progress', '--journal', journalFile], options);
+      });
+      removeJournal();
+      const plain = await repeat(rounds, () => measureReplayProcess([file, '--no-progress'], options));
+      const engine = (run: MeasureResult): number => run.engineSeconds ?? run.seconds;
+      figures.push(
+        rateFigure({ id: 'replay-journal-engine', stage: 'journal', label: `npm run replay -- --journal, ${compact(sizes.replayRows)} bars (the replay's own figure)`, unit: 'bars/s' }, measured, engine),
+        rateFigure({ id: 'replay-plain-engine', stage: 'journal', label: '  (the same replay without --journal)', unit: 'bars/s' }, plain, engine),
+      );
+    });
+  }
+
+  if (wanted.has('sweep')) await measureSweeps(files.get(sizes.poolRows)!, options, figures, attempt);
+
   const table = formatTable(figures);
   process.stdout.write(`\n${table}\n\nload average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cores} cores; best = fastest of ${rounds} run(s)\n`);
   if (failures.length > 0) process.stdout.write(`\nFAILED:\n${failures.join('\n')}\n`);
@@ -542,10 +801,7 @@ async function main(): Promise<void> {
     )}\n`,
   );
   process.stdout.write(`results: ${options.json}\n`);
-  if (failures.length > 0) process.exitCode = 1;
+  return failures.length > 0 ? EXIT_DATA : EXIT_OK;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

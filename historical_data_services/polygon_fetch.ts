@@ -3,8 +3,7 @@
  * Polygon.io aggregates into Parquet. The options and exit codes are in src/cli/fetchPolygon.ts; the fetching
  * itself is src/adapters/polygon.
  */
+import { runMain } from '../src/cli/io';
 import { runPolygonFetch } from '../src/cli/fetchPolygon';
 
-void runPolygonFetch(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+runMain(() => runPolygonFetch(process.argv.slice(2)));

@@ -1,5 +1,5 @@
 /**
- * Writes the test and demo fixtures: `npm run fixtures` (or `npx tsx scripts/makeFixtures.ts [outDir]`).
+ * Writes the test and demo fixtures: `npm run fixtures [-- <outDir>]`.
  *
  * fixtures/usdjpy.parquet — synthetic 1-minute USDJPY bars, 2024-01-01T00:00Z to 2024-07-01T00:00Z:
  * - PRNG: mulberry32 seeded with SEED = 20240101 (below); normals by Box–Muller. Same seed → same bytes.
@@ -15,16 +15,22 @@
  * - Volume: integer tick counts, busier in the London and New York sessions.
  *
  * fixtures/bad/ — small files each breaking one rule, for the data layer's error tests (see fixtures/README.md).
+ *
+ * fixtures/samples/ — one canonical set of bars and the same bars as each vendor writes them (vendorSamples.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quotedString } from '@duckdb/node-api';
+import { Command } from 'commander';
+import { EXIT_OK, PROCESS_IO, parseArgs, reportError, runMain, writeLine, type CliIo } from '../src/cli/io';
 import type { Bar } from '../src/core/types';
 import { DAY_MS, HOUR_MS, MINUTE_MS, zoneClock } from '../src/core/time';
+import { makeBar } from '../src/data/bar';
 import { writeBarsParquet } from '../src/data/dataStore';
 import { withConnection } from '../src/data/duckdb';
 import { isGotobiDay } from '../src/strategy/gotobiDays';
 import { mulberry32 } from './random';
+import { writeSamples } from './vendorSamples';
 
 export { mulberry32 };
 
@@ -82,15 +88,34 @@ function onGrid(price: number): number {
   return Math.round(price * TICKS_PER_YEN) / TICKS_PER_YEN;
 }
 
+/** The PRNG seed of the vendor samples' walk (its own, so the demo series is not disturbed). */
+export const SAMPLE_SEED = 20240310;
+
+/** Two windows around the 2024 US daylight-saving changes (10 March, 3 November): a Friday close, a Sunday open. */
+export const SAMPLE_WINDOWS: readonly (readonly [number, number])[] = [
+  [Date.UTC(2024, 2, 8, 20), Date.UTC(2024, 2, 11, 2)],
+  [Date.UTC(2024, 10, 1, 20), Date.UTC(2024, 10, 4, 2)],
+];
+
+/** The canonical bars of fixtures/samples/: every vendor sample holds these. */
+export function sampleBars(): Bar[] {
+  return SAMPLE_WINDOWS.flatMap(([start, end], i) => [...walkBars(SAMPLE_SEED + i, start, end, 147 + i * 5)]);
+}
+
 /** The demo series, deterministic for a seed. */
-export function* usdJpyBars(seed = SEED): Generator<Bar> {
+export function usdJpyBars(seed = SEED): Generator<Bar> {
+  return walkBars(seed, START, END, START_PRICE);
+}
+
+/** The demo series' walk (see the file comment) from `start` to `end`, for any seed and window. */
+export function* walkBars(seed: number, start: number, end: number, startPrice: number): Generator<Bar> {
   const uniform = mulberry32(seed);
   const normal = normals(uniform);
   const tokyo = zoneClock('Asia/Tokyo');
   const stepSigma = SIGMA_PER_MINUTE / Math.sqrt(STEPS_PER_MINUTE);
-  let price = START_PRICE;
+  let price = startPrice;
   let wasOpen = true;
-  for (let ts = START; ts < END; ts += MINUTE_MS) {
+  for (let ts = start; ts < end; ts += MINUTE_MS) {
     if (!isFxOpen(ts)) {
       wasOpen = false;
       continue;
@@ -112,7 +137,7 @@ export function* usdJpyBars(seed = SEED): Generator<Bar> {
     }
     const volume = Math.max(1, Math.round(120 * activity(ts) * Math.exp(0.35 * normal())));
     if (uniform() < MISSING_MINUTE_P) continue;
-    yield { kind: 'bar', symbol: 'USDJPY', ts, intervalMs: MINUTE_MS, open: onGrid(open), high: onGrid(high), low: onGrid(low), close: onGrid(price), volume };
+    yield makeBar('USDJPY', ts, MINUTE_MS, onGrid(open), onGrid(high), onGrid(low), onGrid(price), volume);
   }
 }
 
@@ -218,12 +243,12 @@ export const BAD_PARQUET: Readonly<Record<string, string>> = {
     FROM (VALUES ${valuesSql(GOOD_ROWS)}) AS r(t, o, h, l, c, v)`,
 };
 
-export async function writeFixtures(outDir: string): Promise<void> {
+export async function writeFixtures(outDir: string, io: CliIo = PROCESS_IO): Promise<void> {
   const badDir = join(outDir, 'bad');
   mkdirSync(badDir, { recursive: true });
   const usdjpy = join(outDir, 'usdjpy.parquet');
   const { rows } = await writeBarsParquet(usdjpy, usdJpyBars());
-  console.log(`${usdjpy}: ${rows} bars`);
+  writeLine(io.stdout, `${usdjpy}: ${rows} bars`);
   for (const [name, text] of Object.entries(BAD_CSV)) {
     writeFileSync(join(badDir, name), text.endsWith('\n') ? text : `${text}\n`);
   }
@@ -232,12 +257,24 @@ export async function writeFixtures(outDir: string): Promise<void> {
       await connection.run(`COPY (${select}) TO ${quotedString(join(badDir, name))} (FORMAT parquet, COMPRESSION zstd)`);
     }
   });
-  console.log(`${badDir}: ${Object.keys(BAD_CSV).length + Object.keys(BAD_PARQUET).length} files`);
+  writeLine(io.stdout, `${badDir}: ${Object.keys(BAD_CSV).length + Object.keys(BAD_PARQUET).length} files`);
+  const samples = join(outDir, 'samples');
+  writeLine(io.stdout, `${samples}: ${await writeSamples(samples, sampleBars())} files`);
 }
 
-if (require.main === module) {
-  writeFixtures(process.argv[2] ?? 'fixtures').catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+/** `npm run fixtures [-- <outDir>]`: writes every fixture; exit 0, or 2 on bad arguments. */
+export async function runFixtures(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const program = new Command('fixtures')
+    .description('Write the demo series, the bad-input files and the vendor samples (deterministic: same bytes every run).')
+    .argument('[outDir]', 'where to write them', 'fixtures');
+  const stop = await parseArgs(program, argv, io);
+  if (stop !== undefined) return stop;
+  try {
+    await writeFixtures(program.processedArgs[0] as string, io);
+    return EXIT_OK;
+  } catch (e) {
+    return reportError(e, io);
+  }
 }
+
+if (require.main === module) runMain(() => runFixtures(process.argv.slice(2)));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readBarsParquet } from '../data/dataStore';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
-import { runFetchIbkr, type FetchCliIo } from './fetchIbkr';
+import { runFetchIbkr, type FetchCliContext } from './fetchIbkr';
 
 const unpaced = { windowMs: 1, maxPerWindow: 1000, identicalMs: 0, perContractWindowMs: 1, perContractMax: 1000 };
 
@@ -24,10 +24,12 @@ afterEach(async () => {
   tws = undefined;
 });
 
-function io(env: NodeJS.ProcessEnv = {}): FetchCliIo & { out: string[]; err: string[] } {
+/** A context whose output is kept line by line. */
+function io(env: NodeJS.ProcessEnv = {}): FetchCliContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (l) => out.push(l), stderr: (l) => err.push(l), env, pacing: unpaced };
+  const lines = (into: string[]) => (text: string) => into.push(...text.replace(/\n$/, '').split('\n'));
+  return { out, err, io: { stdout: { write: lines(out) }, stderr: { write: lines(err) } }, env, pacing: unpaced };
 }
 
 /** A port nothing listens on. */

@@ -19,12 +19,12 @@ import { barSizeOf } from '../adapters/ibkr/history/chunks';
 import { fetchIbkrHistory, type FetchProgress, type HistoricalWhatToShow } from '../adapters/ibkr/history/historyService';
 import { parquetHistoryStore, type HistoryStore } from '../adapters/ibkr/history/store';
 import type { PacingLimits } from '../adapters/ibkr/history/pacer';
+import { EXIT_INTERRUPTED, EXIT_OK, PROCESS_IO, parseArgs, reportError, runMain, writeLine, type CliIo } from './io';
 
 const WHAT: readonly HistoricalWhatToShow[] = ['TRADES', 'MIDPOINT', 'BID', 'ASK', 'BID_ASK'];
 
-export interface FetchCliIo {
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
+export interface FetchCliContext {
+  readonly io: CliIo;
   readonly env: NodeJS.ProcessEnv;
   /** Aborts the fetch (the CLI wires SIGINT to it). */
   readonly signal?: AbortSignal;
@@ -66,7 +66,9 @@ function describe(p: FetchProgress): string | undefined {
 }
 
 /** Runs the command; resolves with the exit code. */
-export async function runFetchIbkr(argv: readonly string[], io: FetchCliIo): Promise<number> {
+export async function runFetchIbkr(argv: readonly string[], context: FetchCliContext): Promise<number> {
+  const { io } = context;
+  const say = (line: string): void => writeLine(io.stderr, line);
   const program = new Command('fetch:ibkr')
     .description('Fetch IB historical bars into a Parquet file (resumable)')
     .requiredOption('--symbol <symbol>', 'symbol in the contracts file, e.g. USDJPY')
@@ -80,16 +82,9 @@ export async function runFetchIbkr(argv: readonly string[], io: FetchCliIo): Pro
     .option('--port <port>', 'TWS / IB Gateway port (env IB_PORT; TWS paper 7497, Gateway paper 4002)', parseInteger('--port'))
     .option('--client-id <id>', 'API client id (env IB_CLIENT_ID)', parseInteger('--client-id'))
     .option('--contracts <file>', 'contracts file', DEFAULT_CONTRACTS_PATH)
-    .option('--connect-attempts <n>', 'connection attempts before giving up', parseInteger('--connect-attempts'), 5)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stderr(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
-
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
-  }
+    .option('--connect-attempts <n>', 'connection attempts before giving up', parseInteger('--connect-attempts'), 5);
+  const stop = await parseArgs(program, argv, io);
+  if (stop !== undefined) return stop;
   const opts = program.opts<{
     symbol: string;
     bar: string;
@@ -111,16 +106,16 @@ export async function runFetchIbkr(argv: readonly string[], io: FetchCliIo): Pro
     if (opts.from >= opts.to) throw new ConfigError(`--from ${isoUtc(opts.from)} is not before --to ${isoUtc(opts.to)}`);
     const barSize = barSizeOf(opts.bar);
     const contract = contractFor(loadIbContracts(opts.contracts), opts.symbol);
-    const host = opts.host ?? (io.env.IB_HOST || '127.0.0.1');
-    const port = opts.port ?? envInteger(io.env, 'IB_PORT') ?? DEFAULT_IB_PORT;
-    const clientId = opts.clientId ?? envInteger(io.env, 'IB_CLIENT_ID') ?? 17;
+    const host = opts.host ?? (context.env.IB_HOST || '127.0.0.1');
+    const port = opts.port ?? envInteger(context.env, 'IB_PORT') ?? DEFAULT_IB_PORT;
+    const clientId = opts.clientId ?? envInteger(context.env, 'IB_CLIENT_ID') ?? 17;
 
     connection = createIbConnection({ host, port, clientId, reconnect: { maxAttempts: Math.max(1, opts.connectAttempts) } });
     const states = connection.notices$.subscribe((n) => {
-      if (n.kind === 'reconnecting') io.stderr(`TWS ${host}:${port}: ${n.reason}; retrying in ${n.retryInMs / 1000} s`);
-      if (n.kind === 'connected') io.stderr(`connected to TWS ${host}:${port} (server version ${n.serverVersion}, clientId ${clientId})`);
+      if (n.kind === 'reconnecting') say(`TWS ${host}:${port}: ${n.reason}; retrying in ${n.retryInMs / 1000} s`);
+      if (n.kind === 'connected') say(`connected to TWS ${host}:${port} (server version ${n.serverVersion}, clientId ${clientId})`);
     });
-    io.stderr(`fetching ${contract.symbol} ${barSize.setting} ${opts.what} ${isoUtc(opts.from)}..${isoUtc(opts.to)} into ${opts.out}`);
+    say(`fetching ${contract.symbol} ${barSize.setting} ${opts.what} ${isoUtc(opts.from)}..${isoUtc(opts.to)} into ${opts.out}`);
     const result = await fetchIbkrHistory({
       connection,
       contract,
@@ -130,20 +125,19 @@ export async function runFetchIbkr(argv: readonly string[], io: FetchCliIo): Pro
       whatToShow: opts.what as HistoricalWhatToShow,
       useRTH: opts.rth,
       out: opts.out,
-      store: io.store ?? parquetHistoryStore,
-      ...(io.pacing ? { pacing: io.pacing } : {}),
-      ...(io.signal ? { signal: io.signal } : {}),
+      store: context.store ?? parquetHistoryStore,
+      ...(context.pacing ? { pacing: context.pacing } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
       onProgress: (p) => {
         const line = describe(p);
-        if (line) io.stderr(line);
+        if (line) say(line);
       },
     });
     states.unsubscribe();
-    io.stdout(JSON.stringify({ out: opts.out, symbol: contract.symbol, bar: opts.bar, ...result }));
-    return result.aborted ? 130 : 0;
+    writeLine(io.stdout, JSON.stringify({ out: opts.out, symbol: contract.symbol, bar: opts.bar, ...result }));
+    return result.aborted ? EXIT_INTERRUPTED : EXIT_OK;
   } catch (e) {
-    io.stderr(`fetch:ibkr: ${(e as Error).message}`);
-    return e instanceof ConfigError ? 2 : 1;
+    return reportError(e, io, { usage: 'fetch:ibkr', data: 'fetch:ibkr', other: 'fetch:ibkr' });
   } finally {
     await connection?.close();
   }
@@ -164,12 +158,5 @@ export function fetchIbkrMain(): void {
     process.stderr.write('interrupted: finishing the request in flight and writing what was fetched…\n');
     stop.abort();
   });
-  runFetchIbkr(process.argv.slice(2), {
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-    signal: stop.signal,
-  }).then((code) => {
-    process.exitCode = code;
-  });
+  runMain(() => runFetchIbkr(process.argv.slice(2), { io: PROCESS_IO, env: process.env, signal: stop.signal }));
 }

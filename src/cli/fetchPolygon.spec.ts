@@ -31,7 +31,7 @@ afterAll(async () => {
 async function run(args: readonly string[], env: NodeJS.ProcessEnv = { POLYGON_API_KEY: 'test-key', POLYGON_BASE_URL: server.baseUrl }) {
   let stdout = '';
   let stderr = '';
-  const code = await runPolygonFetch(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runPolygonFetch(args, env, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
   return { code, stdout, stderr };
 }
 

@@ -1,8 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { writeBarsParquet } from '../data/dataStore';
 import { POLYGON_BASE_URL, polygonBars, TIMESPAN_MS, type AggregatesRequest, type PolygonFetchEvent, type Timespan } from '../adapters/polygon/aggregates';
+import { EXIT_OK, EXIT_USAGE, PROCESS_IO, parseArgs as parseCommand, reportError, type CliIo } from './io';
 
 /**
  * `npm run fetch:polygon -- --ticker C:USDJPY --from 2024-01-01 --to 2024-01-31 [--multiplier 1 --timespan minute]
@@ -13,16 +14,6 @@ import { POLYGON_BASE_URL, polygonBars, TIMESPAN_MS, type AggregatesRequest, typ
  * Progress goes to stderr. Exit codes: 0 done (an empty range included, reported), 1 fetch or data error,
  * 2 bad arguments or configuration.
  */
-
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 interface ParsedArgs {
   readonly request: AggregatesRequest;
@@ -37,44 +28,42 @@ export function symbolFromTicker(ticker: string): string {
   return ticker.replace(/^[A-Z]{1,2}:/, '').replace(/[^A-Za-z0-9._-]/g, '').toUpperCase();
 }
 
-export async function runPolygonFetch(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
-  let args: ParsedArgs | undefined;
+export async function runPolygonFetch(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = PROCESS_IO): Promise<number> {
+  const say = (text: string): void => void io.stderr.write(`fetch:polygon: ${text}\n`);
+  const program = command();
+  const stop = await parseCommand(program, argv, io);
+  if (stop !== undefined) return stop;
+  let args: ParsedArgs;
   try {
-    args = parseArgs(argv, io);
+    args = parseArgs(program);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version print and end well; everything else commander refuses is a bad argument.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    io.stderr(`fetch:polygon: ${(error as Error).message}\n`);
-    return 2;
+    return reportError(error, io, { usage: 'fetch:polygon' });
   }
-  if (args === undefined) return 0;
 
   const apiKey = env.POLYGON_API_KEY ?? '';
   if (apiKey.trim() === '') {
-    io.stderr('fetch:polygon: POLYGON_API_KEY is not set; export your Polygon.io API key (dashboard → API Keys) as POLYGON_API_KEY\n');
-    return 2;
+    say('POLYGON_API_KEY is not set; export your Polygon.io API key (dashboard → API Keys) as POLYGON_API_KEY');
+    return EXIT_USAGE;
   }
   const baseUrl = env.POLYGON_BASE_URL?.trim() || POLYGON_BASE_URL;
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    io.stderr(`fetch:polygon: POLYGON_BASE_URL must be an http(s) URL, got "${baseUrl}"\n`);
-    return 2;
+    say(`POLYGON_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+    return EXIT_USAGE;
   }
 
   const { request, out, symbol } = args;
   const range = `${request.ticker} ${request.multiplier} ${request.timespan} ${request.from}..${request.to}`;
-  io.stderr(`fetch:polygon: ${range} from ${baseUrl}\n`);
+  say(`${range} from ${baseUrl}`);
   let fetched = 0;
   const report = (event: PolygonFetchEvent): void => {
     if (event.type === 'page') {
       fetched += event.resultsCount;
       const delayed = event.status === 'DELAYED' ? ' (delayed data)' : '';
-      io.stderr(`fetch:polygon: page ${event.page}: ${event.resultsCount} bars${delayed}, ${fetched} so far${event.hasMore ? ', more to come' : ''}\n`);
+      say(`page ${event.page}: ${event.resultsCount} bars${delayed}, ${fetched} so far${event.hasMore ? ', more to come' : ''}`);
     } else if (event.type === 'retry') {
-      io.stderr(`fetch:polygon: page ${event.page}: ${event.reason}, retry ${event.attempt} in ${event.delayMs} ms\n`);
+      say(`page ${event.page}: ${event.reason}, retry ${event.attempt} in ${event.delayMs} ms`);
     } else {
-      io.stderr(`fetch:polygon: page ${event.page}: dropped a bar repeated at ${new Date(event.ts).toISOString()}\n`);
+      say(`page ${event.page}: dropped a bar repeated at ${new Date(event.ts).toISOString()}`);
     }
   };
 
@@ -88,8 +77,8 @@ export async function runPolygonFetch(argv: readonly string[], env: NodeJS.Proce
     });
     const first = await bars.next();
     if (first.done === true) {
-      io.stderr(`fetch:polygon: Polygon has no bars for ${range} (resultsCount 0); nothing written to ${out}\n`);
-      return 0;
+      say(`Polygon has no bars for ${range} (resultsCount 0); nothing written to ${out}`);
+      return EXIT_OK;
     }
     let firstTs = Number.NaN;
     let lastTs = Number.NaN;
@@ -101,18 +90,15 @@ export async function runPolygonFetch(argv: readonly string[], env: NodeJS.Proce
       }
     }
     const written = await writeBarsParquet(out, tracked());
-    io.stderr(
-      `fetch:polygon: wrote ${written.rows} ${symbol} bars (${new Date(firstTs).toISOString()} … ${new Date(lastTs).toISOString()}) to ${written.path}\n`,
-    );
-    return 0;
+    say(`wrote ${written.rows} ${symbol} bars (${new Date(firstTs).toISOString()} … ${new Date(lastTs).toISOString()}) to ${written.path}`);
+    return EXIT_OK;
   } catch (error) {
-    io.stderr(`fetch:polygon: ${(error as Error).message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    return reportError(error, io, { usage: 'fetch:polygon', data: 'fetch:polygon', other: 'fetch:polygon' });
   }
 }
 
-function parseArgs(argv: readonly string[], io: CliIo): ParsedArgs | undefined {
-  const program = new Command('fetch:polygon')
+function command(): Command {
+  return new Command('fetch:polygon')
     .description('Fetch Polygon.io aggregates (bars) into a Parquet file that `npm run replay` reads')
     .requiredOption('--ticker <ticker>', 'Polygon ticker, e.g. C:USDJPY (forex), X:BTCUSD (crypto), AAPL')
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (inclusive)')
@@ -124,10 +110,11 @@ function parseArgs(argv: readonly string[], io: CliIo): ParsedArgs | undefined {
     .option('--limit <n>', 'results per page, 1…50000', '50000')
     .option('--max-retries <n>', 'retries of one request after HTTP 429/502/503/504 or a network error', '5')
     .option('--backoff-ms <ms>', 'first retry delay when the server sends no Retry-After (doubles per retry)', '1000')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program.parse([...argv], { from: 'user' });
+    .allowExcessArguments(false);
+}
+
+/** The parsed options, checked (a ConfigError names the flag). */
+function parseArgs(program: Command): ParsedArgs {
   const o = program.opts<Record<string, string>>();
 
   const from = day(o.from, '--from');

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { inspectFile, runInspect } from './inspect';
@@ -71,7 +73,7 @@ describe('inspect', () => {
     await expect(run(file)).resolves.toEqual({
       code: 1,
       stdout: '',
-      stderr: `invalid data: ${file}, field "close": missing column (no column named close/c; columns found: "timestamp", "open", "high", "low", "volume")\n`,
+      stderr: `invalid data: ${file}, field "close": missing column (no column named close/c/closeprice/closebid; columns found: "timestamp", "open", "high", "low", "volume")\n`,
     });
   });
 
@@ -94,11 +96,47 @@ describe('inspect', () => {
     [[FIXTURE, '--interval', '-5'], "error: option '--interval <ms>' argument '-5' is invalid. expected a positive integer"],
     [[FIXTURE, '--timezone', 'Nowhere/Land'], 'error: timezone option: unknown time zone "Nowhere/Land"'],
     [[FIXTURE, '--from', 'soon'], 'error: --from: "soon" is not a time (ISO-8601 or epoch)'],
-    [[join(ROOT, 'package.json')], 'error: replay: cannot tell the format of'],
+    [[join(ROOT, 'package.json')], 'cannot tell the layout: no header, and the first field "{" is not a time; pass --format'],
   ])('bad arguments %j exit 2', async (argv, message) => {
     const { code, stderr } = await run(...argv);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
+  });
+
+  it('names the symbol as replay does: USDJPY_A2.parquet holds USDJPY', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
+    const copy = join(dir, 'USDJPY_A2.parquet');
+    copyFileSync(join(ROOT, 'fixtures', 'samples', 'usdjpy_1m.parquet'), copy);
+    try {
+      const { stdout } = await run(copy);
+      expect(stdout).toContain('symbol     USDJPY\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says how a vendor file is read: layout, delimiter, encoding, time and zone, columns, first and last bar in UTC', async () => {
+    const file = join(ROOT, 'fixtures', 'samples', 'mt5', 'USDJPY_M1_202403080000_202411040200.csv');
+    const { code, stdout } = await run(file);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      [
+        'format     MetaTrader 5 bars export (--format mt5; header <DATE> <TIME> <OPEN> …)',
+        'text       UTF-16LE, tab-separated, with a header, 9 fields',
+        'time       <DATE>+<TIME> (date + time): America/New_York+7 = America/New_York wall time +07:00 (MetaTrader broker server time, assumed)',
+        'columns    open="<OPEN>", high="<HIGH>", low="<LOW>", close="<CLOSE>", volume="<TICKVOL>"',
+        'note       volume = <TICKVOL> (tick count; <VOL> is real volume, 0 for FX)',
+        "note       MetaTrader 5 bars export: the file does not say its zone; times read as America/New_York+7, the server time of most MetaTrader brokers (UTC+2 in US winter, UTC+3 in US summer); pass --timezone if your broker's differs",
+        'symbol     USDJPY',
+        'rows       720 read, 720 valid, 0 invalid',
+        'first      2024-03-08T20:00:00.000Z',
+        'last       2024-11-04T01:59:00.000Z',
+      ].join('\n'),
+    );
+    const ticks = await run(join(ROOT, 'fixtures', 'samples', 'truefx', 'USDJPY-2024-03.csv'), '--bar', '15m');
+    expect(ticks.stdout).toContain('quotes     2880 read, 2880 valid, 0 invalid\n');
+    expect(ticks.stdout).toContain('interval   15m bars built from the ticks (--bar)\n');
+    expect(ticks.stdout).toContain('time       column 2: UTC = UTC (TrueFX writes UTC)\n');
   });
 
   it('--help exits 0', async () => {

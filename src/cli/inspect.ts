@@ -1,72 +1,59 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
-import type { OpenBarReader } from '../data/barBatch';
+import type { FileFormat } from '../data/barBatch';
 import { BAR_RULE_TEXT } from '../data/barRules';
 import { createGapTracker, type Gap, type GapSummary } from '../data/gaps';
 import { formatDuration } from '../data/intervals';
-import { readerFor, replayWith } from '../data/replay';
+import { replayFile, type ReplayOptions } from '../data/replay';
 import { describeSkipped, type ValidationReport } from '../data/validation';
-import { parseInstant } from '../data/timestamps';
-import { EXIT_DATA, EXIT_OK, nonNegativeInteger, parseArgs, positiveInteger, reportError, type CliIo } from './args';
+import { addDataOptions, replayOptionsFrom, type DataFlags } from './dataOptions';
+import { EXIT_DATA, EXIT_OK, PROCESS_IO, nonNegativeInteger, parseArgs, positiveInteger, reportError, runMain, type CliIo } from './io';
+import { describeFormat } from './layoutText';
 
 /**
- * `npm run inspect -- <file>`: what a bar file holds — rows, first/last time, interval, gaps (FX weekends
+ * `npm run inspect -- <file>`: what a bar or tick file holds and how it is read — the layout detected (format,
+ * delimiter, encoding, time unit and zone, columns), rows, first/last bar in UTC, interval, gaps (FX weekends
  * apart) and every invalid row. Exit 0 on clean data, 1 on invalid data, 2 on bad arguments.
  */
 
-export interface InspectOptions {
-  readonly symbol?: string;
-  readonly intervalMs?: number;
-  readonly timezone?: string;
-  readonly from?: number;
-  readonly to?: number;
+export interface InspectOptions extends ReplayOptions {
   /** Gaps listed one by one (default 10). */
   readonly listGaps?: number;
 }
 
 export interface InspectSummary {
   readonly file: string;
+  readonly format: FileFormat | undefined;
   readonly report: ValidationReport;
   readonly gaps: GapSummary;
 }
 
-/** The file's own symbol when it carries one, else its name (`eurusd_1m.csv` → `EURUSD_1M`). */
-function withDefaultSymbol(open: OpenBarReader, file: string): OpenBarReader {
-  return async (path, options) => {
-    const reader = await open(path, options);
-    if (reader.metadata.symbol !== undefined) return reader;
-    const symbol = basename(file, extname(file)).toUpperCase();
-    return { ...reader, metadata: { ...reader.metadata, symbol } };
-  };
-}
-
 /** Reads the whole file under the 'skip' policy, so every invalid row is counted, not just the first. */
 export function inspectFile(file: string, options: InspectOptions = {}): Promise<InspectSummary> {
+  const { listGaps, ...replay } = options;
   return new Promise((resolve, reject) => {
     let tracker: ReturnType<typeof createGapTracker> | undefined;
     let report: ValidationReport | undefined;
-    replayWith(withDefaultSymbol(readerFor(file), file), file, {
-      symbol: options.symbol,
-      intervalMs: options.intervalMs,
-      timezone: options.timezone,
-      from: options.from,
-      to: options.to,
+    let format: FileFormat | undefined;
+    replayFile(file, {
+      defaultSymbol: basename(file).replace(/(\.[A-Za-z0-9]+)+$/, '').toUpperCase(),
+      ...replay,
       policy: 'skip',
-      onReport: (r) => {
-        report = r;
-      },
+      onOpen: (opened) => (format = opened.format),
+      onReport: (r) => (report = r),
     }).subscribe({
       next: (bar) => {
-        tracker ??= createGapTracker(bar.intervalMs, options.listGaps ?? 10);
+        tracker ??= createGapTracker(bar.intervalMs, listGaps ?? 10);
         tracker.add(bar.ts);
       },
       error: reject,
       complete: () => {
         const gaps = tracker?.summary() ?? { count: 0, missingBars: 0, listed: [], weekendGaps: 0 };
-        resolve({ file, report: report as ValidationReport, gaps });
+        resolve({ file, format, report: report as ValidationReport, gaps });
       },
     });
   });
@@ -74,6 +61,7 @@ export function inspectFile(file: string, options: InspectOptions = {}): Promise
 
 function intervalText(report: ValidationReport): string {
   if (report.intervalMs === undefined) return 'unknown (no rows)';
+  if (report.records !== 'bars') return `${formatDuration(report.intervalMs)} bars built from the ticks (--bar)`;
   const source = { option: 'as given', metadata: 'from the file metadata', inferred: 'inferred from the data', none: '' }[report.intervalSource];
   return `${formatDuration(report.intervalMs)} (${report.intervalMs} ms, ${source})`;
 }
@@ -93,8 +81,10 @@ export function formatInspect(summary: InspectSummary): string {
     lines.push(`${''.padEnd(10)}   ${value}`);
   };
   row('file', summary.file);
+  if (summary.format !== undefined) for (const [label, value] of describeFormat(summary.format)) row(label, value);
   row('symbol', report.symbol);
-  row('rows', `${report.rowsRead} read, ${report.rowsEmitted} valid, ${report.rowsSkipped} invalid`);
+  const what = report.records === 'bars' ? 'rows' : report.records === 'quotes' ? 'quotes' : 'trades';
+  row(what, `${report.rowsRead} read, ${report.rowsEmitted} valid, ${report.rowsSkipped} invalid`);
   row('first', report.firstTs === undefined ? '-' : isoUtc(report.firstTs));
   row('last', report.lastTs === undefined ? '-' : isoUtc(report.lastTs));
   row('interval', intervalText(report));
@@ -119,34 +109,32 @@ export function formatInspect(summary: InspectSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-export type InspectIo = CliIo;
+interface InspectCliOptions extends DataFlags {
+  readonly contracts: string;
+  readonly interval?: number;
+  readonly list: number;
+}
 
 /** The command as a function: argv after the script name; returns the exit code. */
-export async function runInspect(argv: readonly string[], io: InspectIo = process): Promise<number> {
-  const program = new Command('inspect')
-    .description('Summarize a bar file (Parquet or CSV): rows, time range, interval, gaps and invalid rows.')
-    .argument('<file>', 'a .parquet or .csv bar file')
-    .option('--symbol <symbol>', 'symbol to report (default: the file metadata, else the file name)')
+export async function runInspect(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const program = addDataOptions(
+    new Command('inspect')
+      .description('Say how a bar or tick file is read (layout, delimiter, encoding, time unit and zone, columns) and what it holds: rows, time range, interval, gaps, invalid rows.')
+      .argument('<file>', 'a bar or tick file: .parquet, .csv, .txt, .csv.gz, …')
+      .option('--contracts <path>', 'contract specs (the symbol a file name names)', DEFAULT_CONTRACTS_PATH),
+    { symbol: 'symbol to report (default: from the file name, else the file, else the file name itself)' },
+  )
     .option('--interval <ms>', 'bar interval in ms (default: the file metadata, else inferred)', positiveInteger)
-    .option('--timezone <zone>', 'IANA zone of timestamps written without one')
-    .option('--from <time>', 'first bar time, inclusive (ISO-8601, UTC unless it names a zone)')
-    .option('--to <time>', 'end time, exclusive')
     .option('--list <n>', 'gaps to list one by one', nonNegativeInteger, 10);
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const file = program.args[0];
-  const opts = program.opts<{ symbol?: string; interval?: number; timezone?: string; from?: string; to?: string; list: number }>();
+  const opts = program.opts<InspectCliOptions>();
 
   try {
     if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError(`no such file: ${file}`, 'inspect');
-    const summary = await inspectFile(file, {
-      symbol: opts.symbol,
-      intervalMs: opts.interval,
-      timezone: opts.timezone,
-      from: opts.from === undefined ? undefined : parseInstant('--from', opts.from, opts.timezone),
-      to: opts.to === undefined ? undefined : parseInstant('--to', opts.to, opts.timezone),
-      listGaps: opts.list,
-    });
+    const options = replayOptionsFrom(file, opts, loadContracts(opts.contracts));
+    const summary = await inspectFile(file, { ...options, ...(opts.interval !== undefined ? { intervalMs: opts.interval } : {}), listGaps: opts.list });
     io.stdout.write(formatInspect(summary));
     if (summary.report.rowsSkipped > 0) {
       const first = summary.report.examples[0];
@@ -160,8 +148,4 @@ export async function runInspect(argv: readonly string[], io: InspectIo = proces
   }
 }
 
-if (require.main === module) {
-  void runInspect(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runMain(() => runInspect(process.argv.slice(2)));

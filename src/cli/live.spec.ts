@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import type { LiveRunner } from '../live/liveRunner';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './args';
+import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './io';
 import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';
@@ -59,6 +59,9 @@ describe('npm run live: arguments and config', () => {
     expect(await runLive(['--config', writeConfig('ok.json')], { io: cap.io, env: { IB_CLIENT_ID: '1.5' }, signals: noSignals })).toBe(EXIT_USAGE);
     expect(cap.stderr()).toContain('error: IB_CLIENT_ID: must be a whole number, got "1.5"');
     expect(await runLive(['--colour'], { io: captureIo().io, env: {}, signals: noSignals })).toBe(EXIT_USAGE);
+    const http = captureIo();
+    expect(await runLive(['--config', writeConfig('ok.json'), '--http', 'localhost:99999'], { io: http.io, env: {}, signals: noSignals })).toBe(EXIT_USAGE);
+    expect(http.stderr()).toContain('error: --http: expected [host:]port such as 127.0.0.1:8080, got "localhost:99999"');
   });
 
   it('exits 1 with a clear message when TWS is not there', async () => {
@@ -77,13 +80,21 @@ describe('npm run live: a session', () => {
     const signals = new EventEmitter();
     let runner: LiveRunner | undefined;
     const reportPath = join(dir, 'report.json');
-    const exit = runLive(['--config', writeConfig('session.json'), '--report', reportPath], {
+    const config = writeConfig('session.json', {}, { interfaces: { http: { port: 9, logLevel: 'silent' } } });
+    const exit = runLive(['--config', config, '--report', reportPath, '--http', '127.0.0.1:0'], {
       io: cap.io,
       env: { IB_PORT: String(tws.port), IB_CLIENT_ID: '31' },
       signals: { on: (s: StopSignal, fn: () => void) => signals.on(s, fn), off: (s: StopSignal, fn: () => void) => signals.off(s, fn) },
       onStart: (r) => (runner = r),
     });
     await until(() => / fill /.test(cap.stdout()), 'a fill line');
+    // Like Jupyter, the dashboard URL with the generated token on stderr; the log line has the address only.
+    const dashboard = /^Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]{32})$/m.exec(cap.stderr());
+    expect(dashboard).not.toBeNull();
+    const [, url, token] = dashboard ?? [];
+    expect(cap.stdout()).toContain(` http         url=${url}\n`);
+    expect(cap.stdout()).not.toContain(token);
+    expect((await fetch(`${url}/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     signals.emit('SIGINT');
     expect(await exit).toBe(EXIT_OK);
     const out = cap.stdout();

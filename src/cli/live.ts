@@ -3,34 +3,27 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
-import { ConfigError, DataError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
 import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
 import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
+import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
-import { EXIT_DATA, EXIT_OK, EXIT_USAGE, parseArgs, type CliIo } from './args';
+import { EXIT_INTERRUPTED, EXIT_OK, PROCESS_IO, onStopSignals, parseArgs, reportError, runMain, type CliIo, type SignalSource } from './io';
+
+export { EXIT_INTERRUPTED, type SignalSource, type StopSignal } from './io';
 
 export const DEFAULT_LIVE_CONFIG_PATH = resolve(__dirname, '../../config/live.json');
 
-/** Exit code after a second SIGINT/SIGTERM cut the clean shutdown short (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
-
 interface LiveCliOptions {
   readonly config: string;
+  readonly http?: string;
   readonly contracts: string;
   readonly jsonLog: boolean;
   readonly logBars: boolean;
   readonly report?: string;
-}
-
-export type StopSignal = 'SIGINT' | 'SIGTERM';
-
-/** Where the command hears SIGINT/SIGTERM (`process` in production, an EventEmitter in tests). */
-export interface SignalSource {
-  on(signal: StopSignal, listener: () => void): unknown;
-  off(signal: StopSignal, listener: () => void): unknown;
 }
 
 export interface LiveCliContext {
@@ -64,7 +57,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH)
     .option('--json-log', 'one JSON object per line on stdout (type first)', false)
     .option('--log-bars', 'also log every bar the strategies see', false)
-    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown');
+    .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
+    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http');
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const opts = program.opts<LiveCliOptions>();
@@ -73,7 +67,7 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   let config: LiveConfig;
   try {
     const contracts = loadIbContracts(opts.contracts);
-    config = loadLiveConfig(opts.config);
+    config = withHttp(loadLiveConfig(opts.config), opts.http);
     runner = startLiveRunner({ config, contracts, env });
   } catch (e) {
     return reportLiveError(e, io);
@@ -81,27 +75,29 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   context.onStart?.(runner);
 
   const write = (event: LiveEvent): void => {
+    if (event.kind === 'http') {
+      // Like Jupyter: the URL to open, with the token when the engine made one up (stderr: stdout may be a JSON log).
+      const tokenNote = event.tokenGenerated ? '' : ` (token: the one in ${config.interfaces?.http?.tokenEnv ?? 'ENGINE_HTTP_TOKEN'})`;
+      io.stderr.write(`Dashboard: ${event.tokenGenerated ? event.dashboardUrl : `${event.url}/`}${tokenNote}\n`);
+    }
     const record = liveLogRecord(event, { bars: opts.logBars });
     if (record === undefined) return;
     io.stdout.write(opts.jsonLog ? `${JSON.stringify(record)}\n` : `${readableLine(record)}\n`);
   };
   const subscription = runner.events$.subscribe({ next: write, error: () => undefined });
 
-  let signalCount = 0;
   let interrupted: ((code: number) => void) | undefined;
   const cutShort = new Promise<number>((resolveCode) => (interrupted = resolveCode));
-  const onSignal = (signal: StopSignal) => () => {
-    signalCount++;
-    if (signalCount === 1) {
+  const stopListening = onStopSignals(signals, {
+    first: (signal) => {
       io.stderr.write(`${signal}: shutting down (${config.live.cancelWorkingOnExit ? 'cancelling working orders, ' : ''}again to exit at once)\n`);
       void runner.shutdown(signal);
-    } else {
+    },
+    again: (signal) => {
       io.stderr.write(`${signal} again: exiting without waiting for the shutdown to finish\n`);
       interrupted?.(EXIT_INTERRUPTED);
-    }
-  };
-  const listeners = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]] as const;
-  for (const [signal, listener] of listeners) signals.on(signal, listener);
+    },
+  });
 
   try {
     const outcome = await Promise.race([runner.done, cutShort]);
@@ -115,23 +111,25 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   } catch (e) {
     return reportLiveError(e, io);
   } finally {
-    for (const [signal, listener] of listeners) signals.off(signal, listener);
+    stopListening();
     subscription.unsubscribe();
   }
 }
 
+/** `--http 127.0.0.1:8080`, `--http :8080` or `--http 8080` → the config's `interfaces.http` with that address. */
+export function withHttp(config: LiveConfig, spec: string | undefined): LiveConfig {
+  if (spec === undefined) return config;
+  const match = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+)?:)?(\d{1,5})$/.exec(spec.trim());
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535) throw new ConfigError(`expected [host:]port such as 127.0.0.1:8080, got "${spec}"`, '--http');
+  const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
+  const interfaces = controlSurfacesConfigSchema.parse({ ...config.interfaces, http: { ...config.interfaces?.http, host, port } });
+  return { ...config, interfaces };
+}
+
 /** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
 function reportLiveError(error: unknown, io: CliIo): number {
-  if (error instanceof ConfigError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (error instanceof DataError) {
-    io.stderr.write(`invalid data from TWS: ${error.message}\n`);
-    return EXIT_DATA;
-  }
-  io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  return EXIT_DATA;
+  return reportError(error, io, { data: 'invalid data from TWS', other: 'error' });
 }
 
 function printSummary(result: LiveRunResult, opts: LiveCliOptions, io: CliIo): void {
@@ -245,6 +243,9 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       return { type: 'broker', ts: event.ts, ...event.report };
     case 'subscribed':
       return { type: 'subscribed', ts: event.ts, symbols: event.symbols, source: event.source, barMs: event.barMs };
+    case 'http':
+      // The address only: the token stays out of logs.
+      return { type: 'http', ts: event.ts, url: event.url };
     case 'late-input':
       return { type: 'late-input', ts: event.ts, symbol: event.symbol, eventTs: event.eventTs, dropped: event.dropped };
     case 'unbooked-fill':
@@ -265,15 +266,4 @@ export function readableLine(record: LogRecord): string {
   return `${time} ${record.type.padEnd(12)} ${rest}`;
 }
 
-if (require.main === module) {
-  runLive(process.argv.slice(2), { io: process, env: process.env, signals: process }).then(
-    (code) => {
-      if (code === EXIT_INTERRUPTED) process.exit(code);
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = EXIT_DATA;
-    },
-  );
-}
+if (require.main === module) runMain(() => runLive(process.argv.slice(2), { io: PROCESS_IO, env: process.env, signals: process }));

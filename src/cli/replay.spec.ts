@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadContracts } from '../core/contracts';
 import { parseReplayReport } from '../runner/report/replayReport';
-import { runReplay, symbolFromFileName } from './replay';
+import { DEFAULT_CONFIG_PATH, runReplay, symbolFromFileName } from './replay';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'fixtures/usdjpy.parquet');
@@ -90,6 +91,8 @@ describe('npm run replay', () => {
     expect(symbolFromFileName('data/usdjpy.parquet', contracts)).toBe('USDJPY');
     expect(symbolFromFileName('EURUSD_2024-1m.csv', contracts)).toBe('EURUSD');
     expect(symbolFromFileName('prices.csv', contracts)).toBeUndefined();
+    expect(symbolFromFileName('data/USDJPY_A2.parquet', contracts)).toBe('USDJPY');
+    expect(symbolFromFileName('usdjpy-1m.csv.gz', contracts)).toBe('USDJPY');
   });
 
   it('runs as the README says, as a process', () => {
@@ -100,5 +103,100 @@ describe('npm run replay', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Account/);
+  });
+});
+
+describe('npm run replay: files traders have, and the rough edges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replay-cli-edges-'));
+  const SAMPLES = join(ROOT, 'fixtures/samples');
+
+  it('upper-cases --symbol', async () => {
+    const c = capture();
+    expect(await runReplay([FIXTURE, '--symbol', 'usdjpy', '--to', '2024-01-10'], c.io)).toBe(0);
+    expect(c.stdout()).toMatch(/long_into_fix\s+USDJPY/);
+  });
+
+  it('a range after the data is an error saying so (exit 2), not 0 bars and exit 0', async () => {
+    const c = capture();
+    expect(await runReplay([FIXTURE, '--from', '2030-01-01'], c.io)).toBe(2);
+    expect(c.stderr()).toContain(`error: no bars in ${FIXTURE} within --from 2030-01-01: the range misses the data (npm run inspect -- ${FIXTURE} shows its first and last bar)`);
+  });
+
+  it('"policy": "skip" prints a count per rule', async () => {
+    const config = join(dir, 'skip.json');
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')), data: { policy: 'skip' } }));
+    const c = capture();
+    expect(await runReplay([join(ROOT, 'fixtures/bad/mixed_bad.csv'), '--symbol', 'USDJPY', '--config', config], c.io)).toBe(0);
+    expect(c.stderr()).toContain('skipped 5 invalid row(s) (data.policy "skip"):\n  1 × a row must have as many fields as the header (malformed-row)\n');
+    expect(c.stderr()).toContain('  1 × timestamps must be strictly increasing (timestamp-order)\n');
+  });
+
+  it('a live config replays as it is: its ib and live sections set aside, its live.bar kept', async () => {
+    const c = capture();
+    expect(await runReplay([FIXTURE, '--config', join(ROOT, 'config/live.json'), '--to', '2024-01-10'], c.io)).toBe(0);
+    expect(c.stderr()).toBe(`${FIXTURE}: 1m bars, the live.bar of ${join(ROOT, 'config/live.json')} (--bar overrides)\n`);
+    expect(c.stdout()).toMatch(/long_into_fix\s+USDJPY/);
+  });
+
+  it('a MetaTrader file replays with no flag and says which zone it assumed; a tick file becomes bars', async () => {
+    const mt4 = capture();
+    expect(await runReplay([join(SAMPLES, 'mt4/USDJPY1.csv')], mt4.io)).toBe(0);
+    expect(mt4.stderr()).toContain('MetaTrader 4 history export: the file does not say its zone; times read as America/New_York+7');
+    const ticks = capture();
+    expect(await runReplay([join(SAMPLES, 'truefx/USDJPY-2024-03.csv'), '--bar', '5m'], ticks.io)).toBe(0);
+    expect(ticks.stdout()).toMatch(/^144 bars in /m);
+  });
+
+  it('messages name the flag', async () => {
+    const c = capture();
+    expect(await runReplay([join(SAMPLES, 'polygon/2024-03-08.csv.gz')], c.io)).toBe(2);
+    expect(c.stderr()).toContain('the file has EURJPY bars but strategies "long_into_fix" (USDJPY), "short_after_fix" (USDJPY) trade another symbol; pass --symbol');
+    const d = capture();
+    expect(await runReplay([FIXTURE, '--bar', '7x'], d.io)).toBe(2);
+    expect(d.stderr()).toContain("option '--bar <interval>' argument '7x' is invalid. expected a bar interval such as 1m, 5m, 15m, 1h, 4h or 1d");
+  });
+});
+
+describe('npm run replay: Ctrl-C and the progress bar', () => {
+  /** A terminal stderr: escape codes are kept so the test can see the cursor and line wrap restored. */
+  function terminal() {
+    const out: string[] = [];
+    const err: string[] = [];
+    const signals = new EventEmitter();
+    const stderr = { isTTY: true, columns: 100, write: (s: string): unknown => err.push(s) };
+    return { io: { stdout: { write: (s: string) => out.push(s) }, stderr }, signals, stdout: () => out.join(''), stderr: () => err.join('') };
+  }
+
+  it('a text file gets a progress bar too, by megabytes read', async () => {
+    const t = terminal();
+    const code = await runReplay([join(ROOT, 'fixtures/samples/mt4/USDJPY1.csv')], t.io, t.signals);
+    expect(t.stderr()).not.toMatch(/invalid data|error:/);
+    expect(code).toBe(0);
+    expect(t.stderr()).toMatch(/replay \[[=-]+\] \d+% \| [\d.]+\/0\.0 MB/);
+    expect(t.stderr().endsWith('\x1b[?25h\x1b[?7h')).toBe(true);
+  });
+
+  it('stops, prints what was replayed so far, restores the cursor and line wrap, exits 130', async () => {
+    const t = terminal();
+    const write = t.io.stderr.write;
+    let sent = false;
+    t.io.stderr.write = (s: string) => {
+      write(s);
+      if (!sent && /replay \[.*\] [1-9]\d*%/.test(s)) {
+        sent = true;
+        setImmediate(() => t.signals.emit('SIGINT'));
+      }
+      return true;
+    };
+    const code = await runReplay([FIXTURE], t.io, t.signals);
+    expect(code).toBe(130);
+    expect(sent).toBe(true);
+    const err = t.stderr();
+    expect(err).toContain('\x1b[?25l'); // the bar hid the cursor…
+    expect(err.slice(err.lastIndexOf('\x1b[?25l'))).toContain('\x1b[?25h'); // …and showed it again
+    expect(err.slice(err.lastIndexOf('\x1b[?7l'))).toContain('\x1b[?7h'); // line wrap back on
+    expect(err).toContain('SIGINT: stopping the replay (again to exit at once)');
+    expect(t.stdout()).toMatch(/long_into_fix\s+USDJPY/);
+    expect(t.stdout()).toMatch(/Interrupted after [\d,]+ bars, up to 2024-\d\d-\d\dT[\d:.]+Z: the figures above cover those bars only; no report file written\./);
   });
 });

@@ -116,7 +116,7 @@ describe('createControlState', () => {
 
   it('keeps only the most recent orders, fills and events', () => {
     const executions = new Subject<ReturnType<typeof makeOrderEvent>>();
-    const control = createControlState({ mode: 'live', accountCurrency: 'USD', historySize: 3 });
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', historySize: 3, eventHistorySize: 3 });
     control.attach({ executions$: executions });
     for (let i = 1; i <= 5; i += 1) executions.next(makeOrderEvent({ ts: T0 + i }));
     expect(control.orders().map((e) => e.ts)).toEqual([T0 + 3, T0 + 4, T0 + 5]);
@@ -155,6 +155,55 @@ describe('createControlState', () => {
     expect(completed).toBe(true);
     expect(executions.observed).toBe(false);
     expect(control.fills()).toEqual([]);
+  });
+});
+
+describe('createControlState: what the dashboard is fed', () => {
+  it('publishes each closed bar and, after every mark, fill and order event, the book as it is then', () => {
+    const positions = [makePosition({ qty: 0, avgPrice: 0 })];
+    const working = [makeOrderEvent().order];
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', readPositions: () => positions, readWorkingOrders: () => working, now: () => 5 });
+    const seen: ControlEvent[] = [];
+    control.events$.subscribe((e) => seen.push(e));
+    const bar = makeBar({ symbol: 'USDJPY', ts: T0, close: 150.2 });
+    control.record({ kind: 'mark', bar, equity: 1_000_010 });
+    positions[0] = makePosition();
+    control.record(makeFill());
+    expect(seen.map((e) => `${e.seq} ${e.kind}`)).toEqual(['1 bar', '2 book', '3 fill', '4 book']);
+    expect(seen[0]).toEqual({ kind: 'bar', seq: 1, ts: T0, bar });
+    expect(seen[1]).toMatchObject({ kind: 'book', ts: T0 + bar.intervalMs, workingOrders: working, pnl: { equity: { ts: T0 + bar.intervalMs, equity: 1_000_010 } } });
+    expect(seen[3]).toMatchObject({ kind: 'book', positions: [makePosition()] });
+    expect(control.status().lastSeq).toBe(4);
+  });
+
+  it('keeps the forming bar per symbol until its bar closes, as transient events outside the numbered history', () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD' });
+    const transient: unknown[] = [];
+    control.transient$?.subscribe((e) => transient.push(e));
+    const forming = makeBar({ symbol: 'USDJPY', ts: T0 + 60_000, close: 150.3 });
+    control.setForming(forming);
+    expect(transient).toEqual([{ kind: 'forming', bar: forming }]);
+    expect(control.status()).toMatchObject({ forming: [forming], lastSeq: 0 });
+    control.record({ kind: 'mark', bar: makeBar({ symbol: 'USDJPY', ts: T0, close: 150 }), equity: 1 });
+    expect(control.status().forming).toEqual([forming]);
+    control.record({ kind: 'mark', bar: { ...forming, close: 150.4 }, equity: 1 });
+    expect(control.status().forming).toEqual([]);
+  });
+
+  it('reports the connection with its attempt and wait, and a new attempt as a new event', () => {
+    let clock = 1000;
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', initialConnection: 'connected', now: () => clock });
+    const seen: ControlEvent[] = [];
+    control.events$.subscribe((e) => seen.push(e));
+    control.setConnection('disconnected', { attempt: 1, retryInMs: 1000, reason: 'connection closed' });
+    clock = 3000;
+    control.setConnection('disconnected', { attempt: 2, retryInMs: 2000, reason: 'connection closed' });
+    control.setConnection('disconnected', { attempt: 2, retryInMs: 2000, reason: 'connection closed' });
+    expect(seen).toEqual([
+      { kind: 'connection', seq: 1, ts: 1000, state: 'disconnected', previous: 'connected', attempt: 1, retryInMs: 1000, reason: 'connection closed' },
+      { kind: 'connection', seq: 2, ts: 3000, state: 'disconnected', previous: 'disconnected', attempt: 2, retryInMs: 2000, reason: 'connection closed' },
+    ]);
+    expect(control.status().connectionDetail).toEqual({ since: 3000, attempt: 2, retryInMs: 2000, reason: 'connection closed' });
   });
 });
 

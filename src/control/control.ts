@@ -1,5 +1,5 @@
 import { BehaviorSubject, distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
-import type { Bar, EquityPoint, ExecutionEvent, Fill, OrderEvent, Position } from '../core/types';
+import type { Bar, EquityPoint, ExecutionEvent, Fill, Order, OrderEvent, Position } from '../core/types';
 import { createRingBuffer } from './ringBuffer';
 
 /**
@@ -17,12 +17,16 @@ export interface EngineControl {
   fills(): readonly Fill[];
   /** Recent control events with `seq` greater than `afterSeq` (all retained ones when omitted), oldest first. */
   recentEvents(afterSeq?: number): readonly ControlEvent[];
+  /** Positions, PnL and working orders now: what a `book` event carries. */
+  book(): BookSnapshot;
   /** Turns the kill switch on (riskGate refuses new exposure and cancels working entries) or off. A no-op when already in that state. */
   setKillSwitch(on: boolean, reason: string): KillSwitchState;
   /** Closes every position of one strategy. Absent when the runner does not support it. */
   flatten?(strategyId: string): void;
   /** Fills, order events, connection changes, kill-switch changes, notices: hot, never completes while running. */
   readonly events$: Observable<ControlEvent>;
+  /** Updates superseded by the next one (the bar still forming): not numbered, not retained, not replayed. */
+  readonly transient$?: Observable<TransientEvent>;
 }
 
 export type EngineMode = 'replay' | 'live';
@@ -45,9 +49,33 @@ export interface EngineStatus {
   readonly lastBarTs: Readonly<Record<string, number>>;
   /** Broker/feed connection as the runner reports it, e.g. 'connected', 'disconnected', 'replay'. */
   readonly connection: string;
+  /** Since when (wall-clock ms) and, while reconnecting, the attempt and the wait before it. */
+  readonly connectionDetail: ConnectionDetail;
   readonly killSwitch: KillSwitchState;
   /** Strategy ids configured or seen in positions and orders, sorted. */
   readonly strategies: readonly string[];
+  readonly accountCurrency: string;
+  /** `seq` of the last control event published (0 before any): a client resumes the event stream after it. */
+  readonly lastSeq: number;
+  /** The bar in progress per symbol, as last reported (none before the first input). */
+  readonly forming: readonly Bar[];
+}
+
+export interface ConnectionDetail {
+  /** Wall-clock ms of the last change of state. */
+  readonly since: number;
+  readonly attempt?: number;
+  /** While disconnected: the wait before the next attempt, counted from `since`. */
+  readonly retryInMs?: number;
+  readonly reason?: string;
+}
+
+/** What a `book` event carries: the book after a fill, an order event or a bar's mark. */
+export interface BookSnapshot {
+  readonly positions: readonly Position[];
+  readonly pnl: PnlSummary;
+  /** Orders still working at the broker. */
+  readonly workingOrders: readonly Order[];
 }
 
 /** One strategy on one symbol, in the symbol's quote currency. */
@@ -88,11 +116,21 @@ interface ControlEventBase {
 export type ControlEvent =
   | (ControlEventBase & { readonly kind: 'fill'; readonly fill: Fill })
   | (ControlEventBase & { readonly kind: 'order'; readonly order: OrderEvent })
-  | (ControlEventBase & { readonly kind: 'connection'; readonly state: string; readonly previous: string })
+  | (ControlEventBase & ({ readonly kind: 'connection'; readonly state: string; readonly previous: string } & Omit<ConnectionDetail, 'since'>))
+  /** A bar closed (the bars the strategies see). */
+  | (ControlEventBase & { readonly kind: 'bar'; readonly bar: Bar })
+  /** The book after something changed it. */
+  | (ControlEventBase & { readonly kind: 'book' } & BookSnapshot)
   | (ControlEventBase & { readonly kind: 'killSwitch'; readonly on: boolean; readonly reason: string })
   | (ControlEventBase & { readonly kind: 'notice'; readonly level: 'info' | 'warn' | 'error'; readonly message: string });
 
 export type ControlEventKind = ControlEvent['kind'];
+
+/** The bar still forming: superseded by the next update or by its closed `bar` event. */
+export interface TransientEvent {
+  readonly kind: 'forming';
+  readonly bar: Bar;
+}
 
 /**
  * What the runner's graph emits (signals, order events, fills, closed trades, one mark per bar), typed by
@@ -124,8 +162,15 @@ export interface ControlStateOptions {
   /** Default: 'replay' in replay mode, 'connecting' live. */
   readonly initialConnection?: string;
   readonly killSwitch?: { readonly on: boolean; readonly reason: string };
-  /** How many recent order events, fills and control events are kept (each). Default 256. */
+  /** How many recent order events and fills are kept (each). Default 256. */
   readonly historySize?: number;
+  /**
+   * How many recent control events are kept for clients that resume the event stream or open the dashboard
+   * mid-session. Default 4096: a day of 1-minute bars and book updates of one symbol, with its fills.
+   */
+  readonly eventHistorySize?: number;
+  /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
+  readonly readWorkingOrders?: () => readonly Order[];
   readonly flatten?: (strategyId: string) => void;
   /**
    * Where `positions()` and the PnL read positions when the runner keeps them queryable (e.g.
@@ -147,8 +192,10 @@ export interface ControlState extends EngineControl {
    * A bound function; per bar it only counts and stores numbers.
    */
   readonly record: (event: EngineEvent) => void;
-  /** Sets the connection state shown by `status()`; a change is a 'connection' event. */
-  setConnection(state: string): void;
+  /** Sets the connection state shown by `status()`; a change (of state or detail) is a 'connection' event. */
+  setConnection(state: string, detail?: Omit<ConnectionDetail, 'since'>): void;
+  /** Reports the bar in progress of a symbol (a transient event). */
+  setForming(bar: Bar): void;
   /** Publishes a notice (e.g. the runner reporting a source error) to the control surfaces. */
   notify(level: 'info' | 'warn' | 'error', message: string): void;
   /** Completes `events$` and detaches every source. */
@@ -165,8 +212,10 @@ export function createControlState(options: ControlStateOptions): ControlState {
   const startedAt = now();
   const recentOrders = createRingBuffer<OrderEvent>(historySize);
   const recentFills = createRingBuffer<Fill>(historySize);
-  const recentControlEvents = createRingBuffer<ControlEvent>(historySize);
+  const recentControlEvents = createRingBuffer<ControlEvent>(options.eventHistorySize ?? 4096);
   const events = new Subject<ControlEvent>();
+  const transient = new Subject<TransientEvent>();
+  const forming = new Map<string, Bar>();
   const killSwitch = new BehaviorSubject<KillSwitchState>({
     on: options.killSwitch?.on ?? false,
     reason: options.killSwitch?.reason ?? '',
@@ -179,6 +228,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
   const attached = new Subscription();
   let barsSeen = 0;
   let connection = options.initialConnection ?? (options.mode === 'replay' ? 'replay' : 'connecting');
+  let connectionDetail: ConnectionDetail = { since: startedAt };
   // Kept as numbers so a mark per bar allocates nothing; the EquityPoint is built when asked for.
   let equityTs = NaN;
   let equityValue = NaN;
@@ -194,7 +244,17 @@ export function createControlState(options: ControlStateOptions): ControlState {
   const onBar = (bar: Bar): void => {
     barsSeen += 1;
     lastBarTs.set(bar.symbol, bar.ts);
+    const current = forming.get(bar.symbol);
+    if (current !== undefined && current.ts <= bar.ts) forming.delete(bar.symbol);
+    publish({ kind: 'bar', ts: bar.ts, bar });
   };
+
+  const publishBook = (ts: number): void => {
+    if (options.readPositions === undefined && positionsByStrategy.size === 0) return;
+    publish({ kind: 'book', ts, ...book() });
+  };
+
+  const book = (): BookSnapshot => ({ positions: currentPositions(), pnl: pnl(), workingOrders: options.readWorkingOrders?.() ?? [] });
 
   const onPosition = (position: Position): void => {
     let bySymbol = positionsByStrategy.get(position.strategyId);
@@ -218,13 +278,16 @@ export function createControlState(options: ControlStateOptions): ControlState {
     }
   };
 
+  /** The graph's events: the book has already applied each one, so a `book` event follows it. */
   const record = (event: EngineEvent): void => {
     if (event.kind === 'mark') {
-      onBar(event.bar);
       equityTs = event.bar.ts + event.bar.intervalMs;
       equityValue = event.equity;
+      onBar(event.bar);
+      publishBook(equityTs);
     } else if (event.kind === 'fill' || event.kind === 'order') {
       onExecution(event);
+      publishBook(event.ts);
     }
   };
 
@@ -244,11 +307,13 @@ export function createControlState(options: ControlStateOptions): ControlState {
     return [...ids].sort();
   };
 
-  const setConnection = (state: string): void => {
-    if (state === connection) return;
+  const setConnection = (state: string, detail: Omit<ConnectionDetail, 'since'> = {}): void => {
+    if (state === connection && detail.attempt === connectionDetail.attempt && detail.retryInMs === connectionDetail.retryInMs) return;
     const previous = connection;
+    const ts = now();
     connection = state;
-    publish({ kind: 'connection', ts: now(), state, previous });
+    connectionDetail = { since: ts, ...detail };
+    publish({ kind: 'connection', ts, state, previous, ...detail });
   };
 
   const notify = (level: 'info' | 'warn' | 'error', message: string): void => {
@@ -303,6 +368,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
       map((state) => state.on),
       distinctUntilChanged(),
     ),
+    transient$: transient.asObservable(),
     status: () => ({
       mode: options.mode,
       startedAt,
@@ -310,9 +376,14 @@ export function createControlState(options: ControlStateOptions): ControlState {
       barsSeen,
       lastBarTs: Object.fromEntries([...lastBarTs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       connection,
+      connectionDetail,
       killSwitch: killSwitch.value,
       strategies: strategyIds(),
+      accountCurrency: options.accountCurrency,
+      lastSeq: seq,
+      forming: [...forming.values()],
     }),
+    book,
     positions: currentPositions,
     pnl,
     orders: () => recentOrders.toArray(),
@@ -348,10 +419,15 @@ export function createControlState(options: ControlStateOptions): ControlState {
     },
     record,
     setConnection,
+    setForming: (bar: Bar) => {
+      forming.set(bar.symbol, bar);
+      transient.next({ kind: 'forming', bar });
+    },
     notify,
     dispose: () => {
       attached.unsubscribe();
       killSwitch.complete();
+      transient.complete();
       events.complete();
     },
   };

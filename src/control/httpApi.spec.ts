@@ -1,12 +1,15 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { Subject } from 'rxjs';
 import { ConfigError } from '../core/errors';
 import type { ExecutionEvent, Position } from '../core/types';
 import { createControlState, type ControlState } from './control';
 import { makeFill, makeOrderEvent, makePosition } from '../../test/support/controlFixtures';
-import { startHttpApi, type HttpApi } from './httpApi';
+import { startHttpApi, type HttpApi, type HttpApiOptions } from './httpApi';
+import { eventually, until } from '../../test/support/until';
 
-const TOKEN = 'test-token-123';
+const TOKEN = 'test-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 interface Harness {
   readonly control: ControlState;
@@ -18,7 +21,7 @@ interface Harness {
 
 let harness: Harness | undefined;
 
-async function start(options: { readonly token?: string; readonly maxBodyBytes?: number; readonly flatten?: boolean } = {}): Promise<Harness> {
+async function start(options: Partial<HttpApiOptions> & { readonly flatten?: boolean } = {}): Promise<Harness> {
   const flattened: string[] = [];
   const control = createControlState({
     mode: 'live',
@@ -30,7 +33,8 @@ async function start(options: { readonly token?: string; readonly maxBodyBytes?:
   const executions = new Subject<ExecutionEvent>();
   const positions = new Subject<Position>();
   control.attach({ executions$: executions, positions$: positions });
-  const api = await startHttpApi(control, { port: 0, token: options.token, maxBodyBytes: options.maxBodyBytes });
+  const { flatten: _flatten, ...apiOptions } = options;
+  const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false, ...apiOptions });
   harness = { control, executions, positions, flattened, api };
   return harness;
 }
@@ -41,17 +45,19 @@ afterEach(async () => {
   harness = undefined;
 });
 
+/** Calls the API with the token unless `init.headers` says otherwise. */
 async function call(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
   if (harness === undefined) throw new Error('start() first');
-  const response = await fetch(harness.api.url + path, init);
+  const response = await fetch(harness.api.url + path, { ...init, headers: init.headers ?? AUTH });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
-function postJson(body: unknown, token?: string): RequestInit {
+/** A JSON POST, with the token unless `token` is null. */
+function postJson(body: unknown, token: string | null = TOKEN): RequestInit {
   return {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   };
 }
@@ -115,14 +121,14 @@ describe('startHttpApi', () => {
     expect((await call('/fills/')).body).toEqual({ fills: [makeFill()] });
   });
 
-  it('requires the bearer token on every route but /health when one is configured', async () => {
+  it('requires the bearer token on every route but /health', async () => {
     await start({ token: TOKEN });
-    expect((await call('/health')).status).toBe(200);
-    const missing = await call('/status');
+    expect((await call('/health', { headers: {} })).status).toBe(200);
+    const missing = await call('/status', { headers: {} });
     expect(missing).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
     expect((await call('/status', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await call('/kill', postJson({ on: true, reason: 'x' }))).status).toBe(401);
+    expect((await call('/kill', postJson({ on: true, reason: 'x' }, null))).status).toBe(401);
     expect((await call('/status', { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect(harness?.control.status().killSwitch.on).toBe(false);
   });
@@ -163,7 +169,7 @@ describe('startHttpApi', () => {
     }
     expect(await call('/kill', postJson('{"on": tru'))).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } });
     expect(await call('/orders?limit=abc')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^query limit: /) } } });
-    expect(await call('/kill', { method: 'POST', body: 'on', headers: { 'content-type': 'text/plain' } })).toMatchObject({
+    expect(await call('/kill', { method: 'POST', body: 'on', headers: { ...AUTH, 'content-type': 'text/plain' } })).toMatchObject({
       status: 415,
       body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } },
     });
@@ -247,5 +253,237 @@ describe('startHttpApi', () => {
     await api.close();
     await expect(stream.rest()).resolves.toBe('');
     await expect(resumed.rest()).resolves.toBe('');
+  });
+});
+
+/** Sends `text` on a raw socket and resolves with everything the server answered until it closed. */
+function rawExchange(url: string, text: string, { endAfterMs = 2000 } = {}): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), endAfterMs);
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('startHttpApi, event stream history', () => {
+  it('says reset when the events after Last-Event-ID are no longer all retained, and sends the forming bar on connect', async () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', eventHistorySize: 2 });
+    const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false });
+    try {
+      for (let i = 0; i < 5; i += 1) control.notify('info', `n${i}`);
+      const forming = { kind: 'bar' as const, symbol: 'USDJPY', ts: 0, intervalMs: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 0 };
+      control.setForming(forming);
+      const stream = sseReader(await fetch(`${api.url}/events`, { headers: { ...AUTH, 'last-event-id': '1' } }));
+      const frames = await stream.next(4);
+      expect(frames.map((f) => [f.id, f.event])).toEqual([
+        [undefined, 'reset'],
+        ['4', 'notice'],
+        ['5', 'notice'],
+        [undefined, 'forming'],
+      ]);
+      expect(frames[0].data).toEqual({ kind: 'reset', afterSeq: 1, firstRetained: 4 });
+      expect(frames[3].data).toEqual({ kind: 'forming', bar: forming });
+    } finally {
+      await api.close();
+      control.dispose();
+    }
+  });
+});
+
+describe('startHttpApi, secure by default', () => {
+  it('generates a token when none is configured: reads and changes need it, the printed URL carries it', async () => {
+    const { api } = await start({ token: undefined });
+    expect(api.tokenGenerated).toBe(true);
+    expect(api.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(api.dashboardUrl).toBe(`${api.url}/?token=${api.token}`);
+    expect((await call('/status', { headers: {} })).status).toBe(401);
+    expect((await call('/kill', postJson({ on: true, reason: 'x' }, null))).status).toBe(401);
+    expect((await call('/kill', postJson({ on: true, reason: 'x' }, api.token))).status).toBe(200);
+    const other = await startHttpApi(createControlState({ mode: 'live', accountCurrency: 'USD' }), { port: 0, logLevel: 'silent', dashboard: false });
+    expect(other.token).not.toBe(api.token);
+    await other.close();
+  });
+
+  it('refuses a configured token shorter than 16 characters', async () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD' });
+    await expect(startHttpApi(control, { port: 0, token: 'x' })).rejects.toThrow(
+      new ConfigError('token: at least 16 characters (a short token can be guessed)', 'HTTP API options'),
+    );
+    await expect(startHttpApi(control, { port: 0, token: 'has a space in it!!' })).rejects.toThrow(/token: printable ASCII without spaces/);
+  });
+
+  it('answers only loopback names, the bound address and listed names in Host (DNS rebinding)', async () => {
+    const { api } = await start({ allowedHosts: ['engine.lan'] });
+    const get = (host: string): Promise<string> => rawExchange(api.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const port = new URL(api.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST', `engine.lan:${port}`, 'dash.localhost']) {
+      expect(await get(host)).toMatch(/^HTTP\/1\.1 200 /);
+    }
+    for (const host of [`evil.example:${port}`, 'engine.lan.evil.example', '192.168.1.10']) {
+      const answer = await get(host);
+      expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+      expect(answer).toContain('"code":"FORBIDDEN_HOST"');
+    }
+    // No Host at all (HTTP/1.0) is refused too.
+    expect(await rawExchange(api.url, 'GET /health HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 403 /);
+  });
+
+  it('caps open connections: sockets beyond the cap are closed on arrival', async () => {
+    const { api } = await start({ maxConnections: 3 });
+    const { hostname, port } = new URL(api.url);
+    const sockets = await Promise.all(
+      Array.from({ length: 5 }, () => new Promise<Socket>((resolve) => {
+        const socket = connect(Number(port), hostname, () => resolve(socket));
+      })),
+    );
+    const closed = await Promise.all(sockets.map((s) => new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 300);
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    })));
+    expect(closed.filter(Boolean)).toHaveLength(2);
+    for (const s of sockets) s.destroy();
+    await eventually(async () => (await call('/health')).status === 200, 'a free connection');
+  });
+
+  it('caps event-stream clients with 503', async () => {
+    const { api } = await start({ maxEventStreams: 2 });
+    const open = [await fetch(`${api.url}/events`, { headers: AUTH }), await fetch(`${api.url}/events`, { headers: AUTH })];
+    expect(open.map((r) => r.status)).toEqual([200, 200]);
+    expect(await call('/events')).toMatchObject({ status: 503, body: { error: { code: 'TOO_MANY_STREAMS', message: 'at most 2 event streams at once' } } });
+    await open[0].body?.cancel();
+    await eventually(async () => {
+      const again = await fetch(`${api.url}/events`, { headers: AUTH });
+      await again.body?.cancel();
+      return again.status === 200;
+    }, 'a free event stream');
+  });
+
+  it('drops a client that is slow to send its headers or its body', async () => {
+    const { api } = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const started = Date.now();
+    const slowHeaders = await rawExchange(api.url, 'GET /health HTTP/1.1\r\nHost: localhost\r\n', { endAfterMs: 5000 });
+    expect(slowHeaders).toMatch(/^HTTP\/1\.1 408 /);
+    const slowBody = await rawExchange(
+      api.url,
+      `POST /kill HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"on":`,
+      { endAfterMs: 5000 },
+    );
+    expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(harness?.control.status().killSwitch.on).toBe(false);
+  });
+
+  it('cuts a 200 MB chunked body off at the limit instead of reading it to the end', async () => {
+    const { api } = await start({ maxBodyBytes: 1024 });
+    const { hostname, port } = new URL(api.url);
+    const outcome = await new Promise<{ sent: number; answer: string }>((resolve) => {
+      const socket = connect(Number(port), hostname);
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+      let sent = 0;
+      let answer = '';
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        socket.destroy();
+        resolve({ sent, answer });
+      };
+      socket.on('data', (data) => (answer += data.toString()));
+      socket.on('close', finish);
+      socket.on('error', finish);
+      socket.write(`POST /kill HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const pump = (): void => {
+        while (!done && sent < 200 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!socket.write(frame)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        if (!done) socket.end('0\r\n\r\n');
+      };
+      pump();
+    });
+    expect(outcome.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(outcome.answer).toContain('"code":"BODY_TOO_LARGE"');
+    // What the client managed to push into socket buffers before the server closed it, far from 200 MB.
+    expect(outcome.sent).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('rate-limits the mutating routes, not the reads', async () => {
+    await start({ mutationsPerMinute: 2 });
+    expect((await call('/kill', postJson({ on: true, reason: 'a' }))).status).toBe(200);
+    expect((await call('/kill', postJson({ on: false }))).status).toBe(200);
+    expect(await call('/kill', postJson({ on: true, reason: 'c' }))).toMatchObject({ status: 429, body: { error: { code: 'RATE_LIMITED' } } });
+    // Each mutating route has its own allowance.
+    const flatten = (): Promise<{ status: number }> => call('/flatten/gotobi-a', { method: 'POST', headers: AUTH });
+    expect([(await flatten()).status, (await flatten()).status, (await flatten()).status]).toEqual([202, 202, 429]);
+    for (let i = 0; i < 5; i += 1) expect((await call('/status')).status).toBe(200);
+    expect(harness?.control.status().killSwitch.on).toBe(false);
+  });
+
+  it('has CORS off by default, and answers only the listed origins when configured', async () => {
+    const preflight = (origin: string): RequestInit => ({
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    await start();
+    const closed = await call('/kill', preflight('http://evil.example'));
+    expect(closed.headers.get('access-control-allow-origin')).toBeNull();
+    await harness?.api.close();
+    harness?.control.dispose();
+
+    await start({ corsOrigins: ['http://localhost:5173'] });
+    const allowed = await call('/kill', preflight('http://localhost:5173'));
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect((await call('/kill', preflight('http://evil.example'))).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('publishes an OpenAPI document generated from the route schemas', async () => {
+    await start();
+    const { status, body } = await call('/openapi.json', { headers: {} });
+    expect(status).toBe(200);
+    const doc = body as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: unknown[] }>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten/{strategyId}', '/health', '/kill', '/orders', '/pnl', '/positions', '/status']);
+    expect(doc.paths['/kill'].post.requestBody?.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      properties: { on: { type: 'boolean' }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+      required: ['on'],
+      additionalProperties: false,
+    });
+    expect(doc.paths['/flatten/{strategyId}'].post.parameters).toEqual([
+      expect.objectContaining({ in: 'path', name: 'strategyId', required: true, schema: expect.objectContaining({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }) }),
+    ]);
+  });
+
+  it('logs each request with its id, never the token', async () => {
+    const lines: string[] = [];
+    const logStream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+        callback();
+      },
+    });
+    const { api } = await start({ logLevel: 'info', logStream });
+    const response = await fetch(`${api.url}/status?token=${TOKEN}`, { headers: AUTH });
+    const requestId = response.headers.get('x-request-id');
+    expect(requestId).toMatch(/^req-/);
+    await until(() => lines.length >= 2);
+    const records = lines.map((l) => JSON.parse(l) as { reqId?: string; req?: { url: string }; res?: { statusCode: number } });
+    expect(records.filter((r) => r.reqId === requestId).map((r) => r.req?.url ?? r.res?.statusCode)).toEqual(['/status?token=<redacted>', 200]);
+    expect(lines.join('\n')).not.toContain(TOKEN);
   });
 });

@@ -1,42 +1,90 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Subscription } from 'rxjs';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
-import { UnknownStrategyError, type ControlEvent, type EngineControl } from './control';
+import { UnknownStrategyError, type EngineControl } from './control';
+import { openEventStream, type EventStreams, createEventStreams } from './eventStream';
+import { generateToken, hostAllowed, isLoopbackName, MIN_TOKEN_LENGTH, redactToken, tokenCheck } from './httpAccess';
+import { dashboardAssets, type PageAsset } from '../ui/bundle';
 
 /**
- * The engine's HTTP control surface, on node:http alone. JSON in and out:
+ * The engine's HTTP control surface, on Fastify. JSON in and out:
  *
- *   GET  /health                 liveness, the only route open without the token
+ *   GET  /                       the dashboard page (its scripts under /assets/), no data in it
+ *   GET  /health                 liveness
+ *   GET  /openapi.json           this API, generated from the route schemas
  *   GET  /status | /positions | /pnl
  *   GET  /orders?limit=N | /fills?limit=N     most recent last
  *   GET  /events                 Server-Sent Events of ControlEvents (`id` = seq; Last-Event-ID resumes)
  *   POST /kill                   {"on": true, "reason": "…"} | {"on": false, "reason"?: "…"}
  *   POST /flatten/:strategyId
  *
+ * Secure by default: there is always a token. Every route but the page, its assets, /health and
+ * /openapi.json needs `Authorization: Bearer <token>`; with none configured one is generated at start (read
+ * it back from `token` / `dashboardUrl`). The `Host` header must be a loopback name, the bound address or a
+ * name in `allowedHosts` (DNS rebinding). Connections, event streams, header and body time and body size are
+ * capped; the mutating routes are rate limited; CORS is off unless `corsOrigins` lists origins.
+ *
  * Errors are `{"error": {"code", "message"}}`; a bad body names the field and the rule broken.
  */
 export interface HttpApiOptions {
-  /** Default 127.0.0.1. Any other host requires `token`. */
+  /** Default 127.0.0.1. Any other address requires a configured `token`. */
   readonly host?: string;
   /** 0 picks a free port; read it back from `url`. */
   readonly port: number;
-  /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+  /** At least 16 characters. Absent: a random one is generated at start. */
   readonly token?: string;
-  /** Largest accepted request body. Default 16 KiB. */
+  /** `Host` names accepted besides loopback names and the bound address (e.g. a reverse proxy's name). */
+  readonly allowedHosts?: readonly string[];
+  /** Origins allowed to call the API from another site's page (CORS). Default none: CORS off. */
+  readonly corsOrigins?: readonly string[];
+  /** Largest accepted request body, enforced while reading. Default 16 KiB. */
   readonly maxBodyBytes?: number;
+  /** Open sockets at once; more are closed on arrival. Default 64. */
+  readonly maxConnections?: number;
+  /** Event-stream clients at once; more get 503. Default 16. */
+  readonly maxEventStreams?: number;
+  /** A client must send its request headers within this time. Default 5 s. */
+  readonly headersTimeoutMs?: number;
+  /** A client must send its whole request (headers and body) within this time. Default 10 s. */
+  readonly requestTimeoutMs?: number;
+  /** Idle keep-alive sockets are closed after this time. Default 5 s. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Mutating requests (kill, flatten) per client address and minute. Default 30. */
+  readonly mutationsPerMinute?: number;
   /** Comment line sent on idle event streams so proxies keep them open. Default 15 s. */
   readonly sseHeartbeatMs?: number;
   /** An event-stream client that lets this much output pile up unread is disconnected. Default 1 MiB. */
   readonly sseMaxBufferedBytes?: number;
+  /** Serve the dashboard page at `/`. Default true. */
+  readonly dashboard?: boolean;
+  /** Request log (one JSON line per request, with its id). Default 'info'. */
+  readonly logLevel?: LogLevel;
+  /** Where the request log goes. Default stderr, so a JSON log on stdout stays clean. */
+  readonly logStream?: NodeJS.WritableStream;
 }
+
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
 export interface HttpApi {
   /** `http://host:port`, with the port actually bound. */
   readonly url: string;
+  /** The dashboard with the token, to open in a browser: `http://127.0.0.1:PORT/?token=…`. */
+  readonly dashboardUrl: string;
+  readonly token: string;
+  /** True when no token was configured and this one was generated at start. */
+  readonly tokenGenerated: boolean;
   /** Ends event streams and open connections, then stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,17 +94,30 @@ const optionsSchema = z.object({
   port: z.number().int().min(0).max(65535),
   token: z
     .string()
-    .regex(/^\S+$/, 'a non-empty token without spaces')
+    .min(MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters (a short token can be guessed)`)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional(),
+  allowedHosts: z.array(z.string().min(1).transform((s) => s.toLowerCase())).default([]),
+  corsOrigins: z.array(z.url()).default([]),
   maxBodyBytes: z.number().int().positive().default(16 * 1024),
+  maxConnections: z.number().int().positive().default(64),
+  maxEventStreams: z.number().int().positive().default(16),
+  headersTimeoutMs: z.number().int().positive().default(5000),
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+  keepAliveTimeoutMs: z.number().int().positive().default(5000),
+  mutationsPerMinute: z.number().int().positive().default(30),
   sseHeartbeatMs: z.number().int().positive().default(15_000),
   sseMaxBufferedBytes: z.number().int().positive().default(1024 * 1024),
+  dashboard: z.boolean().default(true),
+  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
+
+const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).describe('What went wrong');
 
 const killRequestSchema = z
   .strictObject({
-    on: z.boolean(),
-    reason: z.string().trim().min(1, 'must not be empty').max(500).optional(),
+    on: z.boolean().describe('true: refuse new exposure; false: resume'),
+    reason: z.string().trim().min(1, 'must not be empty').max(500).optional().describe('required when "on" is true'),
   })
   .superRefine((body, ctx) => {
     if (body.on && body.reason === undefined) {
@@ -64,276 +125,260 @@ const killRequestSchema = z
     }
   });
 
+const killSwitchStateSchema = z.object({ on: z.boolean(), reason: z.string(), since: z.number().nullable() });
+
 const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional().describe('most recent N (all retained when absent)'),
 });
 
-const strategyIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" or "-", at most 64');
+const flattenParamsSchema = z.object({
+  strategyId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" or "-", at most 64'),
+});
 
-const lastEventIdSchema = z.coerce.number().int().nonnegative();
+const eventsHeadersSchema = z.object({
+  'last-event-id': z.coerce.number().int().nonnegative().optional().describe('resume after this event id (0: every retained event)'),
+});
 
-const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]']);
+/** Where a validation error was found, as the error message names it. */
+const PART_NAMES: Readonly<Record<string, string>> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+const EVERY_METHOD = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'] as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answered without the token (the page, its assets, /health, /openapi.json). */
+    readonly public?: boolean;
+  }
 }
 
 export async function startHttpApi(control: EngineControl, options: HttpApiOptions): Promise<HttpApi> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), 'HTTP API options');
   const config = parsed.data;
-  if (config.token === undefined && !isLoopback(config.host)) {
+  if (config.token === undefined && !isLoopbackName(config.host)) {
     throw new ConfigError(`host "${config.host}" is not loopback: set a bearer token`, 'HTTP API options');
   }
-  const expectedTokenDigest = config.token === undefined ? undefined : sha256(config.token);
-  const eventStreams = new Set<() => void>();
+  const token = config.token ?? generateToken();
+  const auth = tokenCheck(token);
+  const allowedHosts = new Set(config.allowedHosts);
+  if (config.host !== '0.0.0.0' && config.host !== '::') allowedHosts.add(config.host.toLowerCase());
+  const streams: EventStreams = createEventStreams();
+  const pages = config.dashboard ? dashboardAssets() : undefined;
+  // A failed build is reported when the page is asked for, not as an unhandled rejection now.
+  pages?.catch(() => undefined);
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL', error instanceof Error ? error.message : String(error));
-      else res.destroy();
-    });
+  const app = Fastify({
+    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs) },
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    bodyLimit: config.maxBodyBytes,
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            stream: options.logStream ?? process.stderr,
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),
+            },
+          },
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'BAD_PATH', 'the path is not valid percent-encoding');
+      return sendError(reply, error.statusCode ?? 400, 'BAD_REQUEST', error.message);
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.maxConnections;
+  // JSON only: a text/plain body is refused (415) instead of reaching a route as a string.
+  app.removeContentTypeParser(['text/plain']);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Engine control API', version: '1', description: 'Status, positions, PnL, orders, fills, the event stream, the kill switch and flatten.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
   });
-  // Malformed HTTP never reaches the handler: answer 400 and drop the socket instead of letting it throw.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  if (config.corsOrigins.length > 0) {
+    await app.register(fastifyCors, { origin: config.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'last-event-id'] });
+  }
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: context.statusCode,
+      code: 'RATE_LIMITED',
+      message: `more than ${context.max} changes in ${context.after}; wait and retry`,
+    }),
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawUrl = req.url ?? '/';
-    const queryStart = rawUrl.indexOf('?');
-    const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
-    const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
-    let segments: string[];
-    try {
-      segments = rawPath.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
-    } catch {
-      return sendError(res, 400, 'BAD_PATH', `path "${rawPath}" is not valid percent-encoding`);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!hostAllowed(request.headers.host, allowedHosts)) {
+      return sendError(reply, 403, 'FORBIDDEN_HOST', `Host "${request.headers.host ?? ''}" is not served: use a loopback name or one listed in allowedHosts`);
     }
-    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const route =
-      segments.length === 2 && segments[0] === 'flatten' ? 'flatten' : segments.length === 1 && segments[0] !== 'flatten' ? segments[0] : undefined;
+    if (request.routeOptions.config.public === true) return;
+    if (!auth.matchesBearer(request.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendError(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+    }
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
 
-    if (route === 'health' && segments.length === 1) {
-      if (method !== 'GET') return sendMethodNotAllowed(res, 'GET');
-      return sendJson(res, 200, { ok: true });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NOT_FOUND', `no route ${request.url.split('?')[0]}`));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const part = PART_NAMES[error.validationContext ?? ''] ?? String(error.validationContext);
+      const issues = error.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)'}: ${v.message}`);
+      return sendError(reply, 400, 'VALIDATION', `${part} ${issues.join('; ')}`);
     }
-    if (expectedTokenDigest !== undefined && !bearerMatches(req.headers.authorization, expectedTokenDigest)) {
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      return sendError(res, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'body must be JSON (Content-Type: application/json)');
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        // Stop here: the socket is closed once the answer is out, so the rest of the body is never read.
+        reply.header('connection', 'close');
+        return sendError(reply, 413, 'BODY_TOO_LARGE', `body exceeds ${config.maxBodyBytes} bytes`);
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendError(reply, 400, 'INVALID_JSON', `body is not valid JSON (${error.message})`);
+      case 'RATE_LIMITED':
+        return sendError(reply, 429, 'RATE_LIMITED', error.message);
     }
+    if (error instanceof SyntaxError) return sendError(reply, 400, 'INVALID_JSON', `body is not valid JSON (${error.message})`);
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, status, status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', error.message);
+  });
 
-    switch (route) {
-      case 'status':
-      case 'positions':
-      case 'pnl':
-      case 'orders':
-      case 'fills':
-      case 'events':
-        if (method !== 'GET') return sendMethodNotAllowed(res, 'GET');
-        return serveRead(route, req, res, query);
-      case 'kill':
-        if (method !== 'POST') return sendMethodNotAllowed(res, 'POST');
-        return serveKill(req, res);
-      case 'flatten':
-        if (method !== 'POST') return sendMethodNotAllowed(res, 'POST');
-        return serveFlatten(segments[1], res);
-      default:
-        return sendError(res, 404, 'NOT_FOUND', `no route ${rawPath}`);
-    }
-  }
-
-  function serveRead(
-    route: 'status' | 'positions' | 'pnl' | 'orders' | 'fills' | 'events',
-    req: IncomingMessage,
-    res: ServerResponse,
-    query: URLSearchParams,
-  ): void {
-    switch (route) {
-      case 'status':
-        return sendJson(res, 200, control.status());
-      case 'positions':
-        return sendJson(res, 200, { positions: control.positions() });
-      case 'pnl':
-        return sendJson(res, 200, control.pnl());
-      case 'orders':
-      case 'fills': {
-        const parsedQuery = listQuerySchema.safeParse(Object.fromEntries(query));
-        if (!parsedQuery.success) return sendError(res, 400, 'VALIDATION', `query ${formatZodError(parsedQuery.error)}`);
-        const all = route === 'orders' ? control.orders() : control.fills();
-        const limit = parsedQuery.data.limit ?? all.length;
-        return sendJson(res, 200, { [route]: all.slice(Math.max(0, all.length - limit)) });
-      }
-      case 'events':
-        return openEventStream(req, res);
-    }
-  }
-
-  async function serveKill(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJsonBody(req, res);
-    if (body === undefined) return;
-    const request = killRequestSchema.safeParse(body.value);
-    if (!request.success) return sendError(res, 400, 'VALIDATION', `body ${formatZodError(request.error)}`);
-    const { on, reason } = request.data;
-    const state = control.setKillSwitch(on, reason ?? 'resumed through the HTTP API');
-    sendJson(res, 200, { killSwitch: state });
-  }
-
-  function serveFlatten(rawStrategyId: string, res: ServerResponse): void {
-    const strategyId = strategyIdSchema.safeParse(rawStrategyId);
-    if (!strategyId.success) return sendError(res, 400, 'VALIDATION', `path strategyId: ${formatZodError(strategyId.error)}`);
-    if (control.flatten === undefined) return sendError(res, 501, 'NOT_IMPLEMENTED', 'this engine cannot flatten a strategy');
-    try {
-      control.flatten(strategyId.data);
-    } catch (error) {
-      if (error instanceof UnknownStrategyError) return sendError(res, 404, 'UNKNOWN_STRATEGY', error.message);
-      throw error;
-    }
-    sendJson(res, 202, { flattening: strategyId.data });
-  }
-
-  /** Reads and parses a JSON body; on failure answers the request itself and returns undefined. */
-  async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<{ readonly value: unknown } | undefined> {
-    const contentType = req.headers['content-type'] ?? '';
-    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-      req.resume();
-      sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'body must be JSON (Content-Type: application/json)');
-      return undefined;
-    }
-    const text = await readBody(req, config.maxBodyBytes);
-    if (text === 'aborted') return undefined;
-    if (text === 'tooLarge') {
-      res.setHeader('Connection', 'close');
-      sendError(res, 413, 'BODY_TOO_LARGE', `body exceeds ${config.maxBodyBytes} bytes`);
-      return undefined;
-    }
-    try {
-      return { value: JSON.parse(text) as unknown };
-    } catch (error) {
-      sendError(res, 400, 'INVALID_JSON', `body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-      return undefined;
-    }
-  }
-
-  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
-    const lastEventIdHeader = req.headers['last-event-id'];
-    const lastEventId = lastEventIdHeader === undefined ? undefined : lastEventIdSchema.safeParse(lastEventIdHeader);
-    if (lastEventId !== undefined && !lastEventId.success) {
-      return sendError(res, 400, 'VALIDATION', `header Last-Event-ID: ${formatZodError(lastEventId.error)}`);
-    }
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
+  const onlyMethod = (url: string, allowed: 'GET' | 'POST'): void => {
+    const methods = EVERY_METHOD.filter((m) => (allowed === 'GET' ? m !== 'GET' && m !== 'HEAD' : m !== 'POST'))
+      // With CORS on, its plugin answers preflight requests.
+      .filter((m) => config.corsOrigins.length === 0 || m !== 'OPTIONS');
+    app.route({
+      method: [...methods],
+      url,
+      schema: { hide: true },
+      handler: (_request, reply) => {
+        reply.header('allow', allowed === 'GET' ? 'GET, HEAD' : 'POST');
+        return sendError(reply, 405, 'METHOD_NOT_ALLOWED', `use ${allowed}`);
+      },
     });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    res.write('retry: 2000\n\n');
+  };
+  const tags = ['engine'];
+  const failures = { 400: errorBody, 401: errorBody, 403: errorBody };
 
-    const subscription = new Subscription();
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), config.sseHeartbeatMs);
-    const release = (): void => {
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-      eventStreams.delete(end);
-    };
-    const end = (): void => {
-      release();
-      res.end();
-    };
-    const write = (event: ControlEvent): void => {
-      // A reader that stopped reading would make us buffer without bound: cut it off; it can resume by id.
-      if (res.writableLength > config.sseMaxBufferedBytes) {
-        release();
-        res.destroy();
+  app.get('/health', { config: { public: true }, schema: { tags, summary: 'Liveness (no token needed)', security: [], response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
+  onlyMethod('/health', 'GET');
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  onlyMethod('/openapi.json', 'GET');
+
+  app.get('/status', { schema: { tags, summary: 'Mode, connection, kill switch, strategies, the last event id' } }, async () => control.status());
+  onlyMethod('/status', 'GET');
+  app.get('/positions', { schema: { tags, summary: 'Positions per strategy and symbol' } }, async () => ({ positions: control.positions() }));
+  onlyMethod('/positions', 'GET');
+  app.get('/pnl', { schema: { tags, summary: 'Realized and unrealized PnL per strategy and for the account' } }, async () => control.pnl());
+  onlyMethod('/pnl', 'GET');
+  for (const route of ['orders', 'fills'] as const) {
+    app.get(`/${route}`, { schema: { tags, summary: `Recent ${route}, oldest first`, querystring: listQuerySchema } }, async (request) => {
+      const all = route === 'orders' ? control.orders() : control.fills();
+      const limit = request.query.limit ?? all.length;
+      return { [route]: all.slice(Math.max(0, all.length - limit)) };
+    });
+    onlyMethod(`/${route}`, 'GET');
+  }
+  app.get(
+    '/events',
+    { schema: { tags, summary: 'Server-Sent Events: fills, orders, bars, book, connection, kill switch, notices', headers: eventsHeadersSchema } },
+    (request, reply) => {
+      if (streams.size() >= config.maxEventStreams) {
+        sendError(reply, 503, 'TOO_MANY_STREAMS', `at most ${config.maxEventStreams} event streams at once`);
         return;
       }
-      res.write(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
-    };
+      openEventStream(control, streams, request, reply, {
+        afterSeq: request.headers['last-event-id'],
+        heartbeatMs: config.sseHeartbeatMs,
+        maxBufferedBytes: config.sseMaxBufferedBytes,
+      });
+    },
+  );
+  onlyMethod('/events', 'GET');
 
-    eventStreams.add(end);
-    res.on('close', release);
-    // Replay and subscribe in the same tick so nothing published in between is missed or doubled.
-    if (lastEventId !== undefined) for (const event of control.recentEvents(lastEventId.data)) write(event);
-    subscription.add(control.events$.subscribe({ next: write, complete: end, error: end }));
+  const mutating = { rateLimit: { max: config.mutationsPerMinute, timeWindow: 60_000 } };
+  app.post(
+    '/kill',
+    {
+      config: mutating,
+      schema: { tags, summary: 'Kill switch on (refuse new exposure) or off', body: killRequestSchema, response: { 200: z.object({ killSwitch: killSwitchStateSchema }), ...failures } },
+    },
+    async (request) => {
+      const { on, reason } = request.body;
+      return { killSwitch: control.setKillSwitch(on, reason ?? 'resumed through the HTTP API') };
+    },
+  );
+  onlyMethod('/kill', 'POST');
+  app.post(
+    '/flatten/:strategyId',
+    {
+      config: mutating,
+      schema: { tags, summary: "Close one strategy's position", params: flattenParamsSchema, response: { 202: z.object({ flattening: z.string() }), ...failures, 404: errorBody, 501: errorBody } },
+    },
+    async (request, reply) => {
+      const { strategyId } = request.params;
+      if (control.flatten === undefined) return sendError(reply, 501, 'NOT_IMPLEMENTED', 'this engine cannot flatten a strategy');
+      try {
+        control.flatten(strategyId);
+      } catch (error) {
+        if (error instanceof UnknownStrategyError) return sendError(reply, 404, 'UNKNOWN_STRATEGY', error.message);
+        throw error;
+      }
+      return reply.code(202).send({ flattening: strategyId });
+    },
+  );
+  onlyMethod('/flatten/:strategyId', 'POST');
+
+  if (pages !== undefined) {
+    const serve = (name: string) => async (_request: FastifyRequest, reply: FastifyReply) => {
+      const asset: PageAsset | undefined = (await pages).get(name);
+      if (asset === undefined) return sendError(reply, 404, 'NOT_FOUND', `no asset ${name}`);
+      reply.header('content-type', asset.contentType);
+      reply.header('cache-control', 'no-cache');
+      reply.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      return reply.send(asset.body);
+    };
+    app.get('/', { config: { public: true }, schema: { hide: true } }, serve('/'));
+    onlyMethod('/', 'GET');
+    app.get('/assets/:name', { config: { public: true }, schema: { hide: true } }, (request, reply) => serve(`/assets/${(request.params as { name: string }).name}`)(request, reply));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
   const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostInUrl}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostInUrl}:${address.port}`,
+    url,
+    dashboardUrl: `${url}/?token=${encodeURIComponent(token)}`,
+    token,
+    tokenGenerated: config.token === undefined,
     close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const end of [...eventStreams]) end();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      closing ??= (async () => {
+        streams.endAll();
+        await app.close();
+      })();
       return closing;
     },
   };
 }
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Compares digests, not the raw strings, so the comparison takes the same time whatever the length. */
-function bearerMatches(header: string | undefined, expectedDigest: Buffer): boolean {
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match !== null && timingSafeEqual(sha256(match[1]), expectedDigest);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | 'tooLarge' | 'aborted'> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve('tooLarge');
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limit) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? 'tooLarge' : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve('aborted'));
-    req.on('close', () => {
-      if (!req.complete) resolve('aborted');
-    });
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
-}
-
-function sendMethodNotAllowed(res: ServerResponse, allowed: 'GET' | 'POST'): void {
-  res.setHeader('Allow', allowed === 'GET' ? 'GET, HEAD' : 'POST');
-  sendError(res, 405, 'METHOD_NOT_ALLOWED', `use ${allowed}`);
+function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send({ error: { code, message } });
 }

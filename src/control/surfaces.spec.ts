@@ -20,12 +20,13 @@ describe('startControlSurfaces', () => {
     const logs: TelegramLogEntry[] = [];
     const surfaces = await startControlSurfaces(
       control,
-      { http: { port: 0, tokenEnv: 'TEST_HTTP_TOKEN' }, telegram: { allowedChatIds: [1], baseUrl: fake.baseUrl, pollTimeoutSec: 5 } },
-      { env: { TEST_HTTP_TOKEN: 'secret-1', TELEGRAM_BOT_TOKEN: fake.token }, telegramLog: (entry) => logs.push(entry) },
+      { http: { port: 0, tokenEnv: 'TEST_HTTP_TOKEN', logLevel: 'silent' }, telegram: { allowedChatIds: [1], baseUrl: fake.baseUrl, pollTimeoutSec: 5 } },
+      { env: { TEST_HTTP_TOKEN: 'secret-token-0123456789', TELEGRAM_BOT_TOKEN: fake.token }, telegramLog: (entry) => logs.push(entry), http: { dashboard: false } },
     );
     const url = surfaces.http?.url ?? '';
     expect((await fetch(`${url}/status`)).status).toBe(401);
-    expect((await fetch(`${url}/status`, { headers: { authorization: 'Bearer secret-1' } })).status).toBe(200);
+    expect((await fetch(`${url}/status`, { headers: { authorization: 'Bearer secret-token-0123456789' } })).status).toBe(200);
+    expect(surfaces.http?.tokenGenerated).toBe(false);
     await fake.waitFor('bot polling', () => fake.calls.some((c) => c.method === 'getUpdates'));
 
     await surfaces.close();

@@ -9,6 +9,9 @@ import { startTelegramBot, type TelegramBot, type TelegramBotOptions, type Teleg
 const ALICE = 1001;
 const BOB = -2002;
 const STRANGER = 999;
+/** Bob's own user id: BOB is a group chat. */
+const BOB_USER = 2002;
+const MALLORY = 3003;
 
 let fake: FakeTelegram;
 let control: ControlState;
@@ -44,6 +47,7 @@ function startBot(overrides: Partial<TelegramBotOptions> = {}): TelegramBot {
   bot = startTelegramBot(control, {
     token: fake.token,
     allowedChatIds: [ALICE, BOB],
+    allowedUserIds: [ALICE, BOB_USER],
     baseUrl: fake.baseUrl,
     // Long enough that a test always stops the bot while a poll is open; stop() aborts it.
     pollTimeoutSec: 5,
@@ -59,12 +63,14 @@ function startBot(overrides: Partial<TelegramBotOptions> = {}): TelegramBot {
   return bot;
 }
 
-function messageUpdate(chatId: number, text: string, sentSecondsAgo = 0): { update_id: number; message: object } {
+/** A message in `chatId`; its sender is the chat itself (a private chat) unless `fromUserId` says otherwise (a group). */
+function messageUpdate(chatId: number, text: string, sentSecondsAgo = 0, fromUserId = chatId): { update_id: number; message: object } {
   const id = nextUpdateId;
   nextUpdateId += 1;
+  const chat = chatId < 0 ? { id: chatId, type: 'group', title: 'desk' } : { id: chatId, type: 'private' };
   return {
     update_id: id,
-    message: { message_id: id, date: Math.floor(Date.now() / 1000) - sentSecondsAgo, chat: { id: chatId, type: 'private' }, from: { id: chatId, is_bot: false, username: 'alice' }, text },
+    message: { message_id: id, date: Math.floor(Date.now() / 1000) - sentSecondsAgo, chat, from: { id: fromUserId, is_bot: false, username: fromUserId === MALLORY ? 'mallory' : 'alice' }, text },
   };
 }
 
@@ -98,7 +104,7 @@ describe('startTelegramBot', () => {
     expect(control.status().killSwitch).toMatchObject({ on: true, reason: 'news spike' });
 
     fake.pushUpdate(messageUpdate(ALICE, '/kill@' + FAKE_BOT_USERNAME + ' again'));
-    fake.pushUpdate(messageUpdate(BOB, '/resume'));
+    fake.pushUpdate(messageUpdate(BOB, '/resume', 0, BOB_USER));
     await fake.waitFor('resume reply and push', () => fake.sent.length === 5);
 
     expect(textsTo(ALICE)).toEqual(['*Kill switch ON*\nnews spike', '*Kill switch ON*\nunchanged: already on \\(news spike\\)', '*Kill switch off*\n/resume from Telegram chat \\-2002']);
@@ -119,8 +125,8 @@ describe('startTelegramBot', () => {
     expect(controlEvents.filter((e) => e.kind === 'killSwitch').map((e) => e.kind === 'killSwitch' && e.reason)).toEqual(['first', '/resume from Telegram chat 1001']);
     expect(logs).toContainEqual({ level: 'warn', message: 'update already handled; skipped', updateId: 100 });
     // The third poll (offset 102) was still open at stop, so a last call acknowledges 101 for a restart.
-    expect(polls()).toEqual([undefined, 101, 102, 102]);
-    expect(fake.calls.filter((c) => c.method === 'getUpdates').at(-1)?.params).toEqual({ offset: 102, timeout: 0, limit: 1, allowed_updates: ['message'] });
+    expect(polls()).toEqual([1, 101, 102, 102]);
+    expect(fake.calls.filter((c) => c.method === 'getUpdates').at(-1)?.params).toMatchObject({ offset: 102, limit: 1 });
     expect(await bot?.closed).toEqual({ reason: 'stopped' });
   });
 
@@ -134,7 +140,7 @@ describe('startTelegramBot', () => {
     expect(control.status().killSwitch.on).toBe(false);
     expect(fake.sent.map((m) => m.chat_id)).toEqual([ALICE]);
     expect(textsTo(ALICE)[0]).toMatch(/^\*Status\*/);
-    expect(logs).toContainEqual({ level: 'warn', message: 'message from @alice in a chat not in the allow-list ignored', chatId: STRANGER, updateId: 100 });
+    expect(logs).toContainEqual({ level: 'warn', message: 'message from @alice in a chat not in the allow-list ignored', chatId: STRANGER, userId: STRANGER, updateId: 100 });
   });
 
   it('refuses a command Telegram kept queued for too long instead of running it late', async () => {
@@ -145,34 +151,79 @@ describe('startTelegramBot', () => {
     expect(textsTo(ALICE)[0]).toMatch(/^\*Ignored \/kill\*\nit was sent 36\d\d s ago; send it again if still wanted$/);
   });
 
-  it('waits retry_after on 429 for polling and for sending, then carries on', async () => {
-    fake.script('getUpdates', 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } });
-    fake.script('sendMessage', 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 2', parameters: { retry_after: 2 } });
+  it('waits retry_after on 429 (flood limit) for polling and for sending, then carries on', async () => {
+    fake.script('getUpdates', 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    fake.script('sendMessage', 429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    const started = Date.now();
     startBot();
     fake.pushUpdate(messageUpdate(ALICE, '/help'));
-    await fake.waitFor('help reply', () => fake.sent.length === 1);
+    await fake.waitFor('help reply', () => fake.sent.length === 1, 6000);
 
-    expect(sleeps).toEqual([3000, 2000]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(fake.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(2);
-    expect(polls().slice(0, 2)).toEqual([undefined, undefined]);
+    expect(polls().slice(0, 2)).toEqual([1, 1]);
+    expect(sleeps).toEqual([]);
   });
 
-  it('backs off exponentially on server errors and malformed responses, and skips a malformed update', async () => {
+  it('retries getMe after server errors and a body that is not JSON, and skips a malformed update', async () => {
     fake.script('getMe', 500, { ok: false, error_code: 500, description: 'Internal Server Error' });
     fake.script('getMe', 502, '<html>bad gateway</html>');
-    fake.script('getMe', 200, { ok: true, result: { id: 1 } });
     startBot();
     fake.pushUpdate({ update_id: 300, message: { chat: 'nope' } });
     fake.pushUpdate({ ...messageUpdate(ALICE, '/help'), update_id: 301 });
     await fake.waitFor('help reply', () => fake.sent.length === 1);
 
-    expect(sleeps).toEqual([10, 20, 40]);
+    expect(fake.calls.filter((c) => c.method === 'getMe')).toHaveLength(3);
     expect(logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
-      'getMe: 500 Internal Server Error; retrying in 10 ms',
-      'getMe: unexpected response ((root): Invalid input: expected object, received string); retrying in 20 ms',
-      'getMe: unexpected result (is_bot: Invalid input: expected boolean, received undefined; username: Invalid input: expected string, received undefined); retrying in 40 ms',
       'update 300 ignored: message.message_id: Invalid input: expected number, received undefined; message.date: Invalid input: expected number, received undefined; message.chat: Invalid input: expected object, received string',
     ]);
+  });
+
+  it('retries a message after a server error with its own backoff, and gives up on a permanent refusal', async () => {
+    fake.script('sendMessage', 500, { ok: false, error_code: 500, description: 'Internal Server Error' });
+    fake.script('sendMessage', 403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    startBot({ parseMode: 'plain' });
+    fake.pushUpdate(messageUpdate(ALICE, '/help'));
+    fake.pushUpdate(messageUpdate(ALICE, '/status'));
+    await fake.waitFor('status reply', () => fake.sent.length === 1);
+
+    expect(sleeps).toEqual([10]);
+    expect(fake.sent[0].text).toMatch(/^Status\n/);
+    expect(logs).toContainEqual({ level: 'error', message: 'message not sent: sendMessage: 403 Forbidden: bot was blocked by the user', chatId: ALICE });
+  });
+
+  it('lets any member of an allowed chat read, but only allowed users change anything', async () => {
+    startBot({ parseMode: 'plain' });
+    fake.pushUpdate(messageUpdate(BOB, '/kill hijack', 0, MALLORY));
+    fake.pushUpdate(messageUpdate(BOB, '/flatten gotobi-a', 0, MALLORY));
+    fake.pushUpdate(messageUpdate(BOB, '/status', 0, MALLORY));
+    await fake.waitFor('3 replies', () => fake.sent.length === 3);
+
+    expect(control.status().killSwitch.on).toBe(false);
+    expect(textsTo(BOB)).toEqual([
+      `Refused /kill\nuser ${MALLORY} may not change the engine (allowedUserIds)`,
+      `Refused /flatten\nuser ${MALLORY} may not change the engine (allowedUserIds)`,
+      expect.stringMatching(/^Status\n/),
+    ]);
+    expect(logs).toContainEqual({ level: 'warn', message: '/kill from @mallory refused: user not in allowedUserIds', chatId: BOB, userId: MALLORY, updateId: 100 });
+  });
+
+  it('changes nothing for anyone when no user is allowed', async () => {
+    startBot({ parseMode: 'plain', allowedUserIds: [] });
+    fake.pushUpdate(messageUpdate(ALICE, '/kill test'));
+    await fake.waitFor('refusal', () => fake.sent.length === 1);
+    expect(control.status().killSwitch.on).toBe(false);
+    expect(textsTo(ALICE)[0]).toBe(`Refused /kill\nuser ${ALICE} may not change the engine (allowedUserIds)`);
+  });
+
+  it('refuses a command dated in the future', async () => {
+    control.setKillSwitch(true, 'halted');
+    startBot({ parseMode: 'plain', maxClockSkewSec: 30 });
+    fake.pushUpdate(messageUpdate(ALICE, '/resume', -3600));
+    fake.pushUpdate(messageUpdate(ALICE, '/kill slightly ahead', -10));
+    await fake.waitFor('2 replies', () => fake.sent.length === 2);
+    expect(textsTo(ALICE)[0]).toMatch(/^Ignored \/resume\nit is dated (3599|360\d) s in the future; check the clocks$/);
+    expect(control.status().killSwitch).toMatchObject({ on: true, reason: 'halted' });
   });
 
   it('pushes fills, rejections and connection changes to every allowed chat, but not routine order events', async () => {
@@ -197,6 +248,7 @@ describe('startTelegramBot', () => {
     const refused = startBot({ token: '42:not-the-token' });
     expect(await refused.closed).toEqual({ reason: 'unauthorized', message: 'getMe: 401 Unauthorized' });
     expect(fake.calls.map((c) => c.method)).toEqual(['getMe']);
+    expect(logs.map((l) => l.message).join('\n')).not.toContain('not-the-token');
   });
 
   it('takes the token from TELEGRAM_BOT_TOKEN and explains a missing or malformed one', async () => {

@@ -1,3 +1,5 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, GrammyError, HttpError } from 'grammy';
 import type { Subscription } from 'rxjs';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
@@ -15,20 +17,27 @@ import {
 } from './telegramFormat';
 
 /**
- * The engine's Telegram control surface: long-polls the Bot API for commands from allowed chats, answers
- * them from `EngineControl`, and pushes fills, rejections, connection and kill-switch changes to those chats.
+ * The engine's Telegram control surface, on grammY: long-polls the Bot API for commands from allowed chats,
+ * answers them from `EngineControl`, and pushes fills, rejections, connection and kill-switch changes to
+ * those chats. `@grammyjs/auto-retry` waits out Telegram's flood limits (429 with `retry_after`).
  *
- * Offsets: an update is acknowledged (offset = update_id + 1) before it is handled, anything below the offset
- * is skipped, and on stop a last getUpdates acknowledges what was handled since the previous poll, so no
- * command runs twice, even across a restart. Commands older than `maxCommandAgeSec` (queued by Telegram while
- * the bot was down) are refused rather than run late: a stale /resume must not lift a kill switch.
+ * Who may do what: a message counts only from a chat in `allowedChatIds`; a command that changes anything
+ * (/kill, /resume, /flatten) also needs its sender in `allowedUserIds` (any member of an allowed group may
+ * read, not switch). A command is refused when it is older than `maxCommandAgeSec` (queued by Telegram while
+ * the bot was down: a stale /resume must not lift a kill switch) or dated more than `maxClockSkewSec` in the
+ * future (a clock or a server that cannot be trusted).
+ *
+ * Offsets: grammY asks for updates after the last one handled and, on stop, confirms that one to Telegram, so
+ * no command runs twice, even across a restart; an update redelivered anyway is skipped by its id.
  */
 export interface TelegramBotOptions {
   /** Bot token; default the environment variable TELEGRAM_BOT_TOKEN. */
   readonly token?: string;
   /** Only these chats may command the bot and receive pushes. Messages from others are logged and ignored. */
   readonly allowedChatIds: readonly number[];
-  /** Default https://api.telegram.org. */
+  /** Users who may change state (/kill, /resume, /flatten). Default none: the bot only answers questions. */
+  readonly allowedUserIds?: readonly number[];
+  /** Bot API root. Default https://api.telegram.org. */
   readonly baseUrl?: string;
   /** Long-poll timeout passed to getUpdates. Default 30. */
   readonly pollTimeoutSec?: number;
@@ -38,14 +47,15 @@ export interface TelegramBotOptions {
   readonly pushEvents?: boolean;
   /** Default 300. */
   readonly maxCommandAgeSec?: number;
-  /** Exponential backoff after failed requests. Default 1 s doubling to 60 s. */
+  /** A command dated further in the future than this is refused. Default 30. */
+  readonly maxClockSkewSec?: number;
+  /** Retries of a message that failed for another reason than a flood limit (5xx, network). Default 1 s doubling to 60 s. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Outgoing messages waiting to be sent; beyond this new ones are dropped with an error log. Default 100. */
   readonly maxQueuedMessages?: number;
   /** How long stop() waits for the last acknowledgement, and then for queued messages to go out. Default 2 s. */
   readonly stopGraceMs?: number;
-  readonly fetchImpl?: typeof fetch;
-  /** Waits `ms` or until `signal` aborts (then resolves early). Injectable so tests need not wait out retry_after. */
+  /** Waits `ms` or until `signal` aborts (then resolves early). Injectable so tests need not wait out backoffs. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Default: one JSON line on stderr per entry. */
   readonly log?: (entry: TelegramLogEntry) => void;
@@ -59,6 +69,7 @@ export interface TelegramLogEntry {
   readonly level: 'info' | 'warn' | 'error';
   readonly message: string;
   readonly chatId?: number;
+  readonly userId?: number;
   readonly updateId?: number;
 }
 
@@ -77,11 +88,13 @@ export interface TelegramBot {
 const optionsSchema = z.object({
   token: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'a bot token like "123456:ABC-def"'),
   allowedChatIds: z.array(z.number().int()).min(1, 'at least one chat id'),
+  allowedUserIds: z.array(z.number().int().positive()).default([]),
   baseUrl: z.url().default('https://api.telegram.org'),
   pollTimeoutSec: z.number().int().min(0).max(600).default(30),
   parseMode: z.enum(['MarkdownV2', 'plain']).default('MarkdownV2'),
   pushEvents: z.boolean().default(true),
   maxCommandAgeSec: z.number().positive().default(300),
+  maxClockSkewSec: z.number().nonnegative().default(30),
   backoff: z
     .object({ initialMs: z.number().int().positive(), maxMs: z.number().int().positive() })
     .default({ initialMs: 1000, maxMs: 60_000 }),
@@ -89,22 +102,7 @@ const optionsSchema = z.object({
   stopGraceMs: z.number().int().nonnegative().default(2000),
 });
 
-/** Bot API envelope: https://core.telegram.org/bots/api#making-requests */
-const apiResponseSchema = z.discriminatedUnion('ok', [
-  z.looseObject({ ok: z.literal(true), result: z.unknown() }),
-  z.looseObject({
-    ok: z.literal(false),
-    error_code: z.number().int(),
-    description: z.string().optional(),
-    parameters: z.looseObject({ retry_after: z.number().nonnegative().optional() }).optional(),
-  }),
-]);
-
-const getMeResultSchema = z.looseObject({ id: z.number().int(), is_bot: z.boolean(), username: z.string().min(1) });
-
-/** Only the id is needed to move the offset; the rest of each update is checked one by one. */
-const updateIdsSchema = z.array(z.looseObject({ update_id: z.number().int().nonnegative() }));
-
+/** The part of an update the bot reads, checked one update at a time (grammY passes them on unchecked). */
 const updateSchema = z.looseObject({
   update_id: z.number().int().nonnegative(),
   message: z
@@ -118,18 +116,11 @@ const updateSchema = z.looseObject({
     .optional(),
 });
 
-type Update = z.infer<typeof updateSchema>;
-type IncomingMessage = NonNullable<Update['message']>;
+type IncomingMessage = NonNullable<z.infer<typeof updateSchema>['message']>;
 
-type ApiOutcome =
-  | { readonly kind: 'ok'; readonly result: unknown }
-  | { readonly kind: 'retryAfter'; readonly seconds: number; readonly description: string }
-  | { readonly kind: 'unauthorized'; readonly description: string }
-  /** `permanent`: the same request will fail again (400 bad request, 403 blocked by the user). */
-  | { readonly kind: 'failed'; readonly description: string; readonly permanent: boolean };
-
+/** Commands that change the engine's state: only `allowedUserIds` may send them. */
+const STATE_CHANGING = new Set(['kill', 'resume', 'flatten']);
 const MAX_SEND_ATTEMPTS = 5;
-const SEND_TIMEOUT_MS = 15_000;
 const COMMAND = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/;
 
 export function startTelegramBot(control: EngineControl, options: TelegramBotOptions): TelegramBot {
@@ -143,139 +134,50 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
     );
   }
   const config = parsed.data;
-  const fetchImpl = options.fetchImpl ?? fetch;
   const sleep = options.sleep ?? abortableSleep;
   const log = options.log ?? logToStderr;
   const now = options.now ?? Date.now;
-  const allowed = new Set(config.allowedChatIds);
-  const apiRoot = `${config.baseUrl.replace(/\/+$/, '')}/bot${config.token}/`;
-  const pollAbort = new AbortController();
+  const allowedChats = new Set(config.allowedChatIds);
+  const allowedUsers = new Set(config.allowedUserIds);
+  const bot = new Bot(config.token, { client: { apiRoot: config.baseUrl.replace(/\/+$/, '') } });
+  // Flood limits only: grammY itself retries getMe and getUpdates on server and network errors, and the
+  // outbox below retries messages with its own bounded backoff.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
+  const initAbort = new AbortController();
   const sendAbort = new AbortController();
   const outbox: { readonly chatId: number; readonly text: string }[] = [];
   let draining = false;
   let drained: Promise<void> = Promise.resolve();
-  let username: string | undefined;
-  /** Next update id wanted; everything below it was handled. */
-  let offset: number | undefined;
-  /** The offset last sent to Telegram, which acknowledges everything below it. */
-  let acknowledged: number | undefined;
+  let stopping = false;
+  /** Highest update id handled: a redelivered update is skipped. */
+  let lastUpdateId = -1;
   /** Set while a command from this chat changes the kill switch: its reply stands in for the push. */
   let commandingChatId: number | undefined;
 
   const redact = (text: string): string => text.split(config.token).join('<token>');
 
-  async function callApi(method: string, params: object, signal: AbortSignal, timeoutMs: number): Promise<ApiOutcome> {
-    let response: Response;
-    try {
-      response = await fetchImpl(apiRoot + method, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      });
-    } catch (error) {
-      return { kind: 'failed', description: `${method}: ${redact(describeError(error))}`, permanent: false };
+  bot.use((ctx) => {
+    const updateId = ctx.update.update_id;
+    if (updateId <= lastUpdateId) {
+      log({ level: 'warn', message: 'update already handled; skipped', updateId });
+      return;
     }
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch (error) {
-      return { kind: 'failed', description: `${method}: HTTP ${response.status}, body is not JSON (${redact(describeError(error))})`, permanent: false };
+    lastUpdateId = updateId;
+    const update = updateSchema.safeParse(ctx.update);
+    if (!update.success) {
+      log({ level: 'warn', message: `update ${updateId} ignored: ${formatZodError(update.error)}`, updateId });
+      return;
     }
-    const body = apiResponseSchema.safeParse(json);
-    if (!body.success) {
-      return { kind: 'failed', description: `${method}: unexpected response (${formatZodError(body.error)})`, permanent: false };
-    }
-    if (body.data.ok) return { kind: 'ok', result: body.data.result };
-    const code = body.data.error_code;
-    const description = `${method}: ${code} ${body.data.description ?? ''}`.trim();
-    if (code === 429 || response.status === 429) {
-      return { kind: 'retryAfter', seconds: body.data.parameters?.retry_after ?? 1, description };
-    }
-    if (code === 401 || code === 404) return { kind: 'unauthorized', description };
-    return { kind: 'failed', description, permanent: code === 400 || code === 403 };
-  }
-
-  const backoffMs = (failures: number): number =>
-    Math.min(config.backoff.maxMs, config.backoff.initialMs * 2 ** Math.min(30, failures - 1));
-
-  async function poll(): Promise<TelegramBotClosed> {
-    let failures = 0;
-    while (!pollAbort.signal.aborted) {
-      const outcome =
-        username === undefined
-          ? await callApi('getMe', {}, pollAbort.signal, SEND_TIMEOUT_MS)
-          : await getUpdates(config.pollTimeoutSec, pollAbort.signal);
-      if (pollAbort.signal.aborted) break;
-      let failure: string | undefined;
-      switch (outcome.kind) {
-        case 'unauthorized':
-          log({ level: 'error', message: `Telegram refused the bot token (${outcome.description}); stopping` });
-          return { reason: 'unauthorized', message: outcome.description };
-        case 'retryAfter':
-          log({ level: 'warn', message: `rate limited (${outcome.description}); retrying after ${outcome.seconds} s` });
-          await sleep(outcome.seconds * 1000, pollAbort.signal);
-          continue;
-        case 'failed':
-          failure = outcome.description;
-          break;
-        case 'ok':
-          failure = username === undefined ? acceptIdentity(outcome.result) : acceptUpdates(outcome.result);
-          break;
-      }
-      if (failure === undefined) {
-        failures = 0;
-      } else {
-        failures += 1;
-        const wait = backoffMs(failures);
-        log({ level: 'warn', message: `${failure}; retrying in ${wait} ms` });
-        await sleep(wait, pollAbort.signal);
-      }
-    }
-    return { reason: 'stopped' };
-  }
-
-  async function getUpdates(timeoutSec: number, signal: AbortSignal): Promise<ApiOutcome> {
-    const sent = offset;
-    const params = { timeout: timeoutSec, allowed_updates: ['message'], ...(sent === undefined ? {} : { offset: sent }) };
-    const outcome = await callApi('getUpdates', params, signal, (timeoutSec + 10) * 1000);
-    if (outcome.kind === 'ok') acknowledged = sent;
-    return outcome;
-  }
-
-  function acceptIdentity(result: unknown): string | undefined {
-    const me = getMeResultSchema.safeParse(result);
-    if (!me.success) return `getMe: unexpected result (${formatZodError(me.error)})`;
-    username = me.data.username;
-    log({ level: 'info', message: `polling as @${username} for chats ${config.allowedChatIds.join(', ')}` });
-    return undefined;
-  }
-
-  function acceptUpdates(result: unknown): string | undefined {
-    const updates = updateIdsSchema.safeParse(result);
-    if (!updates.success) return `getUpdates: unexpected result (${formatZodError(updates.error)})`;
-    for (const raw of updates.data) {
-      const updateId = raw.update_id;
-      if (offset !== undefined && updateId < offset) {
-        log({ level: 'warn', message: 'update already handled; skipped', updateId });
-        continue;
-      }
-      offset = updateId + 1;
-      const update = updateSchema.safeParse(raw);
-      if (!update.success) {
-        log({ level: 'warn', message: `update ${updateId} ignored: ${formatZodError(update.error)}`, updateId });
-        continue;
-      }
-      if (update.data.message !== undefined) handleMessage(update.data.message, updateId);
-    }
-    return undefined;
-  }
+    if (update.data.message !== undefined) handleMessage(update.data.message, updateId);
+  });
+  bot.catch((error) => log({ level: 'error', message: `update ${error.ctx.update.update_id} failed: ${describeError(error.error)}` }));
 
   function handleMessage(message: IncomingMessage, updateId: number): void {
     const chatId = message.chat.id;
-    if (!allowed.has(chatId)) {
-      const who = message.from?.username === undefined ? '' : ` from @${message.from.username}`;
-      log({ level: 'warn', message: `message${who} in a chat not in the allow-list ignored`, chatId, updateId });
+    const userId = message.from?.id;
+    const who = message.from?.username === undefined ? '' : ` from @${message.from.username}`;
+    if (!allowedChats.has(chatId)) {
+      log({ level: 'warn', message: `message${who} in a chat not in the allow-list ignored`, chatId, userId, updateId });
       return;
     }
     const text = message.text?.trim();
@@ -285,15 +187,26 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
       reply(chatId, { title: 'Commands only', lines: ['send /help for the list'] });
       return;
     }
-    const [, name, addressee, rawArgs] = command;
-    if (addressee !== undefined && addressee.toLowerCase() !== (username ?? '').toLowerCase()) return;
+    const [, rawName, addressee, rawArgs] = command;
+    const name = rawName.toLowerCase();
+    if (addressee !== undefined && addressee.toLowerCase() !== (bot.isInited() ? bot.botInfo.username.toLowerCase() : '')) return;
     const ageSec = now() / 1000 - message.date;
     if (ageSec > config.maxCommandAgeSec) {
-      reply(chatId, { title: `Ignored /${name}`, lines: [`it was sent ${Math.round(ageSec)} s ago; send it again if still wanted`] });
+      reply(chatId, { title: `Ignored /${rawName}`, lines: [`it was sent ${Math.round(ageSec)} s ago; send it again if still wanted`] });
+      return;
+    }
+    if (-ageSec > config.maxClockSkewSec) {
+      log({ level: 'warn', message: `/${name}${who} dated ${Math.round(-ageSec)} s in the future refused`, chatId, userId, updateId });
+      reply(chatId, { title: `Ignored /${rawName}`, lines: [`it is dated ${Math.round(-ageSec)} s in the future; check the clocks`] });
+      return;
+    }
+    if (STATE_CHANGING.has(name) && (userId === undefined || !allowedUsers.has(userId))) {
+      log({ level: 'warn', message: `/${name}${who} refused: user not in allowedUserIds`, chatId, userId, updateId });
+      reply(chatId, { title: `Refused /${rawName}`, lines: [`user ${userId ?? 'unknown'} may not change the engine (allowedUserIds)`] });
       return;
     }
     try {
-      runCommand(name.toLowerCase(), (rawArgs ?? '').trim(), chatId);
+      runCommand(name, (rawArgs ?? '').trim(), chatId);
     } catch (error) {
       log({ level: 'error', message: `/${name} failed: ${describeError(error)}`, chatId, updateId });
       reply(chatId, { title: `/${name} failed`, lines: [describeError(error)] });
@@ -389,37 +302,30 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
     }
   }
 
+  const backoffMs = (failures: number): number =>
+    Math.min(config.backoff.maxMs, config.backoff.initialMs * 2 ** Math.min(30, failures - 1));
+
   async function deliver(chatId: number, text: string): Promise<void> {
-    const params = { chat_id: chatId, text, ...(config.parseMode === 'MarkdownV2' ? { parse_mode: 'MarkdownV2' } : {}) };
-    let failures = 0;
+    const other = config.parseMode === 'MarkdownV2' ? { parse_mode: 'MarkdownV2' as const } : {};
     for (let attempt = 1; attempt <= MAX_SEND_ATTEMPTS && !sendAbort.signal.aborted; attempt += 1) {
-      const outcome = await callApi('sendMessage', params, sendAbort.signal, SEND_TIMEOUT_MS);
-      if (outcome.kind === 'ok') return;
-      if (outcome.kind === 'unauthorized' || (outcome.kind === 'failed' && outcome.permanent)) {
-        log({ level: 'error', message: `message not sent: ${outcome.description}`, chatId });
+      try {
+        // grammY types its signal with the abort-controller shim's AbortSignal; Node's own is what it gets at run time.
+        await bot.api.sendMessage(chatId, text, other, sendAbort.signal as Parameters<typeof bot.api.sendMessage>[3]);
         return;
-      }
-      if (attempt === MAX_SEND_ATTEMPTS) {
-        log({ level: 'error', message: `message not sent after ${attempt} attempts: ${outcome.description}`, chatId });
-        return;
-      }
-      if (outcome.kind === 'retryAfter') {
-        log({ level: 'warn', message: `rate limited (${outcome.description}); retrying after ${outcome.seconds} s`, chatId });
-        await sleep(outcome.seconds * 1000, sendAbort.signal);
-      } else {
-        failures += 1;
-        await sleep(backoffMs(failures), sendAbort.signal);
+      } catch (error) {
+        const description = apiErrorText(error, redact);
+        // 400 (bad request), 401/404 (token), 403 (blocked by the user): the same message would fail again.
+        if (error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429) {
+          log({ level: 'error', message: `message not sent: ${description}`, chatId });
+          return;
+        }
+        if (attempt === MAX_SEND_ATTEMPTS || sendAbort.signal.aborted) {
+          log({ level: 'error', message: `message not sent after ${attempt} attempts: ${description}`, chatId });
+          return;
+        }
+        await sleep(backoffMs(attempt), sendAbort.signal);
       }
     }
-  }
-
-  /** Tells Telegram that updates handled since the last poll are done, so a restart does not see them again. */
-  async function acknowledgeHandled(): Promise<void> {
-    if (offset === undefined || offset === acknowledged) return;
-    const params = { offset, timeout: 0, limit: 1, allowed_updates: ['message'] };
-    const outcome = await callApi('getUpdates', params, new AbortController().signal, Math.max(1, config.stopGraceMs));
-    if (outcome.kind === 'ok') acknowledged = offset;
-    else log({ level: 'warn', message: `could not acknowledge updates below ${offset}: ${outcome.description}` });
   }
 
   const events: Subscription | undefined = config.pushEvents
@@ -429,28 +335,57 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
       })
     : undefined;
 
-  const closed: Promise<TelegramBotClosed> = poll()
-    .catch((error: unknown): TelegramBotClosed => {
-      log({ level: 'error', message: `polling failed: ${describeError(error)}` });
+  const poll = async (): Promise<TelegramBotClosed> => {
+    try {
+      // grammY retries getMe on server and network errors; the signal lets stop() end that wait.
+      await bot.init(initAbort.signal as Parameters<typeof bot.init>[0]);
+      if (stopping) return { reason: 'stopped' };
+      log({ level: 'info', message: `polling as @${bot.botInfo.username} for chats ${config.allowedChatIds.join(', ')}` });
+      await bot.start({ allowed_updates: ['message'], timeout: config.pollTimeoutSec });
       return { reason: 'stopped' };
-    })
-    .then(async (result) => {
-      events?.unsubscribe();
-      await acknowledgeHandled();
-      const grace = setTimeout(() => sendAbort.abort(), config.stopGraceMs);
-      await drained;
-      clearTimeout(grace);
-      sendAbort.abort();
-      return result;
-    });
+    } catch (error) {
+      if (stopping) return { reason: 'stopped' };
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+        const message = apiErrorText(error, redact);
+        log({ level: 'error', message: `Telegram refused the bot token (${message}); stopping` });
+        return { reason: 'unauthorized', message };
+      }
+      log({ level: 'error', message: `polling failed: ${apiErrorText(error, redact)}` });
+      return { reason: 'stopped' };
+    }
+  };
+
+  const closed: Promise<TelegramBotClosed> = poll().then(async (result) => {
+    events?.unsubscribe();
+    const grace = setTimeout(() => sendAbort.abort(), config.stopGraceMs);
+    await drained;
+    clearTimeout(grace);
+    sendAbort.abort();
+    return result;
+  });
 
   return {
     closed,
     stop: async () => {
-      pollAbort.abort();
+      stopping = true;
+      initAbort.abort();
+      if (bot.isRunning()) {
+        // grammY's stop confirms the last handled update to Telegram; bounded, Telegram may be unreachable.
+        const confirmed = bot
+          .stop()
+          .catch((error: unknown) => log({ level: 'warn', message: `could not acknowledge handled updates: ${apiErrorText(error, redact)}` }));
+        await Promise.race([confirmed, abortableSleep(Math.max(1, config.stopGraceMs), new AbortController().signal)]);
+      }
       await closed;
     },
   };
+}
+
+/** `getMe: 401 Unauthorized`, `sendMessage: 400 Bad Request: …`, or the network error, token redacted. */
+function apiErrorText(error: unknown, redact: (text: string) => string): string {
+  if (error instanceof GrammyError) return redact(`${error.method}: ${error.error_code} ${error.description}`.trim());
+  if (error instanceof HttpError) return redact(`${error.message} (${describeError(error.error)})`);
+  return redact(describeError(error));
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -40,8 +40,12 @@ describe('messages', () => {
       barsSeen: 12_345,
       lastBarTs: { USDJPY: T0 + 60_000 },
       connection: 'connected',
+      connectionDetail: { since: T0 },
       killSwitch: { on: true, reason: 'drill', since: T0 + 30 * 60_000 },
       strategies: ['gotobi-a', 'gotobi-b'],
+      accountCurrency: 'USD',
+      lastSeq: 7,
+      forming: [],
     });
     expect(text).toEqual({
       title: 'Status',

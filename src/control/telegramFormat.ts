@@ -148,7 +148,12 @@ export function eventMessage(event: ControlEvent): ChatMessage | undefined {
       };
     }
     case 'connection':
+      // A new attempt of the same reconnection is not news in a chat.
+      if (event.state === event.previous) return undefined;
       return { title: `Connection ${event.state}`, lines: [`was ${event.previous}, at ${isoSeconds(event.ts)}`] };
+    case 'bar':
+    case 'book':
+      return undefined;
     case 'killSwitch':
       return { title: `Kill switch ${event.on ? 'ON' : 'off'}`, lines: [event.reason] };
     case 'notice':

@@ -1,4 +1,8 @@
 import type { BarRule } from './barRules';
+import type { ColumnMap } from './columnMap';
+import type { FormatName, TextLayout } from './layouts';
+import type { TextCompression, TextEncoding } from './textFile';
+import type { DateOrder } from './textTime';
 
 /**
  * The one small interface between a file format and the replay: a reader hands out columnar batches of
@@ -21,9 +25,9 @@ export interface BarBatch {
   /** 0 when the file has no volume column; NaN when a value is missing or not a number. */
   readonly volume: Float64Array;
   /**
-   * Rows the reader rejected itself (it could not split the line, or the timestamp text is not a time), in
-   * index order; usually empty. Such a row stays in the batch, in file order, with `ts` NaN, so the replay
-   * reports rows in the order of the file.
+   * Rows the reader rejected itself (it could not split the line, a time or a value is not one), in index
+   * order; usually empty. Such a row stays in the batch, in file order (`ts` NaN when its time is what is
+   * wrong), so the replay reports rows in the order of the file.
    */
   readonly rejections: readonly RowRejection[];
 }
@@ -53,10 +57,25 @@ export interface BarFileMetadata {
   readonly intervalMs?: number;
 }
 
+/** How a reader reads its file, for `inspect`. */
+export type FileFormat =
+  | { readonly kind: 'parquet'; /** How the time column is read: `TIMESTAMP WITH TIME ZONE (UTC instants)`. */ readonly time: string }
+  | { readonly kind: 'text'; readonly layout: TextLayout; readonly encoding: TextEncoding; readonly compression: TextCompression };
+
+/** How far a reader is: rows of a Parquet file, or bytes of a text file on disk. */
+export interface ReadProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly unit: 'rows' | 'bytes';
+}
+
 export interface BarBatchReader {
   readonly file: string;
   readonly columns: BarColumnNames;
   readonly metadata: BarFileMetadata;
+  readonly format: FileFormat;
+  /** How much of the file is read (for a progress bar); absent when the reader cannot tell. */
+  readonly progress?: () => ReadProgress;
   /**
    * The next batch, or null at the end. A batch stays valid only until the next call (buffers are reused).
    * Rejects with a DataError naming the file (and row, when a row is to blame).
@@ -67,8 +86,19 @@ export interface BarBatchReader {
 }
 
 export interface BarReaderOptions {
-  /** Zone of wall-clock timestamps (text without a zone, Parquet TIMESTAMP without UTC adjustment). */
+  /** Zone of wall-clock timestamps (text without a zone, Parquet TIMESTAMP without UTC adjustment); see `zones.ts`. */
   readonly timezone?: string;
+  /** Text files: the layout, when detection cannot tell it (`--format`). */
+  readonly format?: FormatName;
+  /** Text files: which column holds what (`--columns`). */
+  readonly columns?: ColumnMap;
+  /** Text files: how dates with the year last are read (`--date-order`). */
+  readonly dateOrder?: DateOrder;
+  /**
+   * Files with a ticker column (Polygon flat files): the rows of this symbol; other tickers are skipped.
+   * Without it such a file must hold one ticker.
+   */
+  readonly symbol?: string;
   /** Epoch ms, inclusive; readers may skip rows before it (the replay filters exactly anyway). */
   readonly from?: number;
   /** Epoch ms, exclusive. */

@@ -9,7 +9,8 @@ export type BarRule =
   | 'invalid-price'
   | 'price-range'
   | 'invalid-volume'
-  | 'timestamp-order';
+  | 'timestamp-order'
+  | 'tick-order';
 
 export const BAR_RULES: readonly BarRule[] = [
   'malformed-row',
@@ -18,6 +19,7 @@ export const BAR_RULES: readonly BarRule[] = [
   'price-range',
   'invalid-volume',
   'timestamp-order',
+  'tick-order',
 ];
 
 export const BAR_RULE_TEXT: Readonly<Record<BarRule, string>> = {
@@ -27,6 +29,7 @@ export const BAR_RULE_TEXT: Readonly<Record<BarRule, string>> = {
   'price-range': 'low ≤ open, close ≤ high',
   'invalid-volume': 'volume must be a finite number ≥ 0',
   'timestamp-order': 'timestamps must be strictly increasing',
+  'tick-order': 'tick times must not go back',
 };
 
 /** Which OHLCV field broke a rule (the validator maps it to the file's own column name). */

@@ -17,7 +17,7 @@ describe('resolveColumns', () => {
 
   it('names the missing field and lists the columns it found', () => {
     expect(() => resolveColumns(['time', 'bid', 'ask'], 'quotes.csv')).toThrow(
-      'quotes.csv, field "open": missing column (no column named open/o; columns found: "time", "bid", "ask")',
+      'quotes.csv, field "open": missing column (no column named open/o/openprice/openbid; columns found: "time", "bid", "ask")',
     );
   });
 

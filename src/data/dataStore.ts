@@ -9,7 +9,7 @@ import { planParquetProjection } from './parquetReader';
 import { replayParquet, type ReplayOptions } from './replay';
 
 /**
- * Bars → Parquet, written by DuckDB.
+ * Bars → Parquet (the DataStore), written by DuckDB.
  *
  * Layout: `timestamp` TIMESTAMP adjusted to UTC (µs, whole ms), `open`, `high`, `low`, `close`, `volume`
  * DOUBLE, sorted by time, ZSTD; the symbol and interval ride in the file's key/value metadata (`symbol`,
@@ -51,6 +51,40 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Calls `add` for every bar of any bar source, in order; resolves when the source ends. An `add` that throws
+ * stops the source (an Observable is unsubscribed) and rejects with its error.
+ */
+export async function forEachBar(bars: BarSource, add: (bar: Bar) => void): Promise<void> {
+  if (isObservable(bars)) {
+    await new Promise<void>((resolve, reject) => {
+      // Bars may arrive synchronously during subscribe(), before a Subscription is returned.
+      const subscription = new Subscription();
+      let failed = false;
+      subscription.add(
+        bars.subscribe({
+          next: (bar) => {
+            if (failed) return;
+            try {
+              add(bar);
+            } catch (e) {
+              failed = true;
+              subscription.unsubscribe();
+              reject(e);
+            }
+          },
+          error: reject,
+          complete: resolve,
+        }),
+      );
+    });
+  } else if (Symbol.asyncIterator in bars) {
+    for await (const bar of bars) add(bar);
+  } else {
+    for (const bar of bars) add(bar);
+  }
+}
+
 /** Appends bars to the staging table, checking each one (a DataError names the bar by its 1-based position). */
 async function stage(appender: DuckDBAppender, bars: BarSource, path: string): Promise<StagedBars> {
   let count = 0;
@@ -86,33 +120,7 @@ async function stage(appender: DuckDBAppender, bars: BarSource, path: string): P
     appender.endRow();
   };
 
-  if (isObservable(bars)) {
-    await new Promise<void>((resolve, reject) => {
-      // Bars may arrive synchronously during subscribe(), before a Subscription is returned.
-      const subscription = new Subscription();
-      let failed = false;
-      subscription.add(
-        bars.subscribe({
-          next: (bar) => {
-            if (failed) return;
-            try {
-              add(bar);
-            } catch (e) {
-              failed = true;
-              subscription.unsubscribe();
-              reject(e);
-            }
-          },
-          error: reject,
-          complete: resolve,
-        }),
-      );
-    });
-  } else if (Symbol.asyncIterator in bars) {
-    for await (const bar of bars) add(bar);
-  } else {
-    for (const bar of bars) add(bar);
-  }
+  await forEachBar(bars, add);
   appender.flushSync();
   return { count, symbol, intervalMs };
 }

@@ -1,7 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 /**
- * A push source anything can feed: callbacks call `push`,
+ * A push source anything can feed (DataStreamer): callbacks call `push`,
  * async iterables go through `feed`, and `stream$` is the Observable the graph subscribes to.
  *
  * ```

@@ -1,16 +1,25 @@
-/** The data layer: files → bars (replay), bars → Parquet (DataStore), push sources (DataStreamer). */
-export { replayParquet, replayCsv, replayFile, replayWith, readerFor, parseReplayOptions, DEFAULT_BATCH_ROWS } from './replay';
-export type { ReplayOptions, ValidationReport, ValidationPolicy, SkippedRow } from './replay';
-export { writeBarsParquet, readBarsParquet } from './dataStore';
+/** The data layer: files → bars (replay), bars → Parquet or CSV (DataStore), push sources (DataStreamer). */
+export { replayParquet, replayCsv, replayFile, replayWith, readerFor, isParquetFile, parseReplayOptions, DEFAULT_BATCH_ROWS, DEFAULT_TICK_BAR_MS } from './replay';
+export type { ReplayOptions, ValidationReport, ValidationPolicy, SkippedRow, OpenedFile, TickPrice } from './replay';
+export { writeBarsParquet, readBarsParquet, forEachBar } from './dataStore';
 export type { WriteBarsOptions, WriteBarsResult, BarSource } from './dataStore';
+export { writeBarsCsv, CANONICAL_CSV_HEADER } from './csvWriter';
 export { createDataStreamer, BufferOverflowError } from './dataStreamer';
 export type { DataStreamer, DataStreamerOptions } from './dataStreamer';
 export { openParquetReader } from './parquetReader';
 export { openCsvReader } from './csvReader';
-export type { BarBatch, BarBatchReader, BarReaderOptions, OpenBarReader, RowRejection, BarFileMetadata, BarColumnNames } from './barBatch';
+export type { BarBatch, BarBatchReader, BarReaderOptions, OpenBarReader, RowRejection, BarFileMetadata, BarColumnNames, FileFormat, ReadProgress } from './barBatch';
 export { BAR_RULES, BAR_RULE_TEXT } from './barRules';
 export type { BarRule } from './barRules';
 export { COLUMN_ALIASES } from './columns';
+export { parseColumnMap, formatColumnMap } from './columnMap';
+export type { ColumnMap, ColumnRef, ColumnRole } from './columnMap';
+export { FORMATS, BAR_FORMATS, TICK_FORMATS } from './layouts';
+export type { FormatName, TextLayout, RecordKind } from './layouts';
+export { detectLayout } from './sniff';
+export { resolveTimeZone, BROKER_SERVER_TIME, HISTDATA_TIME } from './zones';
+export type { TimeZoneSpec } from './zones';
+export { barIntervalMs } from './barSpec';
 export { inferIntervalMs, formatDuration } from './intervals';
 export { createGapTracker, isFxWeekendGap } from './gaps';
 export type { Gap, GapSummary, GapTracker } from './gaps';

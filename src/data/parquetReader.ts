@@ -37,6 +37,8 @@ export interface ParquetProjection {
   readonly source: string;
   /** The raw timestamp column, quoted. */
   readonly timestampColumn: string;
+  /** How the time column is read, for `inspect`. */
+  readonly timeDescription: string;
 }
 
 const WALL_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE']);
@@ -104,7 +106,14 @@ export async function planParquetProjection(connection: DuckDBConnection, file: 
   const parts = [tsExpr, numeric(resolved.open), numeric(resolved.high), numeric(resolved.low), numeric(resolved.close)];
   if (resolved.volume) parts.push(numeric(resolved.volume));
 
+  const timeDescription = {
+    instant: `${tsType}: UTC instants`,
+    wall: `${tsType} without a zone: wall time, read in --timezone (UTC when none is given)`,
+    epoch: `${tsType}: epoch ${timestamp.kind === 'epoch' ? timestamp.unit : ''} (by magnitude)`,
+    text: 'text, read like a CSV time column',
+  }[timestamp.kind];
   return {
+    timeDescription: `column "${tsColumn.name}", ${timeDescription}`,
     file,
     columns: {
       timestamp: tsColumn.name,
@@ -280,6 +289,7 @@ export const openParquetReader: OpenBarReader = async (file: string, options: Ba
       file,
       columns: plan.columns,
       metadata: plan.metadata,
+      format: { kind: 'parquet', time: plan.timeDescription },
       next: async () => {
         if (closed) return null;
         busy = true;

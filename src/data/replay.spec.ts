@@ -162,7 +162,7 @@ describe('replayCsv: formats', () => {
 
   it('an empty file and a header-only file', async () => {
     const empty = csv('empty.csv', '');
-    await expect(all(replayCsv(empty, { symbol: 'X' }))).rejects.toThrow(`${empty}: missing header row (the file is empty)`);
+    await expect(all(replayCsv(empty, { symbol: 'X' }))).rejects.toThrow(`${empty}: no data rows (the file is empty)`);
     let report: ValidationReport | undefined;
     const headerOnly = csv('header-only.csv', 'timestamp,open,high,low,close\n');
     await expect(all(replayCsv(headerOnly, { symbol: 'X', onReport: (r) => (report = r) }))).resolves.toEqual([]);
@@ -205,11 +205,12 @@ describe('symbol and interval', () => {
     expect(reports[0]).toEqual({
       file: stored,
       symbol: 'USDJPY',
+      records: 'bars',
       policy: 'error',
       rowsRead: 3,
       rowsEmitted: 3,
       rowsSkipped: 0,
-      skipped: { 'malformed-row': 0, 'invalid-timestamp': 0, 'invalid-price': 0, 'price-range': 0, 'invalid-volume': 0, 'timestamp-order': 0 },
+      skipped: { 'malformed-row': 0, 'invalid-timestamp': 0, 'invalid-price': 0, 'price-range': 0, 'invalid-volume': 0, 'timestamp-order': 0, 'tick-order': 0 },
       examples: [],
       firstTs: T0,
       lastTs: T0 + 2 * MIN,
@@ -222,13 +223,13 @@ describe('symbol and interval', () => {
     const path = csvWithTimes('nosymbol.csv', ['2024-01-02T00:00:00Z', '2024-01-02T00:01:00Z', '2024-01-02T00:02:00Z']);
     const error = await all(replayCsv(path)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toBe(`${path}: no symbol: pass the symbol option (the file carries no symbol metadata)`);
+    expect((error as Error).message).toBe(`${path}: no symbol: pass --symbol (the file name names no contract and the file carries no symbol)`);
   });
 
   it('a single row without an interval cannot be replayed', async () => {
     const path = csvWithTimes('single.csv', ['2024-01-02T00:00:00Z']);
     await expect(all(replayCsv(path, { symbol: 'X' }))).rejects.toThrow(
-      `${path}: cannot infer the bar interval (fewer than two increasing timestamps; set the intervalMs option)`,
+      `${path}: cannot infer the bar interval (fewer than two increasing timestamps; give the interval (npm run inspect -- --interval <ms>, or the intervalMs option))`,
     );
     await expect(all(replayCsv(path, { symbol: 'X', intervalMs: MIN }))).resolves.toHaveLength(1);
   });

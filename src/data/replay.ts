@@ -1,15 +1,21 @@
 import { extname } from 'node:path';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { z } from 'zod';
+import { barBuilder } from '../../operators/barBuilder';
 import { ConfigError, DataError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
-import type { Bar } from '../core/types';
-import type { BarBatchReader, OpenBarReader } from './barBatch';
-import { openCsvReader } from './csvReader';
+import type { Bar, Tick } from '../core/types';
+import type { BarBatchReader, BarReaderOptions, FileFormat, OpenBarReader, ReadProgress } from './barBatch';
+import type { ColumnMap } from './columnMap';
+import { barReader } from './csvReader';
+import { openDelimitedFile } from './delimitedFile';
 import { inferIntervalMs } from './intervals';
+import { isFormatName, type FormatName, type RecordKind } from './layouts';
 import { openParquetReader } from './parquetReader';
-import { checkTimeZone } from './timestamps';
-import { createBarValidator, type ValidationPolicy, type ValidationReport } from './validation';
+import type { DateOrder } from './textTime';
+import { tickReader, type TickBatchReader } from './tickReader';
+import { createBarValidator, createTickValidator, type ValidationPolicy, type ValidationReport } from './validation';
+import { resolveTimeZone } from './zones';
 
 export type { ValidationPolicy, ValidationReport, SkippedRow } from './validation';
 
@@ -17,7 +23,7 @@ export type { ValidationPolicy, ValidationReport, SkippedRow } from './validatio
  * Historical bars from a file, as a cold Observable.
  *
  * ```
- * replayParquet('usdjpy.parquet', { symbol: 'USDJPY' })
+ * replayFile('usdjpy.parquet', { symbol: 'USDJPY' })
  *   file:     [row1 row2 … row8192] [row8193 …] …
  *   output:   (abc…)----------------(def…)------|      bars of a batch synchronously, batches apart
  * ```
@@ -28,17 +34,25 @@ export type { ValidationPolicy, ValidationReport, SkippedRow } from './validatio
  * DataError naming file, row (1-based data row), field and rule; under 'skip' bad rows are dropped and
  * counted in the report. Problems of the whole file (missing column, unreadable file, naive times without
  * a zone) are always errors.
+ *
+ * `replayFile` reads any file: Parquet, or delimited text in any layout `sniff.ts` detects (vendor exports,
+ * gzip, UTF-16…). A tick file becomes bars through `barBuilder` (1 minute unless `barMs` says otherwise);
+ * `barMs` on a bar file resamples it through `barBuilder` too (daily bars on the FX 17:00 New York day).
  */
 export interface ReplayOptions {
   /** Bar symbol. Defaults to the file's metadata (files written by `writeBarsParquet` carry it). */
   readonly symbol?: string;
+  /** The symbol when neither `symbol` nor the file gives one (`inspect` names bars after the file). */
+  readonly defaultSymbol?: string;
   /** Bar interval; else the file's metadata; else inferred (see `inferIntervalMs`) and reported. */
   readonly intervalMs?: number;
-  /** IANA zone of timestamps written without one (naive text, Parquet TIMESTAMP not adjusted to UTC). */
+  /** Zone of timestamps written without one (see `zones.ts`: IANA, `UTC-5`, `America/New_York+7`). */
   readonly timezone?: string;
   readonly policy?: ValidationPolicy;
   /** Called once when the replay completes (clean or not): rows read/emitted/skipped, first/last ts, interval. */
   readonly onReport?: (report: ValidationReport) => void;
+  /** Called once the file is open: how it is read, and how far (for a progress bar). */
+  readonly onOpen?: (opened: OpenedFile) => void;
   /** Epoch ms, inclusive. */
   readonly from?: number;
   /** Epoch ms, exclusive. */
@@ -48,20 +62,49 @@ export interface ReplayOptions {
    * from the first batch, so keep it ≥ a few rows when the interval is not given.
    */
   readonly batchRows?: number;
+  /** Text files: the layout, when detection cannot tell it. */
+  readonly format?: FormatName;
+  /** Text files: which column holds what. */
+  readonly columns?: ColumnMap;
+  /** Text files: how dates with the year last are read. */
+  readonly dateOrder?: DateOrder;
+  /** Bars of this interval: built from a tick file, or resampled from a bar file, by `barBuilder`. */
+  readonly barMs?: number;
+  /** Tick files: the price bars are built from (default mid for quotes, last for trades). */
+  readonly price?: TickPrice;
+}
+
+export type TickPrice = 'bid' | 'ask' | 'mid' | 'last';
+
+/** What a replay opened: how the file is read, what it holds, and how far the reading is. */
+export interface OpenedFile {
+  readonly file: string;
+  readonly format: FileFormat;
+  readonly records: RecordKind;
+  readonly progress?: () => ReadProgress;
 }
 
 export const DEFAULT_BATCH_ROWS = 8192;
+/** Bars built from ticks when no interval is asked for. */
+export const DEFAULT_TICK_BAR_MS = 60_000;
 
 const replayOptionsSchema = z
   .strictObject({
     symbol: z.string().min(1).optional(),
+    defaultSymbol: z.string().min(1).optional(),
     intervalMs: z.number().int().positive().optional(),
     timezone: z.string().min(1).optional(),
     policy: z.enum(['error', 'skip']).optional(),
     onReport: z.custom<(report: ValidationReport) => void>((v) => typeof v === 'function', 'a function').optional(),
+    onOpen: z.custom<(opened: OpenedFile) => void>((v) => typeof v === 'function', 'a function').optional(),
     from: z.number().finite().optional(),
     to: z.number().finite().optional(),
     batchRows: z.number().int().positive().max(1_000_000).optional(),
+    format: z.string().refine(isFormatName, 'a format name').optional(),
+    columns: z.custom<ColumnMap>((v) => typeof v === 'object' && v !== null, 'a column map').optional(),
+    dateOrder: z.enum(['dmy', 'mdy']).optional(),
+    barMs: z.number().int().positive().optional(),
+    price: z.enum(['bid', 'ask', 'mid', 'last']).optional(),
   })
   .refine((o) => o.from === undefined || o.to === undefined || o.from < o.to, { message: 'from must be before to', path: ['from'] });
 
@@ -69,7 +112,7 @@ const replayOptionsSchema = z
 export function parseReplayOptions(options: ReplayOptions): ReplayOptions {
   const parsed = replayOptionsSchema.safeParse(options);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), 'replay options');
-  if (options.timezone !== undefined) checkTimeZone(options.timezone);
+  if (options.timezone !== undefined) resolveTimeZone(options.timezone, 'timezone option');
   return options;
 }
 
@@ -77,90 +120,205 @@ export function replayParquet(path: string, options: ReplayOptions = {}): Observ
   return replayWith(openParquetReader, path, options);
 }
 
+/** A delimited text bar file (any layout; see `replayFile` for tick files). */
 export function replayCsv(path: string, options: ReplayOptions = {}): Observable<Bar> {
-  return replayWith(openCsvReader, path, options);
+  return replayWith(
+    async (file, readerOptions) => {
+      const opened = await openDelimitedFile({ file, ...readerOptions });
+      if (opened.layout.records === 'bars') return barReader(file, opened, readerOptions);
+      opened.rows.close();
+      throw new DataError('a tick file, not bars', { file }, `${opened.layout.title}; replay it with replayFile (or npm run replay) to build bars from its ticks`);
+    },
+    path,
+    options,
+  );
 }
 
-const READERS: Readonly<Record<string, OpenBarReader>> = {
-  '.parquet': openParquetReader,
-  '.pq': openParquetReader,
-  '.csv': openCsvReader,
-  '.txt': openCsvReader,
-};
+const PARQUET = new Set(['.parquet', '.pq']);
 
-/** By extension: `.parquet`/`.pq` or `.csv`/`.txt`. Throws a ConfigError for anything else. */
-export function replayFile(path: string, options: ReplayOptions = {}): Observable<Bar> {
-  return replayWith(readerFor(path), path, options);
+/** Parquet by extension; everything else is read as delimited text. */
+export function isParquetFile(path: string): boolean {
+  return PARQUET.has(extname(path).toLowerCase());
 }
 
-/** The reader for a file name; a ConfigError for an unknown extension. */
+/** The bar reader for a file name: Parquet or delimited text. */
 export function readerFor(path: string): OpenBarReader {
-  const reader = READERS[extname(path).toLowerCase()];
-  if (!reader) {
-    throw new ConfigError(`cannot tell the format of "${path}": expected a .parquet or .csv file`, 'replay');
-  }
-  return reader;
+  return isParquetFile(path) ? openParquetReader : (file, options) => openDelimitedFile({ file, ...options }).then((opened) => barReader(file, opened, options));
+}
+
+function readerOptions(options: ReplayOptions): BarReaderOptions {
+  return {
+    timezone: options.timezone,
+    from: options.from,
+    to: options.to,
+    batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+    format: options.format,
+    columns: options.columns,
+    dateOrder: options.dateOrder,
+    symbol: options.symbol,
+  };
+}
+
+/** Any bar or tick file; ticks (and bars, with `barMs`) go through `barBuilder`. */
+export function replayFile(path: string, options: ReplayOptions = {}): Observable<Bar> {
+  parseReplayOptions(options);
+  return new Observable<Bar>((subscriber) => {
+    let stopped = false;
+    let inner: { unsubscribe(): void } | undefined;
+    let release: (() => void) | undefined;
+    const open = async (): Promise<void> => {
+      const read = readerOptions(options);
+      if (isParquetFile(path)) {
+        const reader = await openParquetReader(path, read);
+        release = () => reader.close();
+        return connect(barsFrom(reader, path, options));
+      }
+      const opened = await openDelimitedFile({ file: path, ...read });
+      if (opened.layout.records === 'bars') {
+        const reader = barReader(path, opened, read);
+        release = () => reader.close();
+        return connect(barsFrom(reader, path, options));
+      }
+      const reader = tickReader(path, opened, read);
+      release = () => reader.close();
+      const barMs = options.barMs ?? DEFAULT_TICK_BAR_MS;
+      return connect(ticksFrom(reader, path, options).pipe(barBuilder(barMs)), false);
+    };
+    const connect = (bars$: Observable<Bar>, resample = options.barMs !== undefined): void => {
+      if (stopped) {
+        release?.();
+        return;
+      }
+      inner = (resample ? bars$.pipe(barBuilder(options.barMs as number)) : bars$).subscribe(subscriber);
+    };
+    open().catch((e: unknown) => {
+      release?.();
+      if (!subscriber.closed) subscriber.error(readableError(e, path));
+    });
+    return () => {
+      stopped = true;
+      inner?.unsubscribe();
+      release?.();
+    };
+  });
 }
 
 /** A replay through any reader behind the `BarBatchReader` interface. Options are checked here (ConfigError). */
 export function replayWith(open: OpenBarReader, file: string, options: ReplayOptions = {}): Observable<Bar> {
   parseReplayOptions(options);
+  return new Observable<Bar>((subscriber) => {
+    let reader: BarBatchReader | undefined;
+    let inner: { unsubscribe(): void } | undefined;
+    let stopped = false;
+    open(file, readerOptions(options)).then(
+      (opened) => {
+        if (stopped) {
+          opened.close();
+          return;
+        }
+        reader = opened;
+        inner = barsFrom(opened, file, options).subscribe(subscriber);
+      },
+      (e: unknown) => {
+        if (!subscriber.closed) subscriber.error(readableError(e, file));
+      },
+    );
+    return () => {
+      stopped = true;
+      inner?.unsubscribe();
+      reader?.close();
+    };
+  });
+}
+
+function noSymbol(file: string): never {
+  throw new ConfigError('no symbol: pass --symbol (the file name names no contract and the file carries no symbol)', file);
+}
+
+/** The bars of an open reader, validated; subscribed once (the reader is consumed). */
+function barsFrom(reader: BarBatchReader, file: string, options: ReplayOptions): Observable<Bar> {
   const policy = options.policy ?? 'error';
   const from = options.from ?? Number.NEGATIVE_INFINITY;
   const to = options.to ?? Number.POSITIVE_INFINITY;
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-
   return new Observable<Bar>((subscriber) => {
-    let reader: BarBatchReader | undefined;
     let stopped = false;
-
     const run = async (): Promise<void> => {
-      const opened = await open(file, {
-        timezone: options.timezone,
-        from: options.from,
-        to: options.to,
-        batchRows,
-      });
-      if (stopped) {
-        opened.close();
-        return;
-      }
-      reader = opened;
-      const symbol = options.symbol ?? opened.metadata.symbol;
-      if (symbol === undefined) {
-        throw new ConfigError('no symbol: pass the symbol option (the file carries no symbol metadata)', file);
-      }
-      const validator = createBarValidator({ file, symbol, policy, columns: opened.columns, from, to });
-      let intervalMs = options.intervalMs ?? opened.metadata.intervalMs;
+      options.onOpen?.({ file, format: reader.format, records: 'bars', ...(reader.progress ? { progress: reader.progress } : {}) });
+      const symbol = options.symbol ?? reader.metadata.symbol ?? options.defaultSymbol ?? noSymbol(file);
+      const validator = createBarValidator({ file, symbol, policy, columns: reader.columns, from, to });
+      let intervalMs = options.intervalMs ?? reader.metadata.intervalMs;
       let intervalSource: ValidationReport['intervalSource'] =
-        options.intervalMs !== undefined ? 'option' : opened.metadata.intervalMs !== undefined ? 'metadata' : 'none';
-
+        options.intervalMs !== undefined ? 'option' : reader.metadata.intervalMs !== undefined ? 'metadata' : 'none';
       for (;;) {
-        const batch = await opened.next();
+        const batch = await reader.next();
         if (stopped || subscriber.closed) return;
         if (batch === null) break;
         if (intervalMs === undefined) {
           intervalMs = inferIntervalMs(batch.ts, batch.length);
           if (intervalMs === undefined) {
-            throw new DataError('cannot infer the bar interval', { file }, 'fewer than two increasing timestamps; set the intervalMs option');
+            throw new DataError('cannot infer the bar interval', { file }, 'fewer than two increasing timestamps; give the interval (npm run inspect -- --interval <ms>, or the intervalMs option)');
           }
           intervalSource = 'inferred';
         }
         if (!validator.emit(batch, intervalMs, subscriber)) return;
       }
-      opened.close();
+      reader.close();
       options.onReport?.(validator.report(intervalMs, intervalSource));
       subscriber.complete();
     };
-
     run().catch((e: unknown) => {
-      reader?.close();
+      reader.close();
       if (!subscriber.closed) subscriber.error(readableError(e, file));
     });
-
     return () => {
       stopped = true;
-      reader?.close();
+      reader.close();
+    };
+  });
+}
+
+/** The ticks of an open tick reader, validated, with the price `options.price` asks for. */
+function ticksFrom(reader: TickBatchReader, file: string, options: ReplayOptions): Observable<Tick> {
+  const policy = options.policy ?? 'error';
+  const price = options.price ?? (reader.kind === 'quotes' ? 'mid' : 'last');
+  if ((reader.kind === 'trades') !== (price === 'last')) {
+    throw new ConfigError(
+      reader.kind === 'trades' ? `the file holds trades (price, size): use --price last, not ${price}` : `the file holds quotes (bid, ask): use --price bid, ask or mid, not ${price}`,
+      '--price',
+    );
+  }
+  return new Observable<Tick>((subscriber) => {
+    let stopped = false;
+    const run = async (): Promise<void> => {
+      options.onOpen?.({ file, format: reader.format, records: reader.kind, progress: reader.progress });
+      const symbol = options.symbol ?? reader.layout.fileSymbol ?? options.defaultSymbol ?? noSymbol(file);
+      const validator = createTickValidator({
+        file,
+        symbol,
+        policy,
+        columns: reader.columns,
+        from: options.from ?? Number.NEGATIVE_INFINITY,
+        to: options.to ?? Number.POSITIVE_INFINITY,
+        price,
+        records: reader.kind,
+      });
+      for (;;) {
+        const batch = await reader.next();
+        if (stopped || subscriber.closed) return;
+        if (batch === null) break;
+        if (!validator.emit(batch, subscriber as Subscriber<Tick>)) return;
+      }
+      reader.close();
+      options.onReport?.(validator.report(options.barMs ?? DEFAULT_TICK_BAR_MS));
+      subscriber.complete();
+    };
+    run().catch((e: unknown) => {
+      reader.close();
+      if (!subscriber.closed) subscriber.error(readableError(e, file));
+    });
+    return () => {
+      stopped = true;
+      reader.close();
     };
   });
 }

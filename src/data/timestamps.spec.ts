@@ -46,7 +46,7 @@ describe('ISO-like text', () => {
 
   it('text without a zone needs a configured zone', () => {
     expect(() => parse('2024-01-02 09:30', 7)).toThrow(
-      new DataError('timestamp has no time zone', { file: 'f.csv', row: 7, field: 'time' }, '"2024-01-02 09:30"; set the timezone option (e.g. "UTC" or "Asia/Tokyo") to read wall times'),
+      new DataError('timestamp has no time zone', { file: 'f.csv', row: 7, field: 'time' }, '"2024-01-02 09:30"; pass --timezone (e.g. UTC or Asia/Tokyo) to read wall times'),
     );
     const tokyo = createTimestampParser({ file: 'f.csv', column: 'time', timezone: 'Asia/Tokyo' });
     expect(tokyo('2024-01-02 18:30', 1)).toBe(T);

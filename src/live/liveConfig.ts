@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { parseConfig, readJsonFile } from '../core/configFile';
 import { ibConnectionConfigSchema } from '../adapters/ibkr/connection';
 import { REAL_TIME_BAR_MS } from '../adapters/ibkr/realtime/sources';
+import { barIntervalMs } from '../data/barSpec';
 import { runnerConfigSchema, withStrategyModules, type ConfigParseOptions } from '../runner/config';
+
+export { barIntervalMs };
 
 /**
  * A live runner config (`config/live.json`): a runner config (the same account, broker, risk, sizer,
@@ -21,18 +24,6 @@ import { runnerConfigSchema, withStrategyModules, type ConfigParseOptions } from
  * defaults to 127.0.0.1 and the port to the TWS paper port 7497 (see `resolveIbConnectionConfig`). Only
  * `clientId` has no default: it must come from the file or IB_CLIENT_ID.
  */
-
-/** `5s`, `30s`, `1m`, `15m`, `1h`, `4h`, `1d`. */
-const BAR_PATTERN = /^([1-9][0-9]*)(s|m|h|d)$/;
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds of a bar spec such as `1m`; undefined when it is not one. */
-export function barIntervalMs(spec: string): number | undefined {
-  const m = BAR_PATTERN.exec(spec);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNIT_MS[m[2]];
-  return Number.isSafeInteger(ms) ? ms : undefined;
-}
 
 export const liveSectionSchema = z
   .strictObject({

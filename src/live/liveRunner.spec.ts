@@ -4,7 +4,7 @@ import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { ConfigError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { startFakeTws, type FakeTws, type FakeTwsOptions, type WireContract } from '../testkit/fakeTws';
-import { LiveRunnerError, startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunnerOptions } from './liveRunner';
+import { foldIntoForming, LiveRunnerError, startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunnerOptions } from './liveRunner';
 import { barIntervalMs, loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';
@@ -104,6 +104,19 @@ describe('live config', () => {
     const config = parseLiveConfig({ ...shipped, ib: { clientId: 3 } });
     expect(() => startLiveRunner({ config, contracts, env: { IB_PORT: 'seventy' } })).toThrow(new ConfigError('must be a whole number, got "seventy"', 'IB_PORT'));
     expect(() => startLiveRunner({ config: parseLiveConfig({ ...shipped, ib: {} }), contracts })).toThrow(/^ib: clientId: /);
+  });
+});
+
+describe('foldIntoForming', () => {
+  it('folds 5-second bars and quotes into the bar in progress, and starts a new one in a new bucket', () => {
+    const rt = (ts: number, open: number, high: number, low: number, close: number): Bar => ({ kind: 'bar', symbol: 'USDJPY', ts, intervalMs: 5000, open, high, low, close, volume: -1 });
+    const a = foldIntoForming(undefined, rt(60_000, 150, 150.2, 149.9, 150.1), 60_000);
+    const b = foldIntoForming(a, rt(65_000, 150.1, 150.4, 150, 150.3), 60_000);
+    expect(b).toEqual({ kind: 'bar', symbol: 'USDJPY', ts: 60_000, intervalMs: 60_000, open: 150, high: 150.4, low: 149.9, close: 150.3, volume: 0 });
+    expect(foldIntoForming(b, rt(120_000, 150.3, 150.3, 150.3, 150.3), 60_000)).toMatchObject({ ts: 120_000, open: 150.3 });
+    const quote = foldIntoForming(b, { kind: 'quote', symbol: 'USDJPY', ts: 70_000, bid: 150.5, ask: 150.7 }, 60_000);
+    expect(quote).toMatchObject({ ts: 60_000, high: 150.6, close: 150.6, low: 149.9 });
+    expect(foldIntoForming(b, { kind: 'quote', symbol: 'USDJPY', ts: 70_000, bid: -1, ask: -1 }, 60_000)).toBeUndefined();
   });
 });
 
@@ -210,12 +223,15 @@ describe('startLiveRunner', () => {
   });
 
   it('starts the control surfaces of `interfaces`: status over HTTP, and the kill switch reaches riskGate', async () => {
-    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0 } } } });
+    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0, logLevel: 'silent' } } } });
     await h.runner.ready;
     const url = h.runner.surfaces()?.http?.url ?? '';
-    const status = (await (await fetch(`${url}/status`)).json()) as { mode: string; connection: string; strategies: string[] };
+    // No token configured: one was generated, and it is needed.
+    const authorization = `Bearer ${h.runner.surfaces()?.http?.token ?? ''}`;
+    expect((await fetch(`${url}/status`)).status).toBe(401);
+    const status = (await (await fetch(`${url}/status`, { headers: { authorization } })).json()) as { mode: string; connection: string; strategies: string[] };
     expect(status).toMatchObject({ mode: 'live', connection: 'connected', strategies: ['long_into_fix', 'short_after_fix'] });
-    const kill = await fetch(`${url}/kill`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ on: true, reason: 'test' }) });
+    const kill = await fetch(`${url}/kill`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ on: true, reason: 'test' }) });
     expect(kill.status).toBe(200);
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR, 12);

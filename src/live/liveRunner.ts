@@ -1,4 +1,4 @@
-import { asyncScheduler, map, merge, Observable, share, skipWhile, Subject, Subscription, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, map, merge, Observable, share, skipWhile, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
 import { barBuilder } from '../../operators/barBuilder';
 import { createIbkrBroker, type IbkrBroker } from '../adapters/ibkr/broker';
 import type { BrokerReport } from '../adapters/ibkr/brokerReports';
@@ -9,7 +9,7 @@ import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { DAY_MS } from '../core/time';
 import type { Bar, Fill, Order, Tick } from '../core/types';
-import { createControlState, type ControlState } from '../control/control';
+import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
 import { createIbConnection, resolveIbConnectionConfig, type IbConnection, type IbConnectionConfig, type IbConnectionState, type IbSession } from '../adapters/ibkr/connection';
 import { ibkrQuotes, ibkrRealTimeBars } from '../adapters/ibkr/realtime/sources';
@@ -55,6 +55,8 @@ export type LiveNotice =
   | { readonly kind: 'reconcile'; readonly ts: number; readonly report: ReconcileReport }
   | { readonly kind: 'broker-report'; readonly ts: number; readonly report: BrokerReport }
   | { readonly kind: 'subscribed'; readonly ts: number; readonly symbols: readonly string[]; readonly source: LiveConfig['live']['source']; readonly barMs: number }
+  /** The HTTP API and dashboard listen: `dashboardUrl` carries the token (print it to the operator, never log it). */
+  | { readonly kind: 'http'; readonly ts: number; readonly url: string; readonly dashboardUrl: string; readonly tokenGenerated: boolean }
   /** Input that arrived after its bar was closed: dropped from the bars (counted), the run goes on. */
   | { readonly kind: 'late-input'; readonly ts: number; readonly symbol: string; readonly eventTs: number; readonly dropped: number }
   /** A fill TWS reported after the graph completed (it is not in the book): reported, never silent. */
@@ -136,6 +138,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
           accountCurrency: config.account.currency,
           strategyIds: config.strategies.map((s) => s.id),
           readPositions: () => run.book.positions(),
+          readWorkingOrders: () => broker.workingOrders(),
           now,
         });
 
@@ -205,6 +208,16 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       });
   };
 
+  // The dashboard's forming bar: the input folded into the bar in progress, reported as it grows.
+  const forming = new Map<string, Bar>();
+  const showForming = (input: Tick | Bar): void => {
+    if (control === undefined) return;
+    const bar = foldIntoForming(forming.get(input.symbol), input, intervalMs);
+    if (bar === undefined) return;
+    forming.set(input.symbol, bar);
+    control.setForming(bar);
+  };
+
   const barsOf = (spec: IbContractSpec): Observable<Bar> => {
     const onLate = (event: Tick | Bar, dropped: number): void =>
       emit({ kind: 'late-input', ts: now(), symbol: event.symbol, eventTs: event.ts, dropped });
@@ -217,7 +230,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       );
       // A 5-second bar is known at its end: that is the feed's time.
       const clock$ = clockOf(input$.pipe(map((bar) => bar.ts + bar.intervalMs)));
-      return input$.pipe(barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
+      return input$.pipe(tap(showForming), barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
     }
     let firstBucket = Number.NaN;
     const input$ = ibkrQuotes({ connection, contract: spec, now }).pipe(
@@ -229,7 +242,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       share(),
     );
     const clock$ = clockOf(input$.pipe(map((quote) => quote.ts)));
-    return input$.pipe(barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
+    return input$.pipe(tap(showForming), barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
   };
 
   const waitForSession = (): Promise<IbSession> =>
@@ -280,7 +293,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     wiring.add(
       connection.state$.subscribe((state) => {
         emit({ kind: 'connection', ts: now(), state });
-        control?.setConnection(connectionLabel(state));
+        control?.setConnection(connectionLabel(state), connectionDetail(state));
       }),
     );
     wiring.add(
@@ -311,6 +324,8 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     );
     if (control !== undefined) {
       surfaces = await startControlSurfaces(control, config.interfaces, { env: options.env ?? {} });
+      const http = surfaces.http;
+      if (http !== undefined) emit({ kind: 'http', ts: now(), url: http.url, dashboardUrl: http.dashboardUrl, tokenGenerated: http.tokenGenerated });
     }
     await waitForSession();
     const report = await unlessStopped(
@@ -406,9 +421,47 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   };
 }
 
+/** What the dashboard shows beside the label: the attempt and, while disconnected, the wait before the next one. */
+function connectionDetail(state: IbConnectionState): Omit<ConnectionDetail, 'since'> {
+  switch (state.status) {
+    case 'disconnected':
+      return { attempt: state.attempt, retryInMs: state.retryInMs, reason: state.reason };
+    case 'connecting':
+      return { attempt: state.attempt };
+    case 'failed':
+      return { reason: state.reason };
+    default:
+      return {};
+  }
+}
+
 function connectionLabel(state: IbConnectionState): string {
   if (state.status === 'connected') return state.link === 'ok' ? 'connected' : 'connected (TWS lost its link to IB)';
   return state.status;
+}
+
+/**
+ * The bar in progress after one more input (a 5-second bar, a quote or a trade): a new bucket starts a new bar.
+ * For display only: the strategies see the bars of `barBuilder`. Undefined for a quote without a usable mid.
+ */
+export function foldIntoForming(current: Bar | undefined, input: Tick | Bar, intervalMs: number): Bar | undefined {
+  let open: number;
+  let high: number;
+  let low: number;
+  let close: number;
+  let volume: number;
+  if (input.kind === 'bar') {
+    ({ open, high, low, close } = input);
+    volume = Math.max(0, input.volume);
+  } else {
+    const price = input.kind === 'quote' ? (input.bid + input.ask) / 2 : input.price;
+    if (!Number.isFinite(price) || price <= 0) return undefined;
+    open = high = low = close = price;
+    volume = input.kind === 'trade' ? input.size : 0;
+  }
+  const ts = Math.floor(input.ts / intervalMs) * intervalMs;
+  if (current === undefined || current.ts !== ts) return { kind: 'bar', symbol: input.symbol, ts, intervalMs, open, high, low, close, volume };
+  return { ...current, high: Math.max(current.high, high), low: Math.min(current.low, low), close, volume: current.volume + volume };
 }
 
 function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { commissionConfigSchema } from '../broker/commission';
 import { dirname, resolve } from 'node:path';
 import { parseConfig, readJsonFile } from '../core/configFile';
+import { ConfigError } from '../core/errors';
+import { barIntervalMs } from '../data/barSpec';
+import { columnMapSchema } from '../data/columnMap';
+import { FORMATS } from '../data/layouts';
 import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
@@ -46,6 +50,12 @@ export const runnerConfigSchema = z.strictObject({
       timezone: z.string().min(1).optional(),
       /** 'skip' drops invalid rows (reported) instead of stopping at the first one. */
       policy: z.enum(['error', 'skip']).optional(),
+      /** Text files: the layout, when detection cannot tell it (as `--format`). */
+      format: z.enum(FORMATS).optional(),
+      /** Text files: which column holds what (as `--columns`: "time=Date+Time,open=…" or an object). */
+      columns: columnMapSchema.optional(),
+      /** Text files: how dates with the year last are read (as `--date-order`). */
+      dateOrder: z.enum(['dmy', 'mdy']).optional(),
     })
     .optional(),
   interfaces: controlSurfacesConfigSchema.optional(),
@@ -76,4 +86,27 @@ export function loadRunnerConfig(path: string): RunnerConfig {
 export function withStrategyModules<C extends Pick<RunnerConfig, 'strategies'>>(config: C, source: string, options: ConfigParseOptions): C {
   const strategies = resolveStrategyModules(config.strategies, { baseDir: options.baseDir ?? process.cwd(), source });
   return { ...config, strategies };
+}
+
+/** A config for a replay, and the bar interval a live config runs its strategies on. */
+export interface ReplayConfig {
+  readonly config: RunnerConfig;
+  /** `live.bar` of a live config (ms): replay builds the same bars, so what runs live is what is tested. */
+  readonly liveBarMs?: number;
+}
+
+/**
+ * Any runner config, a live one included: its `ib` and `live` sections are set aside (replay trades no
+ * account) except `live.bar`; everything else is validated as a runner config.
+ */
+export function loadReplayConfig(path: string): ReplayConfig {
+  const doc = readJsonFile(path);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('live' in doc || 'ib' in doc)) {
+    return { config: parseRunnerConfig(doc, path) };
+  }
+  const { ib: _ib, live, ...rest } = doc as Record<string, unknown>;
+  const bar = typeof live === 'object' && live !== null ? (live as Record<string, unknown>).bar : undefined;
+  const liveBarMs = typeof bar === 'string' ? barIntervalMs(bar) : undefined;
+  if (bar !== undefined && liveBarMs === undefined) throw new ConfigError(`live.bar: a bar interval such as "1m" or "15m", got ${JSON.stringify(bar)}`, path);
+  return { config: parseRunnerConfig(rest, path), ...(liveBarMs !== undefined ? { liveBarMs } : {}) };
 }

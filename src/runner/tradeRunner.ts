@@ -95,6 +95,15 @@ interface SymbolState {
   accountExposed: boolean;
 }
 
+/** The replay broker a config describes: a SimBroker with the config's commission and slippage. */
+export function simBrokerFor(config: RunnerConfig, contracts: ContractBook): Broker {
+  return createSimBroker({
+    contracts,
+    commission: commissionModel(config.broker?.commission),
+    slippageTicks: config.broker?.slippageTicks ?? 0,
+  });
+}
+
 export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
   const { config, contracts } = options;
   const now = options.now ?? (() => performance.now());
@@ -107,13 +116,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     initialCash: config.account.initialCash,
     dedupe: options.dedupeFills ?? false,
   });
-  const broker =
-    options.broker ??
-    createSimBroker({
-      contracts,
-      commission: commissionModel(config.broker?.commission),
-      slippageTicks: config.broker?.slippageTicks ?? 0,
-    });
+  const broker = options.broker ?? simBrokerFor(config, contracts);
   const analyzerNames = config.analyzers ?? DEFAULT_ANALYZERS;
   const initialEquity = config.account.initialCash;
   const sampler = (): Analyzer<EquitySeries> | undefined =>
@@ -269,6 +272,8 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
       strategies,
       period: stats.bars === 0 ? null : { firstBarTs: stats.firstBarTs, lastBarTs: stats.lastBarTs },
       run: { bars: stats.bars, wallMs },
+      config,
+      contracts: Object.fromEntries([...new Set(config.strategies.map((s) => s.symbol))].sort().map((symbol) => [symbol, contractFor(contracts, symbol)])),
     });
     const series: ReportSeries = {
       account: accountSampler?.result(),

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
 /**
- * A stand-in for the Telegram Bot API on 127.0.0.1, for tests: getMe, getUpdates (long polling with
- * Telegram's offset rule: asking with `offset` forgets every update below it) and sendMessage (recorded,
+ * A stand-in for the Telegram Bot API on 127.0.0.1, for tests: getMe, deleteWebhook, getUpdates (long polling
+ * with Telegram's offset rule: asking with `offset` forgets every update below it) and sendMessage (recorded,
  * and refused with Telegram's own 400 when MarkdownV2 has an unescaped reserved character).
  * Tests queue updates, script one-off responses (429, 500, duplicated batches) and read what was sent.
  */
@@ -68,9 +68,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   let updates: { update_id: number }[] = [];
   let waiting: (() => void)[] = [];
 
+  /** A string body goes out as it is (an HTML error page of a proxy), anything else as JSON. */
   const respond = (res: ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
   const fail = (res: ServerResponse, code: number, description: string): void => respond(res, code, { ok: false, error_code: code, description });
@@ -96,6 +97,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     switch (method) {
       case 'getMe':
         return respond(res, 200, { ok: true, result: { id: 123456, is_bot: true, first_name: 'Engine', username: FAKE_BOT_USERNAME } });
+      case 'deleteWebhook':
+        return respond(res, 200, { ok: true, result: true });
       case 'getUpdates': {
         const p = getUpdatesParams.safeParse(params);
         if (!p.success) return fail(res, 400, `Bad Request: ${p.error.message}`);

@@ -19,7 +19,18 @@ describe('equity sampler', () => {
       ts: equities.map((_, i) => T0 + i * MINUTE),
       equity: equities,
       peak: [100, 104, 104, 107, 107],
+      months: { ts: [Date.UTC(new Date(T0).getUTCFullYear(), new Date(T0).getUTCMonth(), 1)], equity: [99] },
     });
+  });
+
+  it('keeps the last equity of every UTC month, for monthly returns', () => {
+    const sampler = createEquitySampler({ initialEquity: 100 });
+    const at = (iso: string, equity: number): void => sampler.onEquity!(Date.parse(iso), equity);
+    at('2024-01-30T23:59:00Z', 101);
+    at('2024-01-31T23:59:00Z', 102);
+    at('2024-02-01T00:00:00Z', 103);
+    at('2024-04-10T00:00:00Z', 99);
+    expect(sampler.result().months).toEqual({ ts: [Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 3, 1)], equity: [102, 103, 99] });
   });
 
   it('keeps first, min, max, deepest drawdown and last of each bucket, in time order', () => {
@@ -91,6 +102,6 @@ describe('equity sampler', () => {
   });
 
   it('is empty without points', () => {
-    expect(createEquitySampler().result()).toEqual({ ts: [], equity: [], peak: [] });
+    expect(createEquitySampler().result()).toEqual({ ts: [], equity: [], peak: [], months: { ts: [], equity: [] } });
   });
 });

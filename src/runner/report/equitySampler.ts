@@ -9,6 +9,8 @@ export interface EquitySeries {
   readonly ts: readonly number[];
   readonly equity: readonly number[];
   readonly peak: readonly number[];
+  /** The last equity of every UTC calendar month with a point (`ts` = the month's first instant): monthly returns. */
+  readonly months: { readonly ts: readonly number[]; readonly equity: readonly number[] };
 }
 
 export interface EquitySamplerOptions {
@@ -37,6 +39,19 @@ export function createEquitySampler(options: EquitySamplerOptions = {}): Analyze
   // Finished buckets: STRIDE numbers each, five (ts, equity, peak) triples in the order FIRST, MIN, MAX, DD, LAST.
   const store: number[] = [];
   let buckets = 0;
+  // Month closes: one pair per month, pushed when the next month's first point arrives.
+  const monthTs: number[] = [];
+  const monthEquity: number[] = [];
+  const month = { start: Number.NaN, end: Number.NEGATIVE_INFINITY, last: 0 };
+  const rollMonth = (ts: number): void => {
+    if (!Number.isNaN(month.start)) {
+      monthTs.push(month.start);
+      monthEquity.push(month.last);
+    }
+    const d = new Date(ts);
+    month.start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    month.end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  };
 
   // Per-point state as number fields of one object (V8 updates those in place; doubles written to closure
   // variables are re-boxed on every write): the width, the running peak and the bucket in progress.
@@ -117,6 +132,8 @@ export function createEquitySampler(options: EquitySamplerOptions = {}): Analyze
   return {
     name: 'equityCurve',
     onEquity(ts, equity) {
+      if (ts >= month.end) rollMonth(ts);
+      month.last = equity;
       if (equity > s.peak) s.peak = equity;
       if (ts >= s.bucketEnd && !rollOver(ts, equity)) return;
       const peak = s.peak;
@@ -159,7 +176,10 @@ export function createEquitySampler(options: EquitySamplerOptions = {}): Analyze
           peaks.push(all[o + 3 * k + 2]);
         }
       }
-      return { ts, equity, peak: peaks };
+      const months = Number.isNaN(month.start)
+        ? { ts: monthTs.slice(), equity: monthEquity.slice() }
+        : { ts: [...monthTs, month.start], equity: [...monthEquity, month.last] };
+      return { ts, equity, peak: peaks, months };
     },
   };
 }

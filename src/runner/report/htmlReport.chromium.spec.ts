@@ -1,130 +1,130 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runReplay } from '../../cli/replay';
 import { renderHtmlReport } from './htmlReport';
+import { parseReplayReport, type ReplayReport } from './replayReport';
 import { buildSampleRun } from '../../../test/support/sampleRun';
+import { chromiumAvailable, openBrowser, screenshotPath, type BrowserSession } from '../../../test/support/chromium';
 
 /**
- * Renders the HTML report in headless Chromium (Debian's package, no download) and checks what a person
- * would see: charts drawn, tooltips working, one table row per trade, no console error, no network request.
- * The full-page screenshot goes to SCREENSHOT for a human look.
- *
- * Skips only when /usr/bin/chromium is missing AND `CI` is not set; in CI it always runs (and fails without
- * Chromium: `.ci/run` installs it).
+ * The replay report of the demo (`npm run replay -- fixtures/usdjpy.parquet --html …`) in headless Chromium,
+ * opened from its file with every network request refused: the price chart is drawn with one marker per
+ * fill (in both bar sizes), a click on a trade zooms to it, the monthly table adds up to the net PnL, and the
+ * page logs no error. The full-page screenshot goes to docs/replay-report.png with UPDATE_SCREENSHOTS=1.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(tmpdir(), 'replay-report.png');
-const runIt = existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!runIt) {
-  console.warn(`Skipping the HTML report render test: ${CHROMIUM} is not installed (apt-get install -y chromium). It always runs in CI.`);
-}
+if (!chromiumAvailable) console.warn('Skipping the HTML report render test: /usr/bin/chromium is not installed (apt-get install -y chromium). It always runs in CI.');
 
-// The spec compiles without the DOM lib (tsconfig is Node-only): the few browser shapes used in page callbacks.
-interface PathElement {
-  getAttribute(name: string): string | null;
-  getTotalLength(): number;
-}
-interface TableRow {
-  readonly cells: readonly { getAttribute(name: string): string | null }[];
-}
-interface BrowserWindow {
-  getComputedStyle(element: unknown): { readonly color: string };
-}
+const FIXTURE = resolve(__dirname, '../../../fixtures/usdjpy.parquet');
 
-const hostile = '<img src=x onerror=alert(1)>"leg"';
+// The spec compiles without the DOM lib: the browser shapes used in page callbacks.
+interface Doc {
+  querySelector(selector: string): { getAttribute(name: string): string | null; getBoundingClientRect(): { width: number; height: number } } | null;
+  querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null; width: number; height: number }>;
+}
+declare const document: Doc;
 
-(runIt ? describe : describe.skip)('HTML report in headless Chromium', () => {
+(chromiumAvailable ? describe : describe.skip)('the replay report in headless Chromium', () => {
   jest.setTimeout(120_000);
-  const { report, series } = buildSampleRun({ ids: ['long_into_fix', hostile] });
-  const html = renderHtmlReport(report, series);
-  let userDataDir = '';
-  let context: BrowserContext;
-  let page: Page;
-  const requests: string[] = [];
-  const problems: string[] = [];
+  let dir = '';
+  let htmlPath = '';
+  let report: ReplayReport;
+  let browser: BrowserSession;
 
   beforeAll(async () => {
-    userDataDir = mkdtempSync(join(tmpdir(), 'report-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requests.push(request.url()));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('dialog', (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    await context.route('**/*', (route) => route.abort());
-    await page.setContent(html, { waitUntil: 'load' });
+    dir = mkdtempSync(join(tmpdir(), 'report-chromium-'));
+    htmlPath = join(dir, 'report.html');
+    const jsonPath = join(dir, 'report.json');
+    const out: string[] = [];
+    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) } };
+    expect(await runReplay([FIXTURE, '--html', htmlPath, '--json', jsonPath, '--no-progress'], io)).toBe(0);
+    report = parseReplayReport(readFileSync(jsonPath, 'utf8'), jsonPath);
+    browser = await openBrowser({ width: 1280, height: 900 });
+    await browser.context.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+    await browser.page.goto(pathToFileURL(htmlPath).href);
+    await browser.page.waitForSelector('#price-chart canvas');
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws every equity and drawdown chart with its points', async () => {
-    const charts = await page.$$eval('svg.chart', (svgs) =>
-      svgs.map((svg) => {
-        const line = svg.querySelector('path.line') as unknown as PathElement;
-        const box = svg.getBoundingClientRect();
-        return { kind: svg.getAttribute('data-kind'), vertices: (line.getAttribute('d') ?? '').split(/[ML]/).length - 1, length: line.getTotalLength(), width: box.width, height: box.height };
-      }),
-    );
-    expect(charts.map((c) => c.kind)).toEqual(['equity', 'drawdown', 'equity', 'drawdown', 'equity', 'drawdown']);
-    for (const chart of charts) {
-      expect(chart.vertices).toBeGreaterThan(100);
-      expect(chart.length).toBeGreaterThan(500);
-      expect(chart.width).toBeGreaterThan(900);
-      expect(chart.height).toBeGreaterThan(100);
-    }
+  it('is one file under 1 MB that records its input, config and contracts', () => {
+    expect(statSync(htmlPath).size).toBeLessThan(1024 * 1024);
+    expect(report.input).toMatchObject({ file: 'usdjpy.parquet', symbol: 'USDJPY', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(report.config?.strategies.map((s) => s.id)).toEqual(['long_into_fix', 'short_after_fix']);
+    expect(report.contracts?.USDJPY).toMatchObject({ multiplier: 100_000, tickSize: 0.001 });
   });
 
-  it('lists every trade, colours wins and losses, and shows the hostile id as text', async () => {
+  it('draws the price chart with one marker per fill, in the overview and around the trades', async () => {
+    const { page } = browser;
+    const fills = report.strategies.reduce((n, s) => n + s.fills.length, 0);
+    expect(fills).toBeGreaterThan(100);
+    const chart = await page.evaluate(() => {
+      const box = document.querySelector('#price-chart');
+      const canvases = Array.from(document.querySelectorAll('#price-chart canvas'));
+      return { bars: Number(box?.getAttribute('data-bars')), markers: Number(box?.getAttribute('data-markers')), width: box?.getBoundingClientRect().width ?? 0, canvases: canvases.length };
+    });
+    expect(chart.markers).toBe(fills);
+    expect(chart.bars).toBeGreaterThan(2000);
+    expect(chart.bars).toBeLessThanOrEqual(4000);
+    expect(chart.width).toBeGreaterThan(900);
+    expect(chart.canvases).toBeGreaterThan(0);
+    await page.click('.res button[data-res="detail"]');
+    expect(await page.getAttribute('#price-chart', 'data-view')).toBe('detail');
+    expect(Number(await page.getAttribute('#price-chart', 'data-markers'))).toBe(fills);
+    await page.click('.res button[data-res="overview"]');
+    expect(Number(await page.getAttribute('#price-chart', 'data-markers'))).toBe(fills);
+  });
+
+  it('zooms to the minute around a trade when its row is clicked', async () => {
+    const { page } = browser;
+    await page.click('#s0 table.trades tbody tr:nth-child(3) td:nth-child(2)');
+    expect(await page.getAttribute('#price-chart', 'data-view')).toBe('detail');
+    await page.click('.res button[data-res="overview"]');
+  });
+
+  it('adds up the monthly returns table to the net PnL, for the account and each strategy', async () => {
+    const sum = (selector: string): Promise<number> =>
+      browser.page.$$eval(selector, (cells) => cells.reduce((total, td) => total + Number(td.getAttribute('data-v')), 0));
+    expect(await sum('#account-monthly td.month')).toBeCloseTo(report.account.netPnl, 6);
     for (const [i, s] of report.strategies.entries()) {
-      expect(await page.locator(`#s${i} table.trades tbody tr`).count()).toBe(s.trades.length);
-      expect(await page.locator(`#s${i} table.trades tbody tr.win`).count()).toBe(s.trades.filter((t) => t.pnlNet > 0).length);
-      expect(await page.locator(`#s${i} svg.trade-bars rect.tbar`).count()).toBe(s.trades.length);
+      expect(await sum(`#s${i}-monthly td.month`)).toBeCloseTo(s.netPnlAccount, 6);
     }
-    const winColour = await page.locator('#s0 tr.win td.net .num').first().evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).color);
-    const lossColour = await page.locator('#s0 tr.loss td.net .num').first().evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).color);
-    expect(winColour).toBe('rgb(21, 128, 61)');
-    expect(lossColour).toBe('rgb(194, 38, 29)');
+    // Gotobi legs enter from 01:00 (until 09:55) and from 09:55 (until 14:00) in Tokyo, later only after a gap
+    // in the data: the hour table counts entries in the strategy's zone.
+    const hours = (i: number): Promise<number[]> => browser.page.$$eval(`#s${i}-hour tbody th`, (ths) => ths.map((th) => Number(th.textContent?.slice(0, 2))));
+    expect(await hours(0)).toContain(1);
+    expect((await hours(0)).every((h) => h >= 1 && h <= 9)).toBe(true);
+    expect(await hours(1)).toContain(9);
+    expect((await hours(1)).every((h) => h >= 9 && h <= 13)).toBe(true);
+  });
+
+  it('draws equity, drawdown and trade results for the account and each strategy', async () => {
+    for (const group of ['account', 's0', 's1']) {
+      expect(Number(await browser.page.getAttribute(`#${group}-equity`, 'data-points'))).toBeGreaterThan(100);
+      expect(await browser.page.locator(`#${group}-drawdown canvas`).count()).toBeGreaterThan(0);
+    }
+    for (const [i, s] of report.strategies.entries()) {
+      expect(Number(await browser.page.getAttribute(`#s${i}-trades`, 'data-points'))).toBe(s.trades.length);
+    }
+  });
+
+  it('shows a hostile strategy id as text', async () => {
+    const hostile = '<img src=x onerror=alert(1)>"leg"';
+    const { report: sample, series } = buildSampleRun({ ids: ['long_into_fix', hostile] });
+    const page = await browser.newPage();
+    await page.setContent(await renderHtmlReport(sample, series), { waitUntil: 'load' });
     expect(await page.locator('#s1 h2').textContent()).toBe(hostile);
     expect(await page.locator('img').count()).toBe(0);
-  });
-
-  it('shows a dated tooltip and a crosshair on hover', async () => {
-    const chart = page.locator('#account svg.chart.equity');
-    const box = await chart.boundingBox();
-    expect(box).not.toBeNull();
-    await page.mouse.move(box!.x + box!.width * 0.6, box!.y + box!.height / 2);
-    const tip = page.locator('#tip');
-    await expect(tip.isVisible()).resolves.toBe(true);
-    expect(await tip.textContent()).toMatch(/^2024-\d\d-\d\d \d\d:\d\d UTCEquity 1,00\d,\d{3}\.\d\d USDDrawdown -?[\d,]+\.\d\d \(-?\d+\.\d\d %\)$/);
-    expect(await page.locator('#account svg.chart.drawdown .xhair').getAttribute('visibility')).toBe('visible');
-    await page.mouse.move(1, 1);
-    expect(await tip.isVisible()).toBe(false);
-  });
-
-  it('sorts a trade table by a column', async () => {
-    await page.locator('#s0 table.trades th', { hasText: 'Net (JPY)' }).click();
-    const sorted = await page.$$eval('#s0 table.trades tbody tr', (rows) => rows.map((r) => Number((r as unknown as TableRow).cells[10].getAttribute('data-v'))));
-    expect(sorted).toEqual([...report.strategies[0].trades.map((t) => t.pnlNet)].sort((a, b) => a - b));
+    await page.close();
   });
 
   it('made no request and logged no error, and leaves a screenshot to look at', async () => {
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
-    expect(problems).toEqual([]);
-    expect(requests).toEqual([]);
+    await browser.page.screenshot({ path: screenshotPath('replay-report.png'), fullPage: true });
+    expect(browser.problems).toEqual([]);
+    expect(browser.requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
   });
 });

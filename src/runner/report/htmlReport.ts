@@ -1,3 +1,7 @@
+import { zoneOffsetAt } from '../../core/time';
+import type { Bar } from '../../core/types';
+import type { EncodedBars, EncodedCurve, ReportMarker, ReportPageData } from '../../ui/pages/reportData';
+import { reportPageParts } from '../../ui/bundle';
 import type { EquitySeries } from './equitySampler';
 import {
   currencyDecimals,
@@ -11,13 +15,15 @@ import {
   formatUtc,
   jsonForScript,
 } from './format';
-import type { ReplayReport, ReportAnalyzers, ReportTrade, StrategyReport } from './replayReport';
-import { histogramSvg, lineChartSvg, tradeBarsSvg } from './svgCharts';
+import type { PriceSeries } from './priceSampler';
+import type { ReplayReport, ReportAnalyzers, ReportFill, ReportTrade, StrategyReport } from './replayReport';
 
-/** Downsampled equity curves (see `createEquitySampler`) for the charts: the account's and each strategy's by id. */
+/** Downsampled curves (see `createEquitySampler`, `createPriceSampler`) for the charts. */
 export interface ReportSeries {
   readonly account?: EquitySeries;
   readonly strategies?: Readonly<Record<string, EquitySeries>>;
+  /** The replayed symbol's prices: an overview and the bars around every fill. */
+  readonly price?: PriceSeries;
 }
 
 export interface HtmlReportOptions {
@@ -25,46 +31,48 @@ export interface HtmlReportOptions {
   readonly title?: string;
   /** Most trade rows per strategy table (the JSON report has them all). Default 2,000. */
   readonly maxTradeRows?: number;
-  /** Up to this many trades the results chart has one bar per trade; above, a histogram. Default 400. */
-  readonly maxTradeBars?: number;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
 /**
- * One self-contained HTML page for a replay: no network at all (inline CSS, inline SVG charts, a small inline
- * script for crosshair tooltips and table sorting), so it opens from a file, offline, years later.
+ * One self-contained HTML page for a replay, the page a trader would share: no network at all (the chart
+ * library, lightweight-charts, is inlined with the page script), so it opens from a file, offline, years later.
  *
- * For the account and each strategy: summary cards, equity curve with the initial cash line, drawdown (% of
- * the running peak) on the same time axis, a chart of trade results (a bar per trade, or a histogram when
- * there are many) and the trade list, wins green and losses red. All times are UTC. Every text from the report
- * (ids, symbols, currencies) is HTML-escaped; the chart data travels as JSON in a `<script type=
- * "application/json">` block with `<` escaped. Deterministic: same report and series → same page.
+ * - a candlestick chart of the replayed symbol at a bar size that fits the range, with every fill as a marker
+ *   (entries by side, exits coloured by their exit reason where the fills carry one), and the bars around each
+ *   trade at the replay's own resolution (a click on a trade zooms there);
+ * - equity and drawdown in the account currency, the account's and each strategy's;
+ * - monthly returns (rows years, columns months; the cells add up to the net PnL), per-weekday and per-hour
+ *   results of the trades in the strategy's own time zone (calendar strategies such as Gotobi);
+ * - per strategy: its parameters, figures, trade results and the trade list;
+ * - the run: the input file (name, SHA-256, first and last bar), the config with its defaults, the contracts.
+ *
+ * Every text from the report is HTML-escaped; the data travels as JSON in a `<script type="application/json">`
+ * block with `<` escaped. Deterministic: same report and series → same page.
  */
-export function renderHtmlReport(report: ReplayReport, series: ReportSeries = {}, options: HtmlReportOptions = {}): string {
+export async function renderHtmlReport(report: ReplayReport, series: ReportSeries = {}, options: HtmlReportOptions = {}): Promise<string> {
+  const { css, js } = await reportPageParts();
   const maxTradeRows = options.maxTradeRows ?? 2000;
-  const maxTradeBars = options.maxTradeBars ?? 400;
   const symbols = [...new Set(report.strategies.map((s) => s.symbol))];
   const title = options.title ?? `Replay report — ${symbols.join(', ') || 'no strategy'}`;
   const currency = report.account.currency;
-
-  const groups: Record<string, { ts: readonly number[]; equity: readonly number[]; peak: readonly number[] }> = {};
-  const sections: string[] = [];
   const nav: string[] = [`<a href="#account">Account</a>`];
-
-  if (series.account) groups.account = series.account;
-  sections.push(accountSection(report, series.account));
+  const sections: string[] = [accountSection(report, series)];
   report.strategies.forEach((strategy, i) => {
-    const group = `s${i}`;
-    const curve = series.strategies && Object.hasOwn(series.strategies, strategy.id) ? series.strategies[strategy.id] : undefined;
-    if (curve) groups[group] = curve;
-    nav.push(`<a href="#${group}">${escapeHtml(strategy.id)}</a>`);
-    sections.push(strategySection(report, strategy, group, curve, maxTradeRows, maxTradeBars));
+    nav.push(`<a href="#s${i}">${escapeHtml(strategy.id)}</a>`);
+    sections.push(strategySection(report, strategy, i, series.strategies?.[strategy.id], maxTradeRows));
   });
+  nav.push(`<a href="#run">Run</a>`);
+  sections.push(runSection(report));
 
   const period = report.period
     ? `${escapeHtml(formatUtc(report.period.firstBarTs))} → ${escapeHtml(formatUtc(report.period.lastBarTs))} UTC`
     : 'no bar';
   const { run } = report;
   const speed = run.barsPerSec === null ? '' : ` · ${formatNumber(run.barsPerSec, 0)} bars/s`;
+  const input = report.input === undefined ? '' : `<span>${escapeHtml(report.input.file)}</span>`;
 
   return `<!doctype html>
 <html lang="en">
@@ -72,29 +80,31 @@ export function renderHtmlReport(report: ReplayReport, series: ReportSeries = {}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${css}</style>
 </head>
 <body>
 <header class="top">
   <div class="wrap">
     <h1>${escapeHtml(title)}</h1>
-    <p class="meta"><span>${period}</span><span>${formatNumber(run.bars, 0)} bars</span><span>${report.strategies.length} ${report.strategies.length === 1 ? 'strategy' : 'strategies'}</span><span>account ${escapeHtml(currency)} ${escapeHtml(formatNumber(report.account.initialCash, currencyDecimals(currency)))}</span></p>
+    <p class="meta">${input}<span>${period}</span><span>${formatNumber(run.bars, 0)} bars</span><span>${report.strategies.length} ${report.strategies.length === 1 ? 'strategy' : 'strategies'}</span><span>account ${escapeHtml(currency)} ${escapeHtml(formatNumber(report.account.initialCash, currencyDecimals(currency)))}</span></p>
     <nav>${nav.join('')}</nav>
   </div>
 </header>
 <main class="wrap">
 ${sections.join('\n')}
 </main>
-<footer class="wrap">Replayed ${formatNumber(run.bars, 0)} bars in ${formatNumber(run.wallMs / 1000, 3)} s${speed}. All times UTC. Figures rounded for display; the JSON report keeps full precision.</footer>
-<div id="tip" class="tip" hidden></div>
-<script type="application/json" id="report-data">${jsonForScript({ currency, groups })}</script>
-<script>${SCRIPT}</script>
+<footer class="wrap">Replayed ${formatNumber(run.bars, 0)} bars in ${formatNumber(run.wallMs / 1000, 3)} s${speed}. All times UTC unless a table names its zone. Figures rounded for display; the JSON report keeps full precision. Charts: TradingView lightweight-charts.</footer>
+<script type="application/json" id="report-data">${jsonForScript(pageData(report, series))}</script>
+<script>${js.replaceAll('</script', '<\\/script')}</script>
 </body>
 </html>
 `;
 }
 
-function accountSection(report: ReplayReport, curve: EquitySeries | undefined): string {
+// ---------------------------------------------------------------------------------------------------------
+// Sections.
+
+function accountSection(report: ReplayReport, series: ReportSeries): string {
   const { account } = report;
   const digits = currencyDecimals(account.currency);
   const trades = report.strategies.flatMap((s) => s.trades);
@@ -105,22 +115,26 @@ function accountSection(report: ReplayReport, curve: EquitySeries | undefined): 
     ...riskCards(account.analyzers, account.currency),
     ...tradeCards(trades, account.analyzers),
   ];
+  const price = series.price;
+  const priceChart =
+    price === undefined || price.overview.length === 0
+      ? '<p class="empty">No price series was recorded.</p>'
+      : `<figure class="chart-box"><figcaption>${escapeHtml(price.symbol)} <span class="hint">${escapeHtml(barSizeName(price.overviewMs))} bars; markers are fills (▲ buy, ▼ sell; exits coloured by reason) · click a trade to zoom to the minute</span></figcaption>
+  <div class="res" role="group" aria-label="Bar size"><button type="button" data-res="overview" aria-pressed="true">${escapeHtml(barSizeName(price.overviewMs))} bars</button><button type="button" data-res="detail" aria-pressed="false">${escapeHtml(barSizeName(price.detailMs))} bars around trades</button></div>
+  <div id="price-chart" class="chart price" role="img" aria-label="Candlestick chart of ${escapeHtml(price.symbol)} with the fills drawn on it"></div>
+  <div class="legend" id="marker-legend"></div></figure>`;
   return `<section id="account" class="panel">
   <div class="head"><h2>Account</h2><span class="chip">${escapeHtml(account.currency)}</span></div>
   <div class="cards">${cards.join('')}</div>
-  ${curveCharts('account', curve, account.initialCash, account.currency, 'Account')}
+  ${priceChart}
+  ${curveCharts('account', series.account, account.currency, 'the account')}
+  ${monthlyTable(series.account, report.account.initialCash, account.currency, 'account')}
 </section>`;
 }
 
-function strategySection(
-  report: ReplayReport,
-  s: StrategyReport,
-  group: string,
-  curve: EquitySeries | undefined,
-  maxTradeRows: number,
-  maxTradeBars: number,
-): string {
+function strategySection(report: ReplayReport, s: StrategyReport, index: number, curve: EquitySeries | undefined, maxTradeRows: number): string {
   const currency = report.account.currency;
+  const group = `s${index}`;
   const chips = [`<span class="chip">${escapeHtml(s.symbol)}</span>`, `<span class="chip muted">quote ${escapeHtml(s.quoteCurrency)}</span>`];
   if (s.position) {
     chips.push(`<span class="chip warn">open ${escapeHtml(formatSigned(s.position.qty, 0))} @ ${escapeHtml(formatPrice(s.position.avgPrice))}</span>`);
@@ -133,6 +147,8 @@ function strategySection(
     chips.push(`<span class="chip bad" title="${escapeHtml(reasons)}">${s.rejected.total} rejected</span>`);
   }
   if (s.workingOrders.length > 0) chips.push(`<span class="chip warn">${s.workingOrders.length} working at end</span>`);
+  const spec = report.config?.strategies.find((c) => c.id === s.id);
+  const zone = spec !== undefined && 'timezone' in spec && typeof spec.timezone === 'string' ? spec.timezone : 'UTC';
 
   const cards = [
     card(`Net PnL (${currency})`, formatMoney(s.netPnlAccount, currency, { signed: true }), 'open position included', tone(s.netPnlAccount)),
@@ -140,59 +156,222 @@ function strategySection(
     ...tradeCards(s.trades, s.analyzers),
     ...riskCards(s.analyzers, currency),
   ];
+  const tradeChart =
+    s.trades.length === 0
+      ? ''
+      : `<figure class="chart-box"><figcaption>Net PnL per trade (${escapeHtml(currency)}) <span class="hint">at each exit</span></figcaption><div id="${group}-trades" class="chart small" role="img" aria-label="Net PnL of each trade of ${escapeHtml(s.id)}"></div></figure>`;
   return `<section id="${group}" class="panel">
   <div class="head"><h2>${escapeHtml(s.id)}</h2>${chips.join('')}</div>
+  ${spec === undefined ? '' : paramsTable(spec)}
   <div class="cards">${cards.join('')}</div>
-  ${curveCharts(group, curve, report.account.initialCash, currency, s.id)}
-  ${tradeResults(s, maxTradeBars)}
+  ${curveCharts(group, curve, currency, s.id)}
+  ${tradeChart}
+  ${monthlyTable(curve, report.account.initialCash, currency, group)}
+  ${calendarTables(s, zone, currency, group)}
   ${tradeTable(s, currency, maxTradeRows)}
 </section>`;
 }
 
-function curveCharts(group: string, curve: EquitySeries | undefined, initialCash: number, currency: string, name: string): string {
-  if (!curve || curve.ts.length === 0) return `<p class="empty">No equity curve was recorded for ${escapeHtml(name)}.</p>`;
-  const digits = currencyDecimals(currency);
-  const drawdownPct = curve.equity.map((e, i) => (curve.peak[i] > 0 ? (100 * (e - curve.peak[i])) / curve.peak[i] : 0));
-  const equity = lineChartSvg({
-    group,
-    kind: 'equity',
-    ts: curve.ts,
-    values: curve.equity,
-    height: 260,
-    baseline: initialCash,
-    formatTick: (v, d) => formatNumber(v, Math.min(d, digits + 2)),
-    ariaLabel: `Equity of ${name} in ${currency}`,
-  });
-  const drawdown = lineChartSvg({
-    group,
-    kind: 'drawdown',
-    ts: curve.ts,
-    values: drawdownPct,
-    height: 140,
-    formatTick: (v, d) => `${formatNumber(v, d)} %`,
-    ariaLabel: `Drawdown of ${name} in percent of the running peak`,
-  });
-  return `<figure class="chart-box"><figcaption>Equity (${escapeHtml(currency)}) <span class="hint">dashed: initial cash · hover for values</span></figcaption>${equity}</figure>
-  <figure class="chart-box"><figcaption>Drawdown (% of running peak)</figcaption>${drawdown}</figure>`;
+function runSection(report: ReplayReport): string {
+  const rows: string[] = [];
+  const input = report.input;
+  if (input !== undefined) {
+    rows.push(kv('Input file', input.file));
+    rows.push(kv('SHA-256', input.sha256));
+    rows.push(kv('Size', `${formatNumber(input.bytes, 0)} bytes`));
+    if (input.symbol !== null) rows.push(kv('Symbol', input.symbol));
+    if (input.from !== null) rows.push(kv('--from', `${formatUtc(input.from)} UTC`));
+    if (input.to !== null) rows.push(kv('--to', `${formatUtc(input.to)} UTC`));
+    if (input.timezone !== null) rows.push(kv('Zone of naive timestamps', input.timezone));
+  }
+  if (report.period) {
+    rows.push(kv('First bar', `${formatUtc(report.period.firstBarTs)} UTC`));
+    rows.push(kv('Last bar', `${formatUtc(report.period.lastBarTs)} UTC`));
+  }
+  const config = report.config === undefined ? '' : `<details><summary>Config (defaults filled in)</summary><pre>${escapeHtml(JSON.stringify(report.config, null, 2))}</pre></details>`;
+  const contracts = report.contracts === undefined ? '' : `<details><summary>Contracts</summary><pre>${escapeHtml(JSON.stringify(report.contracts, null, 2))}</pre></details>`;
+  return `<section id="run" class="panel">
+  <div class="head"><h2>Run</h2><span class="hint">what to repeat it: the same file (same SHA-256), this config and these contracts</span></div>
+  <table class="kv"><tbody>${rows.join('')}</tbody></table>
+  ${config}
+  ${contracts}
+</section>`;
 }
 
-function tradeResults(s: StrategyReport, maxTradeBars: number): string {
+function kv(key: string, value: string): string {
+  return `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`;
+}
+
+function paramsTable(spec: object): string {
+  const rows = Object.entries(spec)
+    .filter(([key, value]) => key !== 'id' && value !== undefined)
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`);
+  return `<table class="kv params" aria-label="Parameters"><caption>Parameters</caption><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function curveCharts(group: string, curve: EquitySeries | undefined, currency: string, name: string): string {
+  if (!curve || curve.ts.length === 0) return `<p class="empty">No equity curve was recorded for ${escapeHtml(name)}.</p>`;
+  return `<figure class="chart-box"><figcaption>Equity (${escapeHtml(currency)}) <span class="hint">dashed: initial cash</span></figcaption><div id="${group}-equity" class="chart equity" role="img" aria-label="Equity of ${escapeHtml(name)} in ${escapeHtml(currency)}"></div></figure>
+  <figure class="chart-box"><figcaption>Drawdown (${escapeHtml(currency)}, below the running peak)</figcaption><div id="${group}-drawdown" class="chart small" role="img" aria-label="Drawdown of ${escapeHtml(name)} in ${escapeHtml(currency)}"></div></figure>`;
+}
+
+/** Rows years, columns months: PnL in the account currency (the cells add up to the net PnL) and the return. */
+function monthlyTable(curve: EquitySeries | undefined, initialCash: number, currency: string, group: string): string {
+  if (!curve || curve.months.ts.length === 0) return '';
+  const digits = currencyDecimals(currency);
+  const byYear = new Map<number, { pnl: number; ret: number | null }[]>();
+  let previous = initialCash;
+  curve.months.ts.forEach((ts, i) => {
+    const equity = curve.months.equity[i];
+    const date = new Date(ts);
+    const year = date.getUTCFullYear();
+    const cells = byYear.get(year) ?? Array.from({ length: 12 }, () => ({ pnl: Number.NaN, ret: null }));
+    cells[date.getUTCMonth()] = { pnl: equity - previous, ret: previous !== 0 ? (equity - previous) / previous : null };
+    byYear.set(year, cells);
+    previous = equity;
+  });
+  const rows = [...byYear.entries()].map(([year, cells]) => {
+    const yearPnl = cells.reduce((sum, c) => (Number.isNaN(c.pnl) ? sum : sum + c.pnl), 0);
+    const tds = cells.map((c) =>
+      Number.isNaN(c.pnl)
+        ? '<td class="none"></td>'
+        : `<td class="month ${toneClass(c.pnl)}" data-v="${c.pnl}"><span>${escapeHtml(formatSigned(c.pnl, digits))}</span><small>${c.ret === null ? '' : `${escapeHtml(formatSigned(c.ret * 100, 2))} %`}</small></td>`,
+    );
+    return `<tr><th>${year}</th>${tds.join('')}<td class="year ${toneClass(yearPnl)}" data-v="${yearPnl}">${escapeHtml(formatSigned(yearPnl, digits))}</td></tr>`;
+  });
+  return `<div class="table-box"><table class="monthly" id="${group}-monthly"><caption>Monthly returns (${escapeHtml(currency)}; % of the month's opening equity)</caption>
+<thead><tr><th>Year</th>${MONTHS.map((m) => `<th>${m}</th>`).join('')}<th>Year</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** Trades by the weekday and the hour of their entry, in the strategy's zone: what a calendar strategy is about. */
+function calendarTables(s: StrategyReport, zone: string, currency: string, group: string): string {
   if (s.trades.length === 0) return '';
-  const format = (v: number): string => formatMoney(v, s.quoteCurrency, { signed: true });
-  const digits = currencyDecimals(s.quoteCurrency);
-  if (s.trades.length <= maxTradeBars) {
-    const bars = s.trades.map((t, i) => ({
-      value: t.pnlNet,
-      title: `#${i + 1} ${t.side} ${formatUtc(t.entryTs)} → ${formatUtc(t.exitTs)} UTC: ${format(t.pnlNet)}`,
-    }));
-    return `<figure class="chart-box"><figcaption>Net PnL per trade (${escapeHtml(s.quoteCurrency)}) <span class="hint">hover a bar</span></figcaption>${tradeBarsSvg(bars, 180, (v, d) => formatNumber(v, Math.min(d, digits + 2)), `Net PnL of each trade of ${s.id}`)}</figure>`;
+  const digits = currencyDecimals(currency);
+  const byDay = Array.from({ length: 7 }, () => ({ n: 0, wins: 0, pnl: 0 }));
+  const byHour = Array.from({ length: 24 }, () => ({ n: 0, wins: 0, pnl: 0 }));
+  for (const t of s.trades) {
+    const local = t.entryTs + zoneOffsetAt(zone, t.entryTs);
+    const d = new Date(local);
+    for (const bucket of [byDay[(d.getUTCDay() + 6) % 7], byHour[d.getUTCHours()]]) {
+      bucket.n += 1;
+      if (t.pnlNetAccount > 0) bucket.wins += 1;
+      bucket.pnl += t.pnlNetAccount;
+    }
   }
-  return `<figure class="chart-box"><figcaption>Distribution of net PnL per trade (${escapeHtml(s.quoteCurrency)}, ${formatNumber(s.trades.length, 0)} trades)</figcaption>${histogramSvg(
-    s.trades.map((t) => t.pnlNet),
-    180,
-    format,
-    `Distribution of trade results of ${s.id}`,
-  )}</figure>`;
+  const table = (id: string, caption: string, names: readonly string[], rows: readonly { n: number; wins: number; pnl: number }[]): string => {
+    const body = rows
+      .map((r, i) => ({ r, name: names[i] }))
+      .filter(({ r }) => r.n > 0)
+      .map(
+        ({ r, name }) =>
+          `<tr><th>${escapeHtml(name)}</th><td data-v="${r.n}">${r.n}</td><td>${escapeHtml(formatFractionPct(r.wins / r.n, 0))}</td><td class="${toneClass(r.pnl)}" data-v="${r.pnl}">${escapeHtml(formatSigned(r.pnl, digits))}</td><td class="${toneClass(r.pnl)}">${escapeHtml(formatSigned(r.pnl / r.n, digits))}</td></tr>`,
+      )
+      .join('');
+    return `<table class="calendar" id="${id}"><caption>${escapeHtml(caption)}</caption><thead><tr><th></th><th>Trades</th><th>Won</th><th>Net (${escapeHtml(currency)})</th><th>Per trade</th></tr></thead><tbody>${body}</tbody></table>`;
+  };
+  const hours = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`);
+  return `<div class="calendars">${table(`${group}-weekday`, `By weekday of entry (${zone})`, WEEKDAYS, byDay)}${table(`${group}-hour`, `By hour of entry (${zone})`, hours, byHour)}</div>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The page's data.
+
+function pageData(report: ReplayReport, series: ReportSeries): ReportPageData {
+  const price = series.price;
+  const tick = price === undefined ? 0 : (report.contracts?.[price.symbol]?.tickSize ?? 0.00001);
+  const curves: Record<string, EncodedCurve> = {};
+  if (series.account !== undefined) curves.account = encodeCurve(series.account);
+  const trades: Record<string, { t: number[]; v: number[] }> = {};
+  const markers: ReportMarker[] = [];
+  report.strategies.forEach((s, i) => {
+    const curve = series.strategies?.[s.id];
+    if (curve !== undefined) curves[`s${i}`] = encodeCurve(curve);
+    const ordered = [...s.trades].sort((a, b) => a.exitTs - b.exitTs);
+    trades[`s${i}`] = { t: ordered.map((t) => t.exitTs), v: ordered.map((t) => t.pnlNetAccount) };
+    if (price !== undefined && s.symbol === price.symbol) markers.push(...fillMarkers(s.fills, i));
+  });
+  return {
+    currency: report.account.currency,
+    initialCash: report.account.initialCash,
+    strategies: report.strategies.map((s) => s.id),
+    price:
+      price === undefined
+        ? null
+        : {
+            symbol: price.symbol,
+            overviewMs: price.overviewMs,
+            detailMs: price.detailMs,
+            overview: encodeBars(price.overview, price.overviewMs, tick),
+            detail: encodeBars(price.detail, price.detailMs, tick),
+            detailComplete: price.detailComplete,
+          },
+    markers,
+    curves,
+    trades,
+  };
+}
+
+/** One marker per fill: an exit when it reduces the position (a reversal counts as an exit), with its reason when the fill has one. */
+function fillMarkers(fills: readonly ReportFill[], strategy: number): ReportMarker[] {
+  let position = 0;
+  return fills.map((f) => {
+    const signed = f.side === 'BUY' ? f.qty : -f.qty;
+    const role = position !== 0 && Math.sign(signed) !== Math.sign(position) ? 'exit' : 'entry';
+    position += signed;
+    const reason = 'reason' in f && typeof f.reason === 'string' ? f.reason : undefined;
+    return { s: strategy, t: f.ts, side: f.side, price: f.price, qty: f.qty, role, ...(reason === undefined ? {} : { reason }) };
+  });
+}
+
+function encodeBars(bars: readonly Bar[], step: number, tick: number): EncodedBars {
+  const t0 = bars.length > 0 ? bars[0].ts : 0;
+  const dt: number[] = [];
+  const o: number[] = [];
+  const h: number[] = [];
+  const l: number[] = [];
+  const c: number[] = [];
+  let lastTs = t0;
+  let lastClose = 0;
+  const q = (p: number): number => Math.round(p / tick);
+  for (const bar of bars) {
+    dt.push(Math.round((bar.ts - lastTs) / step));
+    lastTs = bar.ts;
+    const open = q(bar.open);
+    o.push(open - lastClose);
+    h.push(q(bar.high) - open);
+    l.push(open - q(bar.low));
+    c.push(q(bar.close) - open);
+    lastClose = q(bar.close);
+  }
+  return { t0, step, dt, tick, o, h, l, c };
+}
+
+function encodeCurve(curve: EquitySeries): EncodedCurve {
+  const t0 = curve.ts[0] ?? 0;
+  const dt: number[] = [];
+  const e: number[] = [];
+  const p: number[] = [];
+  let lastT = t0;
+  let lastE = 0;
+  let lastP = 0;
+  curve.ts.forEach((ts, i) => {
+    dt.push(Math.round((ts - lastT) / 1000));
+    lastT = ts;
+    const cents = Math.round(curve.equity[i] * 100);
+    const peak = Math.round(curve.peak[i] * 100);
+    e.push(cents - lastE);
+    p.push(peak - lastP);
+    lastE = cents;
+    lastP = peak;
+  });
+  return { t0, dt, e, p };
+}
+
+function barSizeName(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}-day`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}-hour`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}-minute`;
+  return `${ms / 1000}-second`;
 }
 
 function tradeTable(s: StrategyReport, accountCurrency: string, maxRows: number): string {
@@ -311,148 +490,3 @@ function toneClass(value: number): string {
   return value > 0 ? 'pos' : value < 0 ? 'neg' : 'zero';
 }
 
-const STYLE = `
-:root{--bg:#f4f6fa;--panel:#fff;--ink:#1b2333;--muted:#6b7588;--line:#e3e7ef;--blue:#2563eb;--green:#15803d;--green-bg:#e8f6ee;--red:#c2261d;--red-bg:#fdecea;--amber:#b45309}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-.wrap{max-width:1180px;margin:0 auto;padding:0 20px}
-header.top{background:linear-gradient(135deg,#0f1b3d,#1e3a8a);color:#fff;padding:22px 0 0;margin-bottom:22px}
-header.top h1{margin:0 0 6px;font-size:22px;font-weight:650;letter-spacing:.2px}
-.meta{margin:0;color:#c7d2fe;font-size:13px;display:flex;flex-wrap:wrap;gap:6px 18px}
-nav{display:flex;flex-wrap:wrap;gap:4px;margin-top:16px}
-nav a{color:#e0e7ff;text-decoration:none;padding:7px 12px;border-radius:8px 8px 0 0;font-size:13px;background:rgba(255,255,255,.08)}
-nav a:hover{background:rgba(255,255,255,.2)}
-.panel{background:var(--panel);border:1px solid var(--line);border-radius:14px;padding:18px 20px 20px;margin:0 0 22px;box-shadow:0 1px 2px rgba(16,24,40,.04)}
-.head{display:flex;align-items:center;flex-wrap:wrap;gap:8px;margin-bottom:14px}
-.head h2{margin:0 6px 0 0;font-size:18px;word-break:break-all}
-.chip{display:inline-block;font-size:12px;padding:2px 9px;border-radius:999px;background:#e0e7ff;color:#1e3a8a;font-weight:600}
-.chip.muted{background:#eef1f6;color:var(--muted);font-weight:500}
-.chip.warn{background:#fef3c7;color:var(--amber)}
-.chip.bad{background:var(--red-bg);color:var(--red)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(192px,1fr));gap:10px;margin-bottom:14px}
-.card{border:1px solid var(--line);border-radius:10px;padding:10px 12px;background:#fbfcfe;border-top:3px solid #cbd5e1}
-.card.good{border-top-color:var(--green)}.card.bad{border-top-color:var(--red)}
-.card .label{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.4px}
-.card .value{font-size:17px;font-weight:650;margin-top:2px;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.card.good .value{color:var(--green)}.card.bad .value{color:var(--red)}
-.card .sub{font-size:11.5px;color:var(--muted);margin-top:2px}
-figure.chart-box{margin:0 0 10px;position:relative}
-figcaption{font-size:12.5px;font-weight:600;color:#334155;margin:6px 0 2px}
-.hint{font-weight:400;color:var(--muted);margin-left:6px}
-svg{display:block;width:100%;height:auto;overflow:visible}
-svg text{font-size:11.5px;fill:#64748b;font-variant-numeric:tabular-nums}
-.grid{stroke:#eef1f6;stroke-width:1}.vgrid{stroke-dasharray:2 4}
-.axis{stroke:#cbd5e1;stroke-width:1}.zero{stroke:#475569;stroke-width:1;stroke-dasharray:4 3}
-.line{fill:none;stroke-width:1.6;stroke-linejoin:round}
-.equity-line{stroke:var(--blue)}
-.baseline{stroke:#94a3b8;stroke-width:1;stroke-dasharray:5 4}
-.dd-area{fill:rgba(194,38,29,.16)}.dd-line{stroke:var(--red);stroke-width:1.2}
-.xhair{stroke:#475569;stroke-width:1;stroke-dasharray:3 3}
-.dot{fill:#fff;stroke:var(--blue);stroke-width:2}.drawdown .dot{stroke:var(--red)}
-.tbar.win{fill:#22a35a}.tbar.loss{fill:#e0483e}.tbar.even{fill:#94a3b8}.tbar:hover{opacity:.75}
-.tip{position:fixed;pointer-events:none;background:#0f172a;color:#f8fafc;font-size:12px;padding:7px 10px;border-radius:8px;box-shadow:0 6px 18px rgba(15,23,42,.25);z-index:10;white-space:nowrap;font-variant-numeric:tabular-nums}
-.tip b{display:block;font-weight:600;margin-bottom:2px;color:#c7d2fe}
-.tip .neg{color:#fca5a5}
-.table-box{overflow:auto;max-height:560px;border:1px solid var(--line);border-radius:10px;margin-top:12px}
-table.trades{border-collapse:separate;border-spacing:0;width:100%;font-size:12.5px;font-variant-numeric:tabular-nums}
-table.trades caption{text-align:left;font-weight:600;padding:9px 12px;color:#334155}
-table.trades th{position:sticky;top:0;background:#f1f5f9;color:#475569;font-weight:600;text-align:right;padding:7px 10px;border-bottom:1px solid var(--line);cursor:pointer;user-select:none;white-space:nowrap}
-table.trades th:nth-child(-n+4){text-align:left}
-table.trades th.asc::after{content:" ▲";font-size:9px}table.trades th.desc::after{content:" ▼";font-size:9px}
-table.trades td{padding:5px 10px;text-align:right;border-bottom:1px solid #f1f3f7;white-space:nowrap}
-table.trades td:nth-child(-n+4){text-align:left}
-table.trades tr.win td:first-child{box-shadow:inset 3px 0 0 var(--green)}
-table.trades tr.loss td:first-child{box-shadow:inset 3px 0 0 var(--red)}
-table.trades tbody tr:hover td{background:#f8fafc}
-.side{font-size:11px;font-weight:700;padding:1px 7px;border-radius:5px}
-.side.long{background:#dbeafe;color:#1d4ed8}.side.short{background:#fae8ff;color:#a21caf}
-.pos{color:var(--green)}.neg{color:var(--red)}.zero{color:var(--muted)}
-td.net{position:relative;min-width:120px}
-td.net .pbar{position:absolute;right:0;top:4px;bottom:4px;border-radius:3px;opacity:.18}
-td.net.pos .pbar{background:var(--green)}td.net.neg .pbar{background:var(--red)}
-td.net .num{position:relative;font-weight:600}
-.empty,.note{color:var(--muted);font-size:13px}
-footer{color:var(--muted);font-size:12px;padding:4px 20px 30px}
-@media print{header.top{background:#1e3a8a;-webkit-print-color-adjust:exact;print-color-adjust:exact}.table-box{max-height:none}}
-`;
-
-/** The page script: crosshair + tooltip over the time charts, sortable trade tables. No network, no eval. */
-const SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  var tip = document.getElementById('tip');
-  function num(v, d) {
-    var s = Math.abs(v).toFixed(d), p = s.split('.');
-    p[0] = p[0].replace(/\\B(?=(\\d{3})+(?!\\d))/g, ',');
-    return (v < 0 && /[1-9]/.test(s) ? '-' : '') + p.join('.');
-  }
-  function time(t) { var s = new Date(t).toISOString(); return s.slice(0, 10) + ' ' + s.slice(11, 16) + ' UTC'; }
-  function nearest(ts, t) {
-    var lo = 0, hi = ts.length - 1;
-    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (ts[mid] <= t) lo = mid; else hi = mid; }
-    return Math.abs(ts[hi] - t) < Math.abs(t - ts[lo]) ? hi : lo;
-  }
-  var charts = Array.prototype.slice.call(document.querySelectorAll('svg.chart[data-group]'));
-  function attr(el, name) { return parseFloat(el.getAttribute(name)); }
-  function line(text, cls) { var div = document.createElement('div'); div.textContent = text; if (cls) div.className = cls; return div; }
-  function hide() {
-    tip.hidden = true;
-    charts.forEach(function (c) {
-      c.querySelector('.xhair').setAttribute('visibility', 'hidden');
-      c.querySelector('.dot').setAttribute('visibility', 'hidden');
-    });
-  }
-  function show(chart, event) {
-    var group = chart.getAttribute('data-group'), s = data.groups[group];
-    if (!s || s.ts.length === 0) return;
-    var box = chart.getBoundingClientRect(), vb = chart.viewBox.baseVal;
-    var vx = (event.clientX - box.left) * (vb.width / box.width);
-    var x0 = attr(chart, 'data-x0'), x1 = attr(chart, 'data-x1'), t0 = attr(chart, 'data-t0'), t1 = attr(chart, 'data-t1');
-    var t = t1 > t0 ? t0 + ((vx - x0) / (x1 - x0)) * (t1 - t0) : t0;
-    var i = nearest(s.ts, t), eq = s.equity[i], pk = s.peak[i];
-    var ddPct = pk > 0 ? (100 * (eq - pk)) / pk : 0;
-    charts.forEach(function (c) {
-      if (c.getAttribute('data-group') !== group) return;
-      var cx0 = attr(c, 'data-x0'), cx1 = attr(c, 'data-x1'), lo = attr(c, 'data-lo'), hi = attr(c, 'data-hi');
-      var top = attr(c, 'data-top'), bottom = attr(c, 'data-bottom');
-      var x = t1 > t0 ? cx0 + ((s.ts[i] - t0) / (t1 - t0)) * (cx1 - cx0) : (cx0 + cx1) / 2;
-      var v = c.getAttribute('data-kind') === 'drawdown' ? ddPct : eq;
-      var y = top + ((hi - v) / (hi - lo)) * (bottom - top);
-      var xh = c.querySelector('.xhair'), dot = c.querySelector('.dot');
-      xh.setAttribute('x1', x); xh.setAttribute('x2', x); xh.setAttribute('visibility', 'visible');
-      dot.setAttribute('cx', x); dot.setAttribute('cy', y); dot.setAttribute('visibility', 'visible');
-    });
-    tip.textContent = '';
-    var head = document.createElement('b'); head.textContent = time(s.ts[i]); tip.appendChild(head);
-    tip.appendChild(line('Equity ' + num(eq, 2) + ' ' + data.currency));
-    tip.appendChild(line('Drawdown ' + num(eq - pk, 2) + ' (' + num(ddPct, 2) + ' %)', eq < pk ? 'neg' : ''));
-    tip.hidden = false;
-    var left = event.clientX + 14, w = tip.offsetWidth;
-    if (left + w > window.innerWidth - 8) left = event.clientX - w - 14;
-    tip.style.left = left + 'px';
-    tip.style.top = (event.clientY + 14) + 'px';
-  }
-  charts.forEach(function (c) {
-    c.addEventListener('mousemove', function (e) { show(c, e); });
-    c.addEventListener('mouseleave', hide);
-  });
-  Array.prototype.forEach.call(document.querySelectorAll('table.trades'), function (table) {
-    var heads = table.querySelectorAll('th[data-sort]');
-    Array.prototype.forEach.call(heads, function (th, col) {
-      th.addEventListener('click', function () {
-        var asc = !th.classList.contains('asc');
-        Array.prototype.forEach.call(heads, function (h) { h.classList.remove('asc', 'desc'); });
-        th.classList.add(asc ? 'asc' : 'desc');
-        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows), numeric = th.getAttribute('data-sort') === 'n';
-        rows.sort(function (a, b) {
-          var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
-          var d = numeric ? parseFloat(x) - parseFloat(y) : (x < y ? -1 : x > y ? 1 : 0);
-          return (asc ? d : -d) || (parseFloat(a.cells[0].getAttribute('data-v')) - parseFloat(b.cells[0].getAttribute('data-v')));
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
-})();
-`;

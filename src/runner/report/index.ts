@@ -13,6 +13,7 @@ export {
   jsonForScript,
 } from './format';
 export { renderHtmlReport, type HtmlReportOptions, type ReportSeries } from './htmlReport';
+export { createPriceSampler, type PriceSampler, type PriceSamplerOptions, type PriceSeries } from './priceSampler';
 export {
   buildReplayReport,
   parseReplayReport,
@@ -21,11 +22,13 @@ export {
   replayReportSchema,
   reportTrade,
   serializeReport,
+  withReportInput,
   type AccountReport,
   type ReplayReport,
   type ReplayReportInput,
   type ReportAnalyzers,
   type ReportFill,
+  type ReportInput,
   type ReportOrder,
   type ReportPeriod,
   type ReportPosition,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { formatZodError } from '../../core/schemas';
-import type { Fill, Order, Position, RejectReason, Trade } from '../../core/types';
+import { formatZodError, secTypeSchema } from '../../core/schemas';
+import { runnerConfigSchema, type RunnerConfig } from '../config';
+import type { ContractSpec, Fill, Order, Position, RejectReason, Trade } from '../../core/types';
 import type { AnalyzerResults } from '../analyzers/createAnalyzers';
 import { drawdownAnalysisSchema } from '../analyzers/drawdown';
 import { exposureAnalysisSchema } from '../analyzers/exposure';
@@ -195,10 +196,43 @@ const runStatsSchema = z
   })
   .readonly();
 
+/** A traded symbol's contract as the run used it (the venue fields left out). */
+const reportContractSchema = z
+  .object({
+    symbol: z.string(),
+    secType: secTypeSchema,
+    baseCurrency: z.string(),
+    quoteCurrency: z.string(),
+    multiplier: num.positive(),
+    tickSize: num.positive(),
+    exchange: z.string(),
+  })
+  .readonly();
+
+/** The data file a replay read: enough to find it again and to know it is the same file. */
+const reportInputSchema = z
+  .object({
+    /** The file's name, without its directory (the report must not depend on where it was run). */
+    file: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: count,
+    symbol: z.string().nullable(),
+    /** `--from` / `--to` when given. */
+    from: epochMs.nullable(),
+    to: epochMs.nullable(),
+    /** The zone of timestamps written without one, when one was set. */
+    timezone: z.string().nullable(),
+  })
+  .readonly();
+
 /** The `--json` report. */
 export const replayReportSchema = z
   .object({
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    /** What ran: the input file (replays), the config with its defaults filled in, and the contracts traded. */
+    input: reportInputSchema.optional(),
+    config: runnerConfigSchema.optional(),
+    contracts: z.record(z.string(), reportContractSchema).optional(),
     account: accountReportSchema,
     /** The data replayed: first and last bar start times; `null` when no bar was read. */
     period: reportPeriodSchema.nullable(),
@@ -208,6 +242,7 @@ export const replayReportSchema = z
   .readonly();
 
 export type ReplayReport = z.infer<typeof replayReportSchema>;
+export type ReportInput = z.infer<typeof reportInputSchema>;
 export type AccountReport = z.infer<typeof accountReportSchema>;
 export type ReportPeriod = z.infer<typeof reportPeriodSchema>;
 export type StrategyReport = z.infer<typeof strategyReportSchema>;
@@ -251,6 +286,9 @@ export interface ReplayReportInput {
   readonly strategies: readonly StrategyRunResult[];
   readonly period?: { readonly firstBarTs: number; readonly lastBarTs: number } | null;
   readonly run: { readonly bars: number; readonly wallMs: number };
+  /** The config as run (defaults filled in) and the contracts of the symbols traded, so the run can be repeated. */
+  readonly config?: RunnerConfig;
+  readonly contracts?: Readonly<Record<string, ContractSpec>>;
 }
 
 /**
@@ -263,6 +301,17 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
   const { account, run } = input;
   const report: ReplayReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
+    ...(input.config === undefined ? {} : { config: input.config }),
+    ...(input.contracts === undefined
+      ? {}
+      : {
+          contracts: Object.fromEntries(
+            Object.entries(input.contracts).map(([symbol, c]) => [
+              symbol,
+              { symbol: c.symbol, secType: c.secType, baseCurrency: c.baseCurrency, quoteCurrency: c.quoteCurrency, multiplier: c.multiplier, tickSize: c.tickSize, exchange: c.exchange },
+            ]),
+          ),
+        }),
     account: {
       currency: account.currency,
       initialCash: account.initialCash,
@@ -299,6 +348,12 @@ function assertFiniteNumbers(value: unknown, path: string): void {
   } else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) assertFiniteNumbers((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
   }
+}
+
+/** The report with the input file it read, placed right after `schemaVersion`. */
+export function withReportInput(report: ReplayReport, input: ReportInput): ReplayReport {
+  const { schemaVersion, ...rest } = report;
+  return { schemaVersion, input: { ...input }, ...rest };
 }
 
 /** The report as JSON text: 2-space indentation (0 for one line), a final newline. Same report → same text. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { mulberry32 } from '../../scripts/makeFixtures';
-import { parseDecimal } from './csvReader';
+import { parseNumber } from './textRows';
 
-const parse = (text: string): number => parseDecimal(text, 0, text.length);
+const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
+const parse = (text: string, decimal = '.'): number => parseNumber(bytes(text), 0, Buffer.byteLength(text), decimal.charCodeAt(0));
 
-describe('parseDecimal', () => {
+describe('parseNumber', () => {
   it('gives exactly the double Number gives, for plain decimals', () => {
     const uniform = mulberry32(7);
     const mismatches: string[] = [];
@@ -38,6 +39,13 @@ describe('parseDecimal', () => {
   });
 
   it('reads a slice without copying it', () => {
-    expect(parseDecimal('x,141.25,y', 2, 8)).toBe(141.25);
+    expect(parseNumber(bytes('x,141.25,y'), 2, 8, 46)).toBe(141.25);
+  });
+
+  it('reads a decimal comma when told to, and then refuses a dot', () => {
+    expect(parse('1,306600', ',')).toBe(1.3066);
+    expect(parse('-0,5', ',')).toBe(-0.5);
+    expect(parse('1.5', ',')).toBeNaN();
+    expect(parse('12345678901234567,5', ',')).toBe(12345678901234567.5);
   });
 });

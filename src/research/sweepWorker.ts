@@ -1,0 +1,70 @@
+import type { ContractBook } from '../core/types';
+import { describePoolError, type PoolJobError } from '../runner/poolWorker';
+import { columnsOf, type BarColumns, type SharedBars } from './dataset';
+import { runPass, type ConfigResult, type SweepConfig } from './pass';
+
+/**
+ * What a sweep worker runs: one pass (see `runPass`) over the dataset it was started with. The same function
+ * runs in a worker thread of the local pool (`pool.ts`), in a cluster worker (`cluster.ts`) and in-process.
+ */
+
+/** What every worker of a pool is started with: the decoded bars (shared memory) and the contracts. */
+export interface SweepWorkerData {
+  readonly bars: SharedBars;
+  readonly contracts: ContractBook;
+  /** One double per pass: the share of its bars done, written by the worker that runs it (progress bar). */
+  readonly progress?: SharedArrayBuffer;
+}
+
+export interface PassTask {
+  /** The pass's slot in the progress buffer. */
+  readonly slot: number;
+  readonly configs: readonly SweepConfig[];
+  readonly range?: { readonly start: number; readonly end: number };
+  readonly equitySeries?: boolean;
+}
+
+/** A config the engine refused or that failed while it ran: its error, as a replay would print it. */
+export interface ConfigFailure {
+  readonly index: number;
+  readonly error: PoolJobError;
+}
+
+export type ConfigOutcome = ConfigResult | ConfigFailure;
+
+export function isFailure(outcome: ConfigOutcome): outcome is ConfigFailure {
+  return 'error' in outcome;
+}
+
+/**
+ * Runs a pass; when it fails (a strategy throws, a config the engine refuses), runs its configs one by one so
+ * the one to blame gets the error and the others their figures.
+ */
+export async function runPassTask(task: PassTask, columns: BarColumns, contracts: ContractBook, progress?: Float64Array): Promise<ConfigOutcome[]> {
+  const onProgress = progress === undefined ? undefined : (share: number): void => void (progress[task.slot] = share);
+  const base = { columns, contracts, range: task.range, equitySeries: task.equitySeries, onProgress };
+  try {
+    return await runPass({ ...base, configs: task.configs });
+  } catch (error) {
+    if (task.configs.length === 1) return [{ index: task.configs[0].index, error: describePoolError(error) }];
+  }
+  const outcomes: ConfigOutcome[] = [];
+  for (const config of task.configs) {
+    try {
+      outcomes.push(...(await runPass({ ...base, configs: [config] })));
+    } catch (error) {
+      outcomes.push({ index: config.index, error: describePoolError(error) });
+    }
+  }
+  return outcomes;
+}
+
+let columns: BarColumns | undefined;
+let progress: Float64Array | undefined;
+
+/** The worker thread's task function (piscina calls it with each task; `workerData` is the pool's). */
+export function servePassTask(task: PassTask, data: SweepWorkerData): Promise<ConfigOutcome[]> {
+  if (columns?.buffer !== data.bars.buffer) columns = columnsOf(data.bars);
+  if (data.progress !== undefined && progress?.buffer !== data.progress) progress = new Float64Array(data.progress);
+  return runPassTask(task, columns, data.contracts, progress);
+}
