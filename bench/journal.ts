@@ -52,8 +52,9 @@ function cycles(n: number): Cycle[] {
     const ts = T0 + i * 60_000;
     const price = 140 + (i % 100) / 100;
     const side = i % 2 === 0 ? 'BUY' : 'SELL';
-    const order: Order = { id: `bench-${i}`, strategyId: 'bench', symbol: 'USDJPY', ts, side, qty: 100_000, type: 'MARKET' };
-    const fill: Fill = { kind: 'fill', execId: `${order.id}.1`, orderId: order.id, strategyId: 'bench', symbol: 'USDJPY', ts: ts + 60_000, side, qty: 100_000, price, commission: 2 };
+    const reason = side === 'BUY' ? 'entry' : 'exit';
+    const order: Order = { id: `bench-${i}`, strategyId: 'bench', symbol: 'USDJPY', ts, side, qty: 100_000, type: 'MARKET', reason };
+    const fill: Fill = { kind: 'fill', execId: `${order.id}.1`, orderId: order.id, strategyId: 'bench', symbol: 'USDJPY', ts: ts + 60_000, side, qty: 100_000, price, commission: 2, reason };
     out.push({
       mark: { kind: 'bar', symbol: 'USDJPY', ts, intervalMs: 60_000, open: price, high: price, low: price, close: price, volume: 0 },
       signal: { strategyId: 'bench', symbol: 'USDJPY', ts, target: side === 'BUY' ? 1 : 0, reason: 'bench' },
@@ -62,7 +63,7 @@ function cycles(n: number): Cycle[] {
       submitted: { kind: 'order', status: 'Submitted', order, ts },
       fill,
       filled: { kind: 'order', status: 'Filled', order, ts: fill.ts, filledQty: 100_000 },
-      trade: { strategyId: 'bench', symbol: 'USDJPY', side: 'LONG', qty: 100_000, entryTs: ts, exitTs: fill.ts, entryPrice: price, exitPrice: price, pnl: 0, pnlNet: -4, pnlNetAccount: -0.03 },
+      trade: { strategyId: 'bench', symbol: 'USDJPY', side: 'LONG', qty: 100_000, entryTs: ts, exitTs: fill.ts, entryPrice: price, exitPrice: price, pnl: 0, pnlNet: -4, pnlNetAccount: -0.03, entryReason: 'entry', exitReason: 'exit' },
     });
   }
   return out;

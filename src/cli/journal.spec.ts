@@ -47,8 +47,8 @@ describe('npm run replay -- --journal, then npm run journal', () => {
     expect(r.stdout).toMatch(new RegExp(`^Journal ${file} \\(schema 1\\), 1 run\\(s\\), times in UTC\\n  run 1  replay  account replay  started .*, stopped .* \\(end of data\\)`));
     expect(r.stdout).toContain('Kill switch: off\nWorking orders: none\nErrors: 0\n');
     // Gotobi days of January 2024: the long leg enters on the eve (UTC) of the 5th and exits on the 5th.
-    expect(r.stdout).toMatch(/\n2024-01-04  long_into_fix    USDJPY        1       1        0      1       0            0  JPY       0\.00\n/);
-    expect(r.stdout).toMatch(/\n2024-01-05  long_into_fix    USDJPY        1       1        0      1       1      \+67,900  JPY    \+484\.18\n/);
+    expect(r.stdout).toMatch(/\n2024-01-04  long_into_fix    USDJPY        1        0       1        0      1       0            0  JPY       0\.00\n/);
+    expect(r.stdout).toMatch(/\n2024-01-05  long_into_fix    USDJPY        1        0       1        0      1       1      \+67,900  JPY    \+484\.18\n/);
 
     const json = JSON.parse((await journal([file, 'summary', '--json'])).stdout) as { days: { strategyId: string; net: number; netAccount: number; fills: number; ordersSent: number }[] };
     for (const strategy of report.strategies) {
@@ -65,18 +65,47 @@ describe('npm run replay -- --journal, then npm run journal', () => {
   it('fills as CSV: one row per fill, full precision, ISO times', async () => {
     const r = await journal([file, 'fills', '--csv']);
     const lines = r.stdout.split('\r\n').filter((l) => l !== '');
-    expect(lines[0]).toBe('time,strategyId,symbol,side,qty,price,commission,quoteCurrency,orderId,execId');
+    expect(lines[0]).toBe('time,strategyId,symbol,side,qty,price,commission,quoteCurrency,reason,orderId,execId');
     expect(lines).toHaveLength(1 + report.strategies.reduce((n, s) => n + s.fills.length, 0));
     const first = report.strategies[0].fills[0];
-    expect(lines[1]).toBe(`${first.time},long_into_fix,USDJPY,BUY,100000,${first.price},0,JPY,long_into_fix-1,long_into_fix-1.1`);
+    const id = 'long_into_fix.USDJPY.20240104T160000Z.1';
+    expect(lines[1]).toBe(`${first.time},long_into_fix,USDJPY,BUY,100000,${first.price},0,JPY,entry,${id},${id}.1`);
   });
 
   it('orders as JSON, and a time range: from inclusive, to exclusive', async () => {
     const r = await journal([file, 'orders', '--json', '--from', '2024-01-05T00:55:00Z', '--to', '2024-01-05T05:00:00Z']);
     expect(JSON.parse(r.stdout)).toEqual([
-      expect.objectContaining({ time: '2024-01-05T00:55:00.000Z', orderId: 'long_into_fix-2', side: 'SELL', qty: 100_000, sent: 'yes', status: 'Filled', filledQty: 100_000 }),
-      expect.objectContaining({ time: '2024-01-05T00:55:00.000Z', orderId: 'short_after_fix-1', side: 'SELL', status: 'Filled' }),
+      expect.objectContaining({ time: '2024-01-05T00:55:00.000Z', orderId: 'long_into_fix.USDJPY.20240105T005500Z.1', side: 'SELL', qty: 100_000, orderReason: 'exit', parentId: null, sent: 'yes', status: 'Filled', filledQty: 100_000 }),
+      expect.objectContaining({ time: '2024-01-05T00:55:00.000Z', orderId: 'short_after_fix.USDJPY.20240105T005500Z.1', side: 'SELL', orderReason: 'entry', status: 'Filled' }),
     ]);
+  });
+
+  it('orders of a bracket replay: each entry with its stop-loss and take-profit, under their parent, and why each ended', async () => {
+    const { file: brackets } = tempJournal('brackets.db');
+    const c = captureIo();
+    expect(await runReplay([FIXTURE, '--config', join(ROOT, 'config/gotobi-bracket.json'), '--from', '2024-01-01', '--to', '2024-02-01', '--journal', brackets, '--no-progress'], c.io)).toBe(0);
+    const rows = JSON.parse((await journal([brackets, 'orders', '--json'])).stdout) as Record<string, string | number | null>[];
+    const entries = rows.filter((r) => r.orderReason === 'entry');
+    const protective = rows.filter((r) => r.parentId !== null);
+    expect(entries.length).toBeGreaterThan(5);
+    expect(protective.map((r) => r.orderId)).toEqual(entries.flatMap((e) => [`${e.orderId}.sl`, `${e.orderId}.tp`]));
+    const first = entries[0];
+    const [stop, takeProfit] = protective;
+    // A long entry at 16:00 UTC filled at the next open; its stop 300 ticks (0.300) below and its take-profit 450 above that fill.
+    expect(stop).toMatchObject({ parentId: first.orderId, orderReason: 'stop', type: 'STOP', side: 'SELL', sent: 'yes' });
+    expect(takeProfit).toMatchObject({ parentId: first.orderId, orderReason: 'takeProfit', type: 'LIMIT', side: 'SELL', sent: 'yes' });
+    const fill = JSON.parse((await journal([brackets, 'fills', '--json'])).stdout)[0] as { orderId: string; price: number };
+    expect(fill.orderId).toBe(first.orderId);
+    expect(stop.stopPrice).toBeCloseTo(fill.price - 0.3, 9);
+    expect(takeProfit.limitPrice).toBeCloseTo(fill.price + 0.45, 9);
+    // Each pair ends one way: a leg filled and the other cancelled by it (OCO), or both cancelled by the exit.
+    for (let i = 0; i < protective.length; i += 2) {
+      const pair = [protective[i], protective[i + 1]].map((r) => `${String(r.status)} ${String(r.reason).split(':')[0]}`).sort();
+      expect([['Cancelled OCO', 'Filled null'], ['Cancelled TARGET_CHANGED', 'Cancelled TARGET_CHANGED']]).toContainEqual(pair);
+    }
+    const text = (await journal([brackets, 'orders', '--to', '2024-01-05'])).stdout;
+    expect(text).toContain(`${String(stop.orderId)}  long_into_fix`);
+    expect(text).toMatch(/Order reason  Parent/);
   });
 
   it('pnl: per day, strategy and symbol, with the position at the day end', async () => {

@@ -6,7 +6,7 @@
  * const book = rebuildBook(journal, { contracts });                 // recovery: the book the last run left
  * const broker = writeAheadBroker(ibkrBroker, journal, { onAlreadySent });   // intents and fills committed first
  * const run = runTradeRunner({ …, broker });
- * run.events$.subscribe(recordGraphEvents(journal));                 // signals, order events, trades, marks
+ * run.events$.subscribe(recordGraphEvents(journal));                 // signals, intents, order events, trades, marks
  * // … at the end:
  * journal.recordPositions(run.book.positions());
  * journal.close('SIGINT');
@@ -24,6 +24,7 @@ export {
   type JournaledControl,
   type JournaledError,
   type JournaledFill,
+  type JournaledIntent,
   type JournaledMark,
   type JournaledOrder,
   type JournaledOrderEvent,

@@ -48,7 +48,8 @@ describe('journal: what is written is read back', () => {
   it('round-trips every kind of event with its full payload, in one journal-wide order', () => {
     const { file } = tempJournal();
     const journal = openJournal(file, liveOptions({ now: () => 1_700_000_000_000 }));
-    const order = { ...testOrder(1), reason: 'entry', bracket: { stopTicks: 20 } };
+    // A field the core Order type does not have survives too: the payload is the whole object.
+    const order = { ...testOrder(1, { type: 'LIMIT', limitPrice: 144.5, tif: { type: 'DAY', end: '17:00', zone: 'America/New_York' }, expiresAt: T0 + 22 * 60 * MIN }), venueNote: 'kept' };
     journal.recordSignal({ strategyId: 'fix', symbol: 'USDJPY', ts: order.ts, target: 1, reason: 'gotobi entry' });
     journal.recordOrderEvent(testEvent(order, 'Accepted'));
     expect(journal.beforeSend(order)).toEqual({ send: true });
@@ -64,7 +65,6 @@ describe('journal: what is written is read back', () => {
       expect.objectContaining({ id: 1, mode: 'live', account: 'DU1', startedAt: 1_700_000_000_000, stoppedAt: 1_700_000_000_000, stopReason: 'test over', pid: process.pid, accountCurrency: 'USD', initialCash: 1_000_000 }),
     ]);
     expect(reader.signals().map((s) => s.signal)).toEqual([{ strategyId: 'fix', symbol: 'USDJPY', ts: order.ts, target: 1, reason: 'gotobi entry' }]);
-    // Fields the core Order type does not have (yet) survive: the payload is the whole object.
     expect(reader.orders()).toEqual([
       expect.objectContaining({ order, sent: true, status: 'Filled', filledQty: 100_000, remaining: 0, venue: { brokerOrderId: 7, permId: 9001, orderRef: 'rx:fix:fix-1' } }),
     ]);
@@ -228,11 +228,11 @@ describe('journal: recovery reads', () => {
     const { file } = tempJournal();
     const journal = openJournal(file, liveOptions());
     journal.recordFill(testFill(testOrder(1)));
-    const fill = journal.recordReconcile({ ts: T0 + 9 * MIN, strategyId: 'fix', symbol: 'USDJPY', qty: -100_000, price: 145, reason: 'adopt the broker position', source: 'http' });
-    expect(fill).toEqual({ kind: 'fill', execId: 'reconcile:2', orderId: 'reconcile:2', strategyId: 'fix', symbol: 'USDJPY', ts: T0 + 9 * MIN, side: 'SELL', qty: 100_000, price: 145, commission: 0 });
+    const fill = journal.recordReconcile({ ts: T0 + 9 * MIN, strategyId: 'fix', symbol: 'USDJPY', qty: -100_000, price: 145, reason: 'adopt the broker position', source: 'http' }, 100_000);
+    expect(fill).toEqual({ kind: 'fill', execId: 'reconcile:2', orderId: 'reconcile:2', strategyId: 'fix', symbol: 'USDJPY', ts: T0 + 9 * MIN, side: 'SELL', qty: 100_000, price: 145, commission: 0, reason: 'exit' });
     expect(journal.lastFillTs()).toBe(T0 + 2 * MIN);
     expect(journal.controlActions().map((c) => c.action)).toEqual([expect.objectContaining({ kind: 'reconcile', qty: -100_000, price: 145 })]);
-    expect(() => journal.recordReconcile({ ts: 0, strategyId: 'fix', symbol: 'USDJPY', qty: 0, price: 145, reason: '', source: 'http' })).toThrow(/non-zero/);
+    expect(() => journal.recordReconcile({ ts: 0, strategyId: 'fix', symbol: 'USDJPY', qty: 0, price: 145, reason: '', source: 'http' }, 0)).toThrow(/non-zero/);
     journal.close('done');
   });
 });

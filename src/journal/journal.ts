@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { isoUtc } from '../core/time';
-import type { Bar, Fill, Order, OrderEvent, Position, Signal, Trade } from '../core/types';
+import { reasonOfChange } from '../core/orders';
+import type { Bar, Fill, Order, OrderEvent, Position, Signal, StampedIntent, Trade } from '../core/types';
 import { checkJournalFile, ensureDirectory, lockPathOf, openSqlite, tryLock, type JournalLock } from './database';
 import { describeError, JournalError, journalFailure } from './journalError';
 import {
@@ -73,10 +74,12 @@ export interface Journal extends Omit<JournalReader, 'close'> {
   /** The run before this one; `stoppedAt === null` means it ended without closing the journal (killed, crashed). */
   readonly previousRun: JournalRun | undefined;
   /**
-   * Journals the intent to send `order` and returns only once that is committed (live: fsynced). The caller
-   * sends the order only on `{ send: true }`; `writeAheadBroker` is the broker that does exactly that.
+   * Journals the intent to send `order`, with the protective `children` sent with it (each `parentId` =
+   * `order.id`), and returns only once all of them are committed together (live: fsynced). The caller sends
+   * the order and its children only on `{ send: true }`; `writeAheadBroker` is the broker that does exactly
+   * that. An order journaled as sent before comes back `{ send: false }` with its children unsent too.
    */
-  beforeSend(order: Order): SendDecision;
+  beforeSend(order: Order, children?: readonly Order[]): SendDecision;
   /**
    * Journals a fill (live: committed before it returns), before the book sees it. A fill whose execId is
    * journaled already is `duplicate`: a broker replaying executions after a reconnect or a restart; it must
@@ -84,6 +87,8 @@ export interface Journal extends Omit<JournalReader, 'close'> {
    */
   recordFill(fill: Fill): 'recorded' | 'duplicate';
   recordSignal(signal: Signal): void;
+  /** A strategy's explicit order intent (place, cancel or modify one of its orders). */
+  recordIntent(intent: StampedIntent): void;
   /** An order's status change (risk decision, broker ack, fill status, cancel), with the venue's ids if known. */
   recordOrderEvent(event: OrderEvent, venue?: VenueOrderIds): void;
   /** A closed round trip and the fill that closed it. */
@@ -92,8 +97,11 @@ export interface Journal extends Omit<JournalReader, 'close'> {
   noteMark(bar: Bar): void;
   recordPositions(positions: readonly Position[]): void;
   recordControl(action: ControlAction): void;
-  /** Journals a reconcile adjustment and returns the fill that books it (apply it to the book). */
-  recordReconcile(adjustment: ReconcileAdjustment): Fill;
+  /**
+   * Journals a reconcile adjustment and returns the fill that books it (apply it to the book). `heldBefore`:
+   * the strategy's signed units in the symbol before it, which make the fill an entry, exit or reversal.
+   */
+  recordReconcile(adjustment: ReconcileAdjustment, heldBefore: number): Fill;
   recordError(source: string, error: unknown, ts?: number): void;
   /** Commits the open batch now. */
   flush(): void;
@@ -205,7 +213,10 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
   const insertRun = insertInto('runs', 'mode, account, config_hash, started_at, pid, host, engine_version, node_version, payload');
   const stopRun = db.prepare('UPDATE runs SET stopped_at = ?, stop_reason = ? WHERE id = ?');
   const insertSignal = insertInto('signals', 'seq, run_id, ts, strategy_id, symbol, kind, target, recorded_at, payload');
-  const insertIntent = insertInto('order_intents', 'seq, run_id, ts, order_id, parent_id, strategy_id, symbol, side, qty, kind, recorded_at, payload', 'INSERT OR IGNORE');
+  const intentColumns = 'seq, run_id, ts, order_id, parent_id, strategy_id, symbol, side, qty, kind, recorded_at, payload';
+  const insertIntent = insertInto('order_intents', intentColumns, 'INSERT OR IGNORE');
+  // A child's id is its parent's and a suffix: journaled before while its parent was not is a broken journal, refused loudly.
+  const insertChildIntent = insertInto('order_intents', intentColumns);
   const insertOrderEvent = insertInto('order_events', 'seq, run_id, ts, order_id, strategy_id, symbol, kind, reason, broker_order_id, perm_id, order_ref, recorded_at, payload');
   const insertFill = insertInto('fills', 'seq, run_id, ts, exec_id, order_id, strategy_id, symbol, side, qty, price, commission, marks, recorded_at, payload', 'INSERT OR IGNORE');
   const insertTrade = insertInto('trades', 'seq, run_id, ts, strategy_id, symbol, kind, qty, entry_ts, closing_exec_id, pnl_net, pnl_net_account, recorded_at, payload');
@@ -305,12 +316,17 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
     ...queries,
     run,
     previousRun: runsBefore.at(-1),
-    beforeSend(order) {
-      const parentId = 'parentId' in order && typeof order.parentId === 'string' ? order.parentId : null;
-      const inserted = write(`journaling the intent of order ${order.id}`, true, () => {
-        const changes = insertIntent.run(seq, runId, order.ts, order.id, parentId, order.strategyId, order.symbol, order.side, order.qty, order.type, recordedAt(), JSON.stringify(order)).changes;
-        if (changes === 1) seq++;
-        return changes === 1;
+    beforeSend(order, children = []) {
+      const intent = (o: Order): unknown[] => [seq, runId, o.ts, o.id, o.parentId ?? null, o.strategyId, o.symbol, o.side, o.qty, o.type, recordedAt(), JSON.stringify(o)];
+      const doing = `journaling the intent of order ${order.id}${children.length === 0 ? '' : ` and its ${children.length} protective order(s)`}`;
+      const inserted = write(doing, true, () => {
+        if (insertIntent.run(...intent(order)).changes === 0) return false;
+        seq++;
+        for (const child of children) {
+          insertChildIntent.run(...intent(child));
+          seq++;
+        }
+        return true;
       });
       if (inserted) return { send: true };
       const previous = queries.sentOrder(order.id);
@@ -346,6 +362,9 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
     },
     recordSignal(signal) {
       write('journaling a signal', false, () => insertSignal.run(seq++, runId, signal.ts, signal.strategyId, signal.symbol, 'target', signal.target, recordedAt(), JSON.stringify(signal)));
+    },
+    recordIntent(intent) {
+      write(`journaling a ${intent.kind} intent`, false, () => insertSignal.run(seq++, runId, intent.ts, intent.strategyId, intent.symbol, intent.kind, null, recordedAt(), JSON.stringify(intent)));
     },
     recordOrderEvent(event, venue = {}) {
       const { order } = event;
@@ -392,7 +411,7 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
         insertControl.run(seq++, runId, action.ts, action.kind, action.strategyId ?? null, action.symbol ?? null, action.reason, action.source, recordedAt(), JSON.stringify(action)),
       );
     },
-    recordReconcile(adjustment) {
+    recordReconcile(adjustment, heldBefore) {
       if (!Number.isFinite(adjustment.qty) || adjustment.qty === 0) throw new RangeError(`a reconcile adjustment books a non-zero number of units, got ${adjustment.qty}`);
       if (!Number.isFinite(adjustment.price) || adjustment.price <= 0) throw new RangeError(`a reconcile adjustment books at a positive price, got ${adjustment.price}`);
       const action = { ...adjustment, kind: 'reconcile' as const };
@@ -400,7 +419,7 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
         insertControl.run(seq, runId, action.ts, action.kind, action.strategyId, action.symbol, action.reason, action.source, recordedAt(), JSON.stringify(action));
         return seq++;
       });
-      return adjustmentFill(action, at);
+      return adjustmentFill(action, at, heldBefore);
     },
     recordError(source, error, ts = now()) {
       const e = describeError(error);
@@ -437,9 +456,10 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
 
 /**
  * The fill that books a reconcile adjustment: the same for the live book (from `recordReconcile`) and for a
- * book rebuilt from the journal, so both agree. `seq` is the adjustment's place in the journal.
+ * book rebuilt from the journal, so both agree. `seq` is the adjustment's place in the journal; `heldBefore`
+ * the strategy's signed units in the symbol before it (its reason: entry, exit or reverse, as an order's).
  */
-export function adjustmentFill(adjustment: ReconcileAdjustment, seq: number): Fill {
+export function adjustmentFill(adjustment: ReconcileAdjustment, seq: number, heldBefore: number): Fill {
   const id = `reconcile:${seq}`;
   return {
     kind: 'fill',
@@ -452,5 +472,6 @@ export function adjustmentFill(adjustment: ReconcileAdjustment, seq: number): Fi
     qty: Math.abs(adjustment.qty),
     price: adjustment.price,
     commission: 0,
+    reason: reasonOfChange(heldBefore, adjustment.qty),
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { formatZodError } from '../core/schemas';
-import type { OrderStatus, OrderType } from '../core/types';
+import { ORDER_REASONS } from '../core/orders';
+import { bracketSpecSchema } from '../core/schemas';
+import type { CancelReason, OrderStatus, OrderType } from '../core/types';
 import { REJECT_REASONS } from '../runner/report/replayReport';
 import { JournalError } from './journalError';
 
@@ -19,8 +21,9 @@ function everyMemberOf<All extends string>() {
   return <const Listed extends readonly All[]>(values: Listed & ([Exclude<All, Listed[number]>] extends [never] ? unknown : never)): Listed => values;
 }
 
-const ORDER_TYPES = everyMemberOf<OrderType>()(['MARKET', 'LIMIT', 'STOP']);
+const ORDER_TYPES = everyMemberOf<OrderType>()(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT', 'TRAILING']);
 const ORDER_STATUSES = everyMemberOf<OrderStatus>()(['Accepted', 'Rejected', 'Submitted', 'PartiallyFilled', 'Filled', 'Cancelled']);
+const CANCEL_REASONS = everyMemberOf<CancelReason>()(['REQUESTED', 'TARGET_CHANGED', 'REPLACED', 'KILL_SWITCH', 'OCO', 'PARENT', 'EXPIRED']);
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['Cancelled', 'Rejected'];
 
@@ -29,6 +32,14 @@ const id = z.string().min(1);
 const side = z.enum(['BUY', 'SELL']);
 const finite = z.number().finite();
 const positive = finite.positive();
+const orderReason = z.enum(ORDER_REASONS);
+
+const trail = z.union([z.strictObject({ ticks: positive }), z.strictObject({ percent: positive })]);
+const timeInForce = z.union([
+  z.enum(['GTC', 'IOC']),
+  z.strictObject({ type: z.literal('DAY'), end: z.string(), zone: z.string() }),
+  z.strictObject({ type: z.literal('GTD'), until: epochMs }),
+]);
 
 export const orderPayload = z.looseObject({
   id,
@@ -40,6 +51,13 @@ export const orderPayload = z.looseObject({
   type: z.enum(ORDER_TYPES),
   limitPrice: positive.optional(),
   stopPrice: positive.optional(),
+  trail: trail.optional(),
+  tif: timeInForce.optional(),
+  expiresAt: epochMs.optional(),
+  reason: orderReason,
+  /** A protective child's parent: what the `protective_orders` view selects on (its `parent_id` column). */
+  parentId: id.optional(),
+  ocaGroup: id.optional(),
 });
 
 export const orderEventPayload = z.looseObject({
@@ -49,6 +67,7 @@ export const orderEventPayload = z.looseObject({
   ts: epochMs,
   filledQty: finite.nonnegative().optional(),
   reason: z.enum(REJECT_REASONS).optional(),
+  cancelReason: z.enum(CANCEL_REASONS).optional(),
   message: z.string().optional(),
 });
 
@@ -63,15 +82,50 @@ export const fillPayload = z.looseObject({
   qty: positive,
   price: positive,
   commission: finite,
+  reason: orderReason,
 });
 
 export const signalPayload = z.looseObject({
+  kind: z.literal('target').optional(),
   strategyId: id,
   symbol: id,
   ts: epochMs,
   target: finite,
   reason: z.string().optional(),
+  bracket: bracketSpecSchema.nullable().optional(),
 });
+
+/** A strategy's explicit order intent (place, cancel or modify one of its orders by its own `clientId`). */
+export const intentPayload = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('place'),
+    strategyId: id,
+    symbol: id,
+    ts: epochMs,
+    clientId: id,
+    side,
+    contracts: positive,
+    type: z.enum(ORDER_TYPES),
+    limitPrice: positive.optional(),
+    stopPrice: positive.optional(),
+    trail: trail.optional(),
+    tif: timeInForce.optional(),
+    oco: id.optional(),
+    protective: z.boolean().optional(),
+    bracket: bracketSpecSchema.optional(),
+  }),
+  z.looseObject({ kind: z.literal('cancel'), strategyId: id, symbol: id, ts: epochMs, clientId: id }),
+  z.looseObject({
+    kind: z.literal('modify'),
+    strategyId: id,
+    symbol: id,
+    ts: epochMs,
+    clientId: id,
+    limitPrice: positive.optional(),
+    stopPrice: positive.optional(),
+    trail: trail.optional(),
+  }),
+]);
 
 export const tradePayload = z.looseObject({
   strategyId: id,
@@ -85,6 +139,8 @@ export const tradePayload = z.looseObject({
   pnl: finite,
   pnlNet: finite,
   pnlNetAccount: finite,
+  entryReason: orderReason,
+  exitReason: orderReason,
 });
 
 export const positionPayload = z.looseObject({

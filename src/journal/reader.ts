@@ -1,5 +1,5 @@
 import Sqlite, { type Database, type Statement } from 'better-sqlite3';
-import type { Bar, Fill, Order, OrderEvent, OrderStatus, Position, Signal, Trade } from '../core/types';
+import type { Bar, Fill, Order, OrderEvent, OrderStatus, Position, Signal, StampedIntent, Trade } from '../core/types';
 import { checkJournalFile, openSqlite } from './database';
 import { JournalError, journalFailure } from './journalError';
 import {
@@ -7,6 +7,7 @@ import {
   decodePayload,
   errorPayload,
   fillPayload,
+  intentPayload,
   marksPayload,
   orderEventPayload,
   orderPayload,
@@ -72,6 +73,10 @@ export interface JournaledSignal extends JournalEntry {
   readonly signal: Signal;
 }
 
+export interface JournaledIntent extends JournalEntry {
+  readonly intent: StampedIntent;
+}
+
 /** Venue identifiers of an order, as its broker reported them. */
 export interface VenueOrderIds {
   /** TWS's order id. */
@@ -95,7 +100,7 @@ export interface JournaledOrder extends JournalEntry {
   readonly parentId: string | null;
   /** The last status journaled; null when none was (sent, then nothing heard). */
   readonly status: OrderStatus | null;
-  /** Reason and message of the last event, if it had them (a refusal's). */
+  /** Reason and message of the last event, if it had them (a refusal's, or a cancellation's: OCO, TARGET_CHANGED, …). */
   readonly reason: string | null;
   readonly message: string | null;
   /** Units filled, from the journaled fills. */
@@ -179,7 +184,10 @@ export interface JournalReader {
   readonly schemaVersion: number;
   /** Every run, oldest first. */
   runs(): readonly JournalRun[];
+  /** Targets the strategies signalled. */
   signals(range?: TimeRange): readonly JournaledSignal[];
+  /** Order intents the strategies emitted (place, cancel, modify one of their orders). */
+  intents(range?: TimeRange): readonly JournaledIntent[];
   /** Orders decided (sent or refused) in event-time order. */
   orders(range?: TimeRange): readonly JournaledOrder[];
   orderEvents(range?: TimeRange): readonly JournaledOrderEvent[];
@@ -289,7 +297,7 @@ export function journalQueries(db: Database, file: string): Omit<JournalReader, 
       sent: row.sent === 1,
       parentId: row.parent_id,
       status: row.status,
-      reason: last?.reason ?? null,
+      reason: last?.reason ?? last?.cancelReason ?? null,
       message: last?.message ?? null,
       filledQty: row.filled,
       remaining: remaining < QTY_EPSILON ? 0 : remaining,
@@ -330,10 +338,16 @@ export function journalQueries(db: Database, file: string): Omit<JournalReader, 
   return {
     schemaVersion,
     runs,
+    // Targets and intents share the `signals` table (its `kind`: 'target', or the intent's 'place' / 'cancel' / 'modify').
     signals: (range) =>
-      all<EntryRow>('SELECT seq, run_id, recorded_at, payload FROM signals WHERE ts >= ? AND ts < ? ORDER BY seq', ...bounds(range)).map((row) => ({
+      all<EntryRow>("SELECT seq, run_id, recorded_at, payload FROM signals WHERE kind = 'target' AND ts >= ? AND ts < ? ORDER BY seq", ...bounds(range)).map((row) => ({
         ...entry(row),
         signal: decodePayload(signalPayload, row.payload, at('signals', row.seq)),
+      })),
+    intents: (range) =>
+      all<EntryRow>("SELECT seq, run_id, recorded_at, payload FROM signals WHERE kind <> 'target' AND ts >= ? AND ts < ? ORDER BY seq", ...bounds(range)).map((row) => ({
+        ...entry(row),
+        intent: decodePayload(intentPayload, row.payload, at('signals', row.seq)),
       })),
     orders: (range) => {
       const [from, to] = bounds(range);

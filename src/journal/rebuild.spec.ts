@@ -1,12 +1,13 @@
 import { join, resolve } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { from, type Observable } from 'rxjs';
 import { tempJournal } from '../../test/support/journalFixtures';
 import { loadContracts } from '../core/contracts';
-import type { Bar } from '../core/types';
+import type { Bar, Fill } from '../core/types';
 import { replayParquet } from '../data/replay';
 import type { Book } from '../portfolio/book';
 import type { PositionSnapshot } from '../portfolio/types';
-import { parseRunnerConfig, type RunnerConfig } from '../runner/config';
+import { loadRunnerConfig, parseRunnerConfig, type RunnerConfig } from '../runner/config';
 import { runTradeRunner, simBrokerFor } from '../runner/tradeRunner';
 import { makeBar } from '../testkit/marbles';
 import { journalConfigHash } from './configHash';
@@ -82,6 +83,39 @@ describe('rebuildBook: the book a journal describes equals the book of the run t
     journal.close();
   });
 
+  it('brackets (config/gotobi-bracket.json): every protective order journaled under its parent, stop and take-profit exits rebuilt', async () => {
+    const config = loadRunnerConfig(join(resolve(__dirname, '../..'), 'config/gotobi-bracket.json'));
+    const bars$ = replayParquet(FIXTURE, { symbol: 'USDJPY', from: Date.parse('2024-01-01T00:00:00Z'), to: Date.parse('2024-04-01T00:00:00Z') });
+    const { book, file } = await journaledRun(config, bars$);
+    const journal = readJournal(file);
+    const rebuilt = rebuildBook(journal, { contracts });
+    expect(rebuilt.positions().map(booked).sort(byLeg)).toEqual(book.positions().map(booked).sort(byLeg));
+    expect(rebuilt.trades()).toEqual(book.trades());
+    const exits = new Set(book.trades().map((t) => t.exitReason));
+    expect(exits).toEqual(new Set(['exit', 'stop', 'takeProfit']));
+
+    // Each entry went with a stop-loss and a take-profit, journaled as sent with it, in one OCA group.
+    const orders = journal.orders();
+    const entries = orders.filter((o) => o.order.reason === 'entry');
+    const protective = orders.filter((o) => o.parentId !== null);
+    expect(entries.length).toBeGreaterThan(20);
+    expect(protective.length).toBe(2 * entries.length);
+    for (const child of protective) {
+      expect(child.order.parentId).toBe(child.parentId);
+      expect(child.sent).toBe(true);
+      expect(child.order.id).toBe(`${child.parentId}.${child.order.reason === 'stop' ? 'sl' : 'tp'}`);
+      expect(child.order.ocaGroup).toBeDefined();
+    }
+    // A stop that filled took its take-profit with it (OCO), and the other way round.
+    const filledStop = protective.find((o) => o.order.reason === 'stop' && o.status === 'Filled');
+    expect(protective.find((o) => o.parentId === filledStop?.parentId && o.order.reason === 'takeProfit')).toMatchObject({ status: 'Cancelled', reason: 'OCO' });
+    const db = new Sqlite(file, { readonly: true });
+    const view = db.prepare('SELECT order_id FROM protective_orders ORDER BY seq').pluck().all();
+    db.close();
+    expect(view).toEqual(protective.sort((a, b) => a.seq - b.seq).map((o) => o.order.id));
+    journal.close();
+  });
+
   it('a cross (EURJPY, USD account) converts at the USDJPY marks journaled with each fill', async () => {
     const config = parseRunnerConfig({
       account: { currency: 'USD', initialCash: 1_000_000 },
@@ -109,13 +143,19 @@ describe('rebuildBook: the book a journal describes equals the book of the run t
     const { file } = tempJournal();
     const journal = openJournal(file, { mode: 'live', account: 'DU1', configHash: 'c', accountCurrency: 'USD', initialCash: 1_000_000 });
     const t = Date.parse('2024-01-04T16:00:00Z');
-    journal.recordFill({ kind: 'fill', execId: 'e1', orderId: 'o1', strategyId: 'fix', symbol: 'USDJPY', ts: t, side: 'BUY', qty: 100_000, price: 144, commission: 0 });
-    journal.recordReconcile({ ts: t + 60_000, strategyId: 'fix', symbol: 'USDJPY', qty: 100_000, price: 145, reason: 'adopt the broker position', source: 'http' });
-    journal.recordFill({ kind: 'fill', execId: 'e2', orderId: 'o2', strategyId: 'fix', symbol: 'USDJPY', ts: t + 120_000, side: 'SELL', qty: 200_000, price: 146, commission: 0 });
-    const position = rebuildBook(journal, { contracts }).positions()[0];
+    journal.recordFill({ kind: 'fill', execId: 'e1', orderId: 'o1', strategyId: 'fix', symbol: 'USDJPY', ts: t, side: 'BUY', qty: 100_000, price: 144, commission: 0, reason: 'entry' });
+    const adjustment = journal.recordReconcile({ ts: t + 60_000, strategyId: 'fix', symbol: 'USDJPY', qty: 100_000, price: 145, reason: 'adopt the broker position', source: 'http' }, 100_000);
+    journal.recordFill({ kind: 'fill', execId: 'e2', orderId: 'o2', strategyId: 'fix', symbol: 'USDJPY', ts: t + 120_000, side: 'SELL', qty: 200_000, price: 146, commission: 0, reason: 'exit' });
+    const booked: Fill[] = [];
+    const rebuilt = rebuildBook(journal, { contracts, onBooked: (fill) => booked.push(fill) });
+    const position = rebuilt.positions()[0];
     // Bought 100k at 144 and 100k at 145 (avg 144.5), sold 200k at 146: 1.5 JPY × 200k.
     expect(position).toMatchObject({ qty: 0, realizedPnl: 300_000 });
     expect(position.realizedPnlAccount).toBeCloseTo(300_000 / 146, 9);
+    // The adjustment adds to a long: an entry, in the live book (recordReconcile's fill) and the rebuilt one alike.
+    expect(booked[1]).toEqual(adjustment);
+    expect(adjustment.reason).toBe('entry');
+    expect(rebuilt.trades().map((tr) => [tr.entryReason, tr.exitReason])).toEqual([['entry', 'exit']]);
     journal.close('done');
   });
 });

@@ -29,13 +29,15 @@ export function rebuildBook(journal: Pick<JournalReader, 'file' | 'runs' | 'fill
     throw new JournalError('not-a-journal', journal.file, 'holds no run: pass the account currency and initial cash to rebuild a book from it');
   }
   const book = createBook({ contracts: options.contracts, accountCurrency, initialCash, dedupe: true });
-  const bookings: { readonly seq: number; readonly fill: Fill; readonly marks: readonly JournaledMark[] }[] = [...journal.fills()];
+  // A reconcile adjustment's fill depends on the position before it (its reason), so it is made when its turn comes.
+  const bookings: { readonly seq: number; readonly fill: Fill | ((book: BookView) => Fill); readonly marks: readonly JournaledMark[] }[] = [...journal.fills()];
   for (const { seq, action } of journal.controlActions()) {
-    if (action.kind === 'reconcile') bookings.push({ seq, fill: adjustmentFill(action, seq), marks: [] });
+    if (action.kind === 'reconcile') bookings.push({ seq, fill: (view) => adjustmentFill(action, seq, view.position(action.strategyId, action.symbol)), marks: [] });
   }
   bookings.sort((a, b) => a.seq - b.seq);
-  for (const { fill, marks } of bookings) {
-    for (const mark of marks) book.mark(markBar(mark));
+  for (const booking of bookings) {
+    for (const mark of booking.marks) book.mark(markBar(mark));
+    const fill = typeof booking.fill === 'function' ? booking.fill(book) : booking.fill;
     book.applyFill(fill);
     options.onBooked?.(fill, book);
   }

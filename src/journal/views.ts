@@ -61,6 +61,7 @@ export function fillsView(journal: JournalReader, contracts: ContractBook, range
       price('price', 'Price', (r) => r.fill.price),
       money('commission', 'Commission', (r) => r.fill.commission, (r) => r.quoteCurrency, UNSIGNED),
       left('quoteCurrency', 'Ccy', (r) => r.quoteCurrency),
+      left('reason', 'Reason', (r) => r.fill.reason),
       left('orderId', 'Order', (r) => r.fill.orderId),
       left('execId', 'Exec id', (r) => r.fill.execId),
     ],
@@ -68,7 +69,22 @@ export function fillsView(journal: JournalReader, contracts: ContractBook, range
   };
 }
 
-/** Every order decided, sent or refused, with what became of it. */
+/** A price an order may not have (a market order's limit): empty then. */
+const optionalPrice = <R>(key: string, header: string, value: (row: R) => number | undefined): Column<R> => ({
+  key,
+  header,
+  align: 'right',
+  value: (r) => value(r) ?? null,
+  text: (r) => {
+    const v = value(r);
+    return v === undefined ? '' : formatPrice(v);
+  },
+});
+
+/**
+ * Every order decided, sent or refused, with what became of it: its reason (entry, exit, stop, takeProfit, …),
+ * the order a protective child protects, and why it was refused or cancelled.
+ */
 export function ordersView(journal: JournalReader, range?: TimeRange): TableView<JournaledOrder> {
   return {
     columns: [
@@ -79,10 +95,14 @@ export function ordersView(journal: JournalReader, range?: TimeRange): TableView
       left('side', 'Side', (r) => r.order.side),
       count('qty', 'Qty', (r) => r.order.qty),
       left('type', 'Type', (r) => r.order.type),
+      optionalPrice('limitPrice', 'Limit', (r) => r.order.limitPrice),
+      optionalPrice('stopPrice', 'Stop', (r) => r.order.stopPrice),
+      left('orderReason', 'Order reason', (r) => r.order.reason),
+      left('parentId', 'Parent', (r) => r.parentId),
       left('sent', 'Sent', (r) => (r.sent ? 'yes' : 'no')),
       left('status', 'Status', (r) => r.status ?? (r.sent ? 'sent' : null)),
       count('filledQty', 'Filled', (r) => r.filledQty),
-      left('reason', 'Reason', (r) => [r.reason, r.message].filter((x) => x !== null).join(': ') || null),
+      left('reason', 'Status reason', (r) => [r.reason, r.message].filter((x) => x !== null).join(': ') || null),
     ],
     rows: journal.orders(range),
   };
@@ -205,12 +225,14 @@ export function pnlView(rows: readonly PnlRow[]): TableView<PnlRow> {
   };
 }
 
-/** What each strategy did each day: signals, orders sent and refused, fills, trades and net PnL. */
+/** What each strategy did each day: signals, intents, orders sent and refused, fills, trades and net PnL. */
 export interface SummaryRow {
   readonly day: string;
   readonly strategyId: string;
   readonly symbol: string;
   readonly signals: number;
+  /** Order intents (place, cancel, modify) the strategy emitted. */
+  readonly intents: number;
   readonly ordersSent: number;
   readonly ordersRefused: number;
   readonly fills: number;
@@ -242,12 +264,13 @@ export function journalSummary(journal: JournalReader, contracts: ContractBook, 
     let r = rows.get(key);
     if (r === undefined) {
       const quoteCurrency = contractFor(contracts, symbol).quoteCurrency;
-      r = { day, strategyId, symbol, signals: 0, ordersSent: 0, ordersRefused: 0, fills: 0, tradesClosed: 0, net: 0, quoteCurrency, netAccount: 0, accountCurrency };
+      r = { day, strategyId, symbol, signals: 0, intents: 0, ordersSent: 0, ordersRefused: 0, fills: 0, tradesClosed: 0, net: 0, quoteCurrency, netAccount: 0, accountCurrency };
       rows.set(key, r);
     }
     return r;
   };
   for (const { signal } of journal.signals(range)) row(signal.ts, signal.strategyId, signal.symbol).signals++;
+  for (const { intent } of journal.intents(range)) row(intent.ts, intent.strategyId, intent.symbol).intents++;
   for (const { order, sent } of journal.orders(range)) {
     const r = row(order.ts, order.strategyId, order.symbol);
     if (sent) r.ordersSent++;
@@ -272,6 +295,7 @@ export function summaryView(summary: JournalSummary): TableView<SummaryRow> {
       left('strategyId', 'Strategy', (r) => r.strategyId),
       left('symbol', 'Symbol', (r) => r.symbol),
       count('signals', 'Signals', (r) => r.signals),
+      count('intents', 'Intents', (r) => r.intents),
       count('ordersSent', 'Orders', (r) => r.ordersSent),
       count('ordersRefused', 'Refused', (r) => r.ordersRefused),
       count('fills', 'Fills', (r) => r.fills),

@@ -1,7 +1,8 @@
+import Sqlite from 'better-sqlite3';
 import { Subject } from 'rxjs';
 import { liveOptions, tempJournal, testEvent, testFill, testOrder } from '../../test/support/journalFixtures';
 import type { Broker } from '../broker/types';
-import type { ExecutionEvent, Order } from '../core/types';
+import type { ExecutionEvent, Order, StampedIntent, Trade } from '../core/types';
 import type { GraphEvent } from '../runner/graph';
 import { makeBar } from '../testkit/marbles';
 import { openJournal } from './journal';
@@ -10,20 +11,29 @@ import { readJournal } from './reader';
 import { recordGraphEvents, writeAheadBroker } from './writeAhead';
 
 /** A broker that records what it was asked and emits what the test pushes. */
-function fakeBroker(onPlace: (order: Order) => void = () => undefined) {
+function fakeBroker(onPlace: (order: Order, children: readonly Order[]) => void = () => undefined) {
   const events = new Subject<ExecutionEvent>();
   const placed: Order[] = [];
   const cancelled: string[] = [];
+  const modified: Order[] = [];
   const broker: Broker = {
     name: 'fake',
     events$: events.asObservable(),
-    place(order) {
-      onPlace(order);
-      placed.push(order);
+    place(order, children = []) {
+      onPlace(order, children);
+      placed.push(order, ...children);
     },
-    cancel: (id) => void cancelled.push(id),
+    cancel: (id, reason) => void cancelled.push(reason === undefined ? id : `${id} ${reason}`),
+    modify: (order) => void modified.push(order),
   };
-  return { broker, events, placed, cancelled };
+  return { broker, events, placed, cancelled, modified };
+}
+
+/** A parent with its stop-loss and take-profit, as the order manager makes a bracket. */
+function bracketOf(n: number): { readonly parent: Order; readonly children: readonly Order[] } {
+  const parent = testOrder(n);
+  const child = (suffix: string, fields: Partial<Order>): Order => testOrder(n, { id: `${parent.id}.${suffix}`, side: 'SELL', parentId: parent.id, ocaGroup: `${parent.id}.oca`, ...fields });
+  return { parent, children: [child('sl', { type: 'STOP', stopPrice: 144.2, reason: 'stop' }), child('tp', { type: 'LIMIT', limitPrice: 144.95, reason: 'takeProfit' })] };
 }
 
 describe('writeAheadBroker', () => {
@@ -40,10 +50,54 @@ describe('writeAheadBroker', () => {
     broker.place(testOrder(1));
     expect(seenAtPlace).toEqual([true]);
     expect(fake.placed.map((o) => o.id)).toEqual(['fix-1']);
-    broker.cancel('fix-1');
-    expect(fake.cancelled).toEqual(['fix-1']);
+    broker.cancel('fix-1', 'TARGET_CHANGED');
+    expect(fake.cancelled).toEqual(['fix-1 TARGET_CHANGED']);
+    const moved = testOrder(1, { type: 'STOP', stopPrice: 144 });
+    broker.modify(moved);
+    expect(fake.modified).toEqual([moved]);
     expect(broker.name).toBe('fake');
     expect(broker.onBar).toBeUndefined();
+    journal.close('done');
+  });
+
+  it('places a bracket only once the intents of the parent and of every protective child are committed', () => {
+    const { file } = tempJournal();
+    const journal = openJournal(file, liveOptions());
+    const seenAtPlace: string[][] = [];
+    const fake = fakeBroker((order, children) => {
+      const reader = readJournal(file);
+      seenAtPlace.push([order, ...children].filter((o) => reader.wasSent(o.id)).map((o) => o.id));
+      reader.close();
+    });
+    const { parent, children } = bracketOf(1);
+    writeAheadBroker(fake.broker, journal, { onAlreadySent: () => undefined }).place(parent, children);
+    expect(seenAtPlace).toEqual([['fix-1', 'fix-1.sl', 'fix-1.tp']]);
+    expect(fake.placed.map((o) => o.id)).toEqual(['fix-1', 'fix-1.sl', 'fix-1.tp']);
+    // The children read back whole, under their parent; the protective_orders view lists them.
+    expect(journal.orders().map((o) => [o.order.id, o.parentId, o.order.reason])).toEqual([
+      ['fix-1', null, 'entry'],
+      ['fix-1.sl', 'fix-1', 'stop'],
+      ['fix-1.tp', 'fix-1', 'takeProfit'],
+    ]);
+    expect(journal.sentOrder('fix-1.sl')?.order).toEqual(children[0]);
+    journal.close('done');
+    const db = new Sqlite(file, { readonly: true });
+    expect(db.prepare('SELECT order_id FROM protective_orders ORDER BY seq').pluck().all()).toEqual(['fix-1.sl', 'fix-1.tp']);
+    db.close();
+  });
+
+  it('does not place a bracket whose parent an earlier run sent, children included', () => {
+    const { file } = tempJournal();
+    const earlier = openJournal(file, liveOptions());
+    const { parent, children } = bracketOf(1);
+    writeAheadBroker(fakeBroker().broker, earlier, { onAlreadySent: () => undefined }).place(parent, children);
+    earlier.close('killed');
+    const journal = openJournal(file, liveOptions());
+    const fake = fakeBroker();
+    const notSent: string[] = [];
+    writeAheadBroker(fake.broker, journal, { onAlreadySent: (order) => notSent.push(order.id) }).place(parent, children);
+    expect(fake.placed).toEqual([]);
+    expect(notSent).toEqual(['fix-1']);
     journal.close('done');
   });
 
@@ -100,15 +154,21 @@ describe('writeAheadBroker', () => {
 });
 
 describe('recordGraphEvents', () => {
-  it('journals signals, order events and closed trades with the fill that closed them; marks go with the next fill', () => {
+  it('journals signals, intents, order events and closed trades with the fill that closed them; marks go with the next fill', () => {
     const { file } = tempJournal();
     const journal = openJournal(file, liveOptions());
     const record = recordGraphEvents(journal);
     const [buy, sell] = [testOrder(1), testOrder(2, { side: 'SELL' })];
-    const trade = { strategyId: 'fix', symbol: 'USDJPY', side: 'LONG' as const, qty: 100_000, entryTs: buy.ts, exitTs: sell.ts, entryPrice: 144, exitPrice: 145, pnl: 100_000, pnlNet: 100_000, pnlNetAccount: 689.66 };
+    const trade: Trade = { strategyId: 'fix', symbol: 'USDJPY', side: 'LONG', qty: 100_000, entryTs: buy.ts, exitTs: sell.ts, entryPrice: 144, exitPrice: 145, pnl: 100_000, pnlNet: 100_000, pnlNetAccount: 689.66, entryReason: 'entry', exitReason: 'exit' };
+    const intents: StampedIntent[] = [
+      { kind: 'place', strategyId: 'fix', symbol: 'USDJPY', ts: buy.ts, clientId: 'dip', side: 'BUY', contracts: 1, type: 'LIMIT', limitPrice: 143.5, tif: { type: 'GTD', until: sell.ts }, bracket: { stopLossTicks: 300 } },
+      { kind: 'modify', strategyId: 'fix', symbol: 'USDJPY', ts: buy.ts + 1, clientId: 'dip', limitPrice: 143.6 },
+      { kind: 'cancel', strategyId: 'fix', symbol: 'USDJPY', ts: buy.ts + 2, clientId: 'dip' },
+    ];
     const events: GraphEvent[] = [
       { kind: 'mark', bar: makeBar({ ts: buy.ts, close: 144 }), equity: 1_000_000 },
-      { kind: 'signal', signal: { strategyId: 'fix', symbol: 'USDJPY', ts: buy.ts, target: 1 } },
+      { kind: 'signal', signal: { strategyId: 'fix', symbol: 'USDJPY', ts: buy.ts, target: 1, bracket: null } },
+      ...intents.map((intent): GraphEvent => ({ kind: 'intent', intent })),
       testEvent(buy, 'Accepted'),
       testFill(buy, { price: 144 }),
       testEvent(sell, 'Accepted'),
@@ -118,6 +178,7 @@ describe('recordGraphEvents', () => {
     for (const event of events) record(event);
     journal.flush();
     expect(journal.signals().map((s) => s.signal.target)).toEqual([1]);
+    expect(journal.intents().map((i) => i.intent)).toEqual(intents);
     expect(journal.orderEvents().map((e) => `${e.event.order.id} ${e.event.status}`)).toEqual(['fix-1 Accepted', 'fix-2 Accepted']);
     expect(journal.fills()).toEqual([]);
     expect(journal.trades()).toEqual([expect.objectContaining({ trade, closingExecId: 'fix-2.1' })]);

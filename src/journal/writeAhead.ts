@@ -16,14 +16,17 @@ export interface WriteAheadOptions {
 /**
  * The broker as a run with a journal must see it, so that journaling cannot be forgotten:
  *
- * - `place(order)` journals the intent (`journal.beforeSend`, committed before it returns) and only then asks
- *   `broker` to place it; an order id journaled as sent before is not placed again (`onAlreadySent`);
+ * - `place(order, children)` journals the intent of the order and of every protective child sent with it
+ *   (`journal.beforeSend`, committed together before it returns) and only then asks `broker` to place them; an
+ *   order id journaled as sent before is not placed again, nor its children (`onAlreadySent`);
  * - `events$` journals each fill (`journal.recordFill`, committed) before passing it on, so the book sees
  *   only journaled fills; a fill whose execId is journaled already is not passed on (never booked twice);
  * - a journal that fails makes `place` throw (the order is not sent; `route` reports it rejected) and errors
  *   `events$` on the next fill, which stops the run.
  *
- * Order events pass through as they are: `recordGraphEvents` journals them with the risk gate's decisions.
+ * `cancel` and `modify` pass through: they send no new order id. Order events pass through as they are:
+ * `recordGraphEvents` journals them with the risk gate's decisions (a modification's `Submitted` carries the
+ * order's new version).
  */
 export function writeAheadBroker(broker: Broker, journal: Journal, options: WriteAheadOptions): Broker {
   const events$ = broker.events$.pipe(
@@ -37,19 +40,20 @@ export function writeAheadBroker(broker: Broker, journal: Journal, options: Writ
   return {
     name: broker.name,
     events$,
-    place(order) {
-      const decision = journal.beforeSend(order);
-      if (decision.send) broker.place(order);
+    place(order, children = []) {
+      const decision = journal.beforeSend(order, children);
+      if (decision.send) broker.place(order, children);
       else options.onAlreadySent(order, decision.previous);
     },
-    cancel: (orderId) => broker.cancel(orderId),
+    cancel: (orderId, reason) => broker.cancel(orderId, reason),
+    modify: (order) => broker.modify(order),
     ...(broker.onBar === undefined ? {} : { onBar: broker.onBar.bind(broker) }),
     ...(broker.close === undefined ? {} : { close: broker.close.bind(broker) }),
   };
 }
 
 /**
- * Journals what a run's graph emits, batched: signals, order events (risk decisions and broker statuses),
+ * Journals what a run's graph emits, batched: signals, order intents, order events (risk decisions and broker statuses),
  * closed trades with the fill that closed them, and each bar's mark (kept for the next fill). Fills are not
  * journaled here: `writeAheadBroker` journaled each one before the book saw it.
  *
@@ -58,12 +62,15 @@ export function writeAheadBroker(broker: Broker, journal: Journal, options: Writ
  * run.events$.subscribe(recordGraphEvents(journal));
  * ```
  */
-export function recordGraphEvents(journal: Pick<Journal, 'recordSignal' | 'recordOrderEvent' | 'recordTrade' | 'noteMark'>): (event: GraphEvent) => void {
+export function recordGraphEvents(journal: Pick<Journal, 'recordSignal' | 'recordIntent' | 'recordOrderEvent' | 'recordTrade' | 'noteMark'>): (event: GraphEvent) => void {
   let lastExecId: string | undefined;
   return (event) => {
     switch (event.kind) {
       case 'signal':
         journal.recordSignal(event.signal);
+        return;
+      case 'intent':
+        journal.recordIntent(event.intent);
         return;
       case 'order':
         journal.recordOrderEvent(event);

@@ -19,7 +19,7 @@ export function liveOptions(overrides: Partial<JournalOptions> = {}): JournalOpt
 }
 
 export function testOrder(n: number, fields: Partial<Order> = {}): Order {
-  return { id: `fix-${n}`, strategyId: 'fix', symbol: 'USDJPY', ts: T0 + n * MIN, side: 'BUY', qty: 100_000, type: 'MARKET', ...fields };
+  return { id: `fix-${n}`, strategyId: 'fix', symbol: 'USDJPY', ts: T0 + n * MIN, side: 'BUY', qty: 100_000, type: 'MARKET', reason: 'entry', ...fields };
 }
 
 export function testFill(order: Order, fields: Partial<Fill> = {}): Fill {
@@ -34,6 +34,7 @@ export function testFill(order: Order, fields: Partial<Fill> = {}): Fill {
     qty: order.qty,
     price: 144.5,
     commission: 0,
+    reason: order.reason,
     ...fields,
   };
 }
