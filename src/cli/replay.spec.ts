@@ -104,6 +104,18 @@ describe('npm run replay', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Account/);
   });
+
+  it("runs compiled, as npm run does, with a user's TypeScript strategy module loaded relative to its config", () => {
+    // The launcher runs the esbuild bundle in a plain Node: no TypeScript loader is in place, so the module goes through tsx's API.
+    const r = spawnSync(process.execPath, ['scripts/launch.cjs', 'src/cli/replay.ts', 'fixtures/usdjpy.parquet', '--to', '2024-02-01', '--config', 'examples/rsiRevert.json', '--no-progress'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^rsi\s+USDJPY\s+\d+/m);
+    expect(r.stdout).toMatch(/^Exits by reason\s+exit\s+stop/m);
+  });
 });
 
 describe('npm run replay: files traders have, and the rough edges', () => {

@@ -97,16 +97,18 @@ export interface ReplayConfig {
 
 /**
  * Any runner config, a live one included: its `ib` and `live` sections are set aside (replay trades no
- * account) except `live.bar`; everything else is validated as a runner config.
+ * account) except `live.bar`; everything else is validated as a runner config, its strategy modules loaded
+ * relative to the config file (as `loadRunnerConfig` and `loadLiveConfig` do).
  */
 export function loadReplayConfig(path: string): ReplayConfig {
   const doc = readJsonFile(path);
+  const options: ConfigParseOptions = { baseDir: dirname(resolve(path)) };
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('live' in doc || 'ib' in doc)) {
-    return { config: parseRunnerConfig(doc, path) };
+    return { config: parseRunnerConfig(doc, path, options) };
   }
   const { ib: _ib, live, ...rest } = doc as Record<string, unknown>;
   const bar = typeof live === 'object' && live !== null ? (live as Record<string, unknown>).bar : undefined;
   const liveBarMs = typeof bar === 'string' ? barIntervalMs(bar) : undefined;
   if (bar !== undefined && liveBarMs === undefined) throw new ConfigError(`live.bar: a bar interval such as "1m" or "15m", got ${JSON.stringify(bar)}`, path);
-  return { config: parseRunnerConfig(rest, path), ...(liveBarMs !== undefined ? { liveBarMs } : {}) };
+  return { config: parseRunnerConfig(rest, path, options), ...(liveBarMs !== undefined ? { liveBarMs } : {}) };
 }
