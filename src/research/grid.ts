@@ -153,6 +153,7 @@ export function applyGridPoint(base: RunnerConfig, axes: readonly GridAxis[], po
     }
     target[axis.path[axis.path.length - 1]] = point[axis.key];
   }
+  // `base` was parsed from its file: its strategy modules' paths are absolute already, so no baseDir is needed here.
   return parseRunnerConfig({ ...base, strategies }, source);
 }
 

@@ -59,8 +59,11 @@ export interface ConfigResult {
   readonly equity?: EquitySeries;
 }
 
-/** Risk limits judged per order: configs with these (and the same values) can share a pass. */
-const PER_ORDER_LIMITS = new Set(['maxOrderContracts']);
+/**
+ * Risk limits judged per order, from the order and its own strategy's position: configs with these (and the
+ * same values) can share a pass.
+ */
+const PER_ORDER_LIMITS = new Set(['maxOrderContracts', 'maxLossPerTradeTicks']);
 
 const PROGRESS_BARS = 65_536;
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { runReplay } from '../cli/replay';
 import { runSweep } from '../cli/sweep';
 import { loadRunnerConfig } from '../runner/config';
@@ -45,10 +45,10 @@ function writeConfig(name: string, extra: Record<string, unknown> = {}): string 
   return path;
 }
 
-async function sweep(args: readonly string[]): Promise<{ code: number; doc: SweepDoc; text: string; stdout: string }> {
+async function sweep(args: readonly string[], range: readonly string[] = RANGE): Promise<{ code: number; doc: SweepDoc; text: string; stdout: string }> {
   const json = join(dir, `sweep-${Math.random().toString(36).slice(2)}.json`);
   const capture = captureIo();
-  const code = await runSweep([FILE, ...RANGE, '--no-progress', '--json', json, ...args], capture.io);
+  const code = await runSweep([FILE, ...range, '--no-progress', '--json', json, ...args], capture.io);
   const text = readFileSync(json, 'utf8');
   return { code, doc: JSON.parse(text) as SweepDoc, text, stdout: capture.stdout() };
 }
@@ -61,12 +61,14 @@ async function replayMetrics(config: string, range: readonly string[] = RANGE): 
   return metricsOf(parseReplayReport(readFileSync(json, 'utf8')).account) as Record<string, number | null>;
 }
 
-/** The base config with one row's grid values applied, as a file for `npm run replay`. */
+/** The base config with one row's grid values applied (`sma.fast`, `rsi.bracket.stopLossTicks`), as a file for `npm run replay`. */
 function configFor(base: string, params: Record<string, number | string>, name: string): string {
   const doc = JSON.parse(readFileSync(base, 'utf8')) as { strategies: Record<string, unknown>[] };
   for (const [key, value] of Object.entries(params)) {
-    const [id, field] = key.split('.');
-    doc.strategies.find((s) => s.id === id)![field] = value;
+    const [id, ...path] = key.split('.');
+    let target = doc.strategies.find((s) => s.id === id)!;
+    for (const segment of path.slice(0, -1)) target = (target[segment] ??= {}) as Record<string, unknown>;
+    target[path[path.length - 1]] = value;
   }
   const path = join(dir, name);
   writeFileSync(path, JSON.stringify(doc));
@@ -90,6 +92,38 @@ describe('npm run sweep', () => {
     const base = writeConfig('limits.json', { risk: { maxPositionContracts: 1, maxDailyLoss: 500 } });
     const { doc } = await sweep(['--config', base, '--grid', 'sma.fast=5,10']);
     for (const row of doc.results) expect(row.metrics).toEqual(await replayMetrics(configFor(base, row.params, `limits-${row.index}.json`)));
+  });
+
+  it('sweeps bracket ticks (config/gotobi-bracket.json) beside maxLossPerTradeTicks, each config with its replay figures', async () => {
+    const quarter = ['--from', '2024-01-01T00:00:00Z', '--to', '2024-04-01T00:00:00Z'];
+    const bracket = JSON.parse(readFileSync(join(ROOT, 'config', 'gotobi-bracket.json'), 'utf8')) as Record<string, unknown>;
+    const base = join(dir, 'bracket.json');
+    // 400 ticks at most between an entry and its stop: a 500-tick stop-loss is refused, and with it every entry of that leg.
+    writeFileSync(base, JSON.stringify({ ...bracket, risk: { maxLossPerTradeTicks: 400 } }));
+    const grid = ['--grid', 'long_into_fix.bracket.stopLossTicks=150,300,500', '--grid', 'short_after_fix.bracket.takeProfitTicks=200,450'];
+    const { code, doc } = await sweep(['--config', base, ...grid, '--workers', '2'], quarter);
+    expect(code).toBe(0);
+    expect(doc.results).toHaveLength(6);
+    for (const row of doc.results) expect(row.metrics).toEqual(await replayMetrics(configFor(base, row.params, `bracket-${row.index}.json`), quarter));
+    expect(new Set(doc.results.map((r) => r.metrics?.netPnl)).size).toBe(6);
+    const refusedLong = doc.results.filter((r) => r.params['long_into_fix.bracket.stopLossTicks'] === 500);
+    const plain = doc.results.filter((r) => r.params['long_into_fix.bracket.stopLossTicks'] === 300);
+    expect(refusedLong.map((r) => r.metrics?.trades)).toEqual(plain.map((r) => (r.metrics?.trades ?? 0) / 2));
+  });
+
+  it("sweeps a user's strategy module by its params and bracket, in worker threads, each config with its replay figures", async () => {
+    const base = join(dir, 'rsi.json');
+    // The module path is relative to the config file, as a user writes it.
+    const module = relative(dir, join(ROOT, 'examples', 'strategies', 'rsiRevert.ts'));
+    writeFileSync(base, JSON.stringify({ account: { currency: 'USD', initialCash: 1_000_000 }, strategies: [{ id: 'rsi', module, symbol: 'USDJPY', params: { period: 14, breakEvenTicks: 100 }, bracket: { stopLossTicks: 200 } }] }));
+    const { code, doc } = await sweep(['--config', base, '--grid', 'rsi.period=7,14', '--grid', 'rsi.params.upper=70,80', '--grid', 'rsi.bracket.stopLossTicks=100,200', '--workers', '2']);
+    expect(code).toBe(0);
+    expect(doc.results.map((r) => r.error)).toEqual(new Array(8).fill(undefined));
+    for (const row of doc.results.filter((_, i) => i % 3 === 0)) {
+      const params = Object.fromEntries(Object.entries(row.params).map(([key, value]) => [key === 'rsi.period' ? 'rsi.params.period' : key, value]));
+      expect(row.metrics).toEqual(await replayMetrics(configFor(base, params, `rsi-${row.index}.json`)));
+    }
+    expect(new Set(doc.results.map((r) => r.metrics?.netPnl)).size).toBe(8);
   });
 
   it('writes the same JSON bytes on 1 and 2 workers, and lists a refused config without stopping', async () => {
