@@ -7,6 +7,7 @@ import { renderHtmlReport } from './htmlReport';
 import { parseReplayReport, type ReplayReport } from './replayReport';
 import { buildSampleRun } from '../../../test/support/sampleRun';
 import { chromiumAvailable, openBrowser, screenshotPath, type BrowserSession } from '../../../test/support/chromium';
+import type { Page } from 'playwright-core';
 
 /**
  * The replay report of the demo (`npm run replay -- fixtures/usdjpy.parquet --html …`) in headless Chromium,
@@ -24,6 +25,15 @@ interface Doc {
   querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null; width: number; height: number }>;
 }
 declare const document: Doc;
+interface TableRow {
+  readonly cells: ArrayLike<{ readonly textContent: string | null }>;
+}
+interface Element {
+  readonly tagName: string;
+}
+interface BrowserWindow {
+  getComputedStyle(element: Element): { readonly backgroundColor: string };
+}
 
 (chromiumAvailable ? describe : describe.skip)('the replay report in headless Chromium', () => {
   jest.setTimeout(120_000);
@@ -110,6 +120,33 @@ declare const document: Doc;
     for (const [i, s] of report.strategies.entries()) {
       expect(Number(await browser.page.getAttribute(`#s${i}-trades`, 'data-points'))).toBe(s.trades.length);
     }
+  });
+
+  it("lists each trade's exit reason and colours exit markers by it: the demo's target changes, a bracket's stops and take-profits", async () => {
+    const exitReasons = (page: Page, i: number): Promise<string[]> =>
+      page.$$eval(`#s${i} table.trades tbody tr`, (rows) => rows.map((r) => (r as unknown as TableRow).cells[8].textContent ?? ''));
+    const legend = (page: Page): Promise<Record<string, string>> =>
+      page.$$eval('#marker-legend span', (spans) =>
+        Object.fromEntries(spans.map((span) => [span.textContent ?? '', (globalThis as unknown as BrowserWindow).getComputedStyle(span.querySelector('i') as unknown as Element).backgroundColor])),
+      );
+    expect(await browser.page.locator('#s0 table.trades thead th').nth(8).textContent()).toBe('Exit reason');
+    for (const [i, s] of report.strategies.entries()) expect(await exitReasons(browser.page, i)).toEqual(s.trades.map(() => 'exit'));
+    expect(await legend(browser.page)).toEqual({ 'buy (entry)': expect.any(String), 'sell (entry)': expect.any(String), 'exit: exit': 'rgb(107, 114, 128)' });
+
+    const bracketHtml = join(dir, 'bracket.html');
+    const bracketJson = join(dir, 'bracket.json');
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => void process.stderr.write(text) } };
+    const args = [FIXTURE, '--config', resolve(__dirname, '../../../config/gotobi-bracket.json'), '--to', '2024-04-01', '--html', bracketHtml, '--json', bracketJson, '--no-progress'];
+    expect(await runReplay(args, io)).toBe(0);
+    const bracket = parseReplayReport(readFileSync(bracketJson, 'utf8'), bracketJson);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(bracketHtml).href);
+    await page.waitForSelector('#price-chart canvas');
+    for (const [i, s] of bracket.strategies.entries()) expect(await exitReasons(page, i)).toEqual(s.trades.map((t) => t.exitReason));
+    expect(new Set(bracket.strategies.flatMap((s) => s.trades.map((t) => t.exitReason)))).toEqual(new Set(['exit', 'stop', 'takeProfit']));
+    expect(await legend(page)).toMatchObject({ 'exit: exit': 'rgb(107, 114, 128)', 'exit: stop': 'rgb(194, 38, 29)', 'exit: takeProfit': 'rgb(21, 128, 61)' });
+    expect(Number(await page.getAttribute('#price-chart', 'data-markers'))).toBe(bracket.strategies.reduce((n, s) => n + s.fills.length, 0));
+    await page.close();
   });
 
   it('shows a hostile strategy id as text', async () => {

@@ -41,12 +41,12 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
  * library, lightweight-charts, is inlined with the page script), so it opens from a file, offline, years later.
  *
  * - a candlestick chart of the replayed symbol at a bar size that fits the range, with every fill as a marker
- *   (entries by side, exits coloured by their exit reason where the fills carry one), and the bars around each
+ *   (entries by side, exits coloured by their reason: a target change, a stop-loss, a take-profit, …), and the bars around each
  *   trade at the replay's own resolution (a click on a trade zooms there);
  * - equity and drawdown in the account currency, the account's and each strategy's;
  * - monthly returns (rows years, columns months; the cells add up to the net PnL), per-weekday and per-hour
  *   results of the trades in the strategy's own time zone (calendar strategies such as Gotobi);
- * - per strategy: its parameters, figures, trade results and the trade list;
+ * - per strategy: its parameters, figures, trade results and the trade list (with each trade's exit reason);
  * - the run: the input file (name, SHA-256, first and last bar), the config with its defaults, the contracts.
  *
  * Every text from the report is HTML-escaped; the data travels as JSON in a `<script type="application/json">`
@@ -311,15 +311,14 @@ function pageData(report: ReplayReport, series: ReportSeries): ReportPageData {
   };
 }
 
-/** One marker per fill: an exit when it reduces the position (a reversal counts as an exit), with its reason when the fill has one. */
+/** One marker per fill: an exit when it reduces the position (a reversal counts as an exit), with the reason of its order. */
 function fillMarkers(fills: readonly ReportFill[], strategy: number): ReportMarker[] {
   let position = 0;
   return fills.map((f) => {
     const signed = f.side === 'BUY' ? f.qty : -f.qty;
     const role = position !== 0 && Math.sign(signed) !== Math.sign(position) ? 'exit' : 'entry';
     position += signed;
-    const reason = 'reason' in f && typeof f.reason === 'string' ? f.reason : undefined;
-    return { s: strategy, t: f.ts, side: f.side, price: f.price, qty: f.qty, role, ...(reason === undefined ? {} : { reason }) };
+    return { s: strategy, t: f.ts, side: f.side, price: f.price, qty: f.qty, role, reason: f.reason };
   });
 }
 

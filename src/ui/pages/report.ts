@@ -1,5 +1,5 @@
 import { AreaSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type SeriesMarker, type Time } from 'lightweight-charts';
-import { addCandles, baseChart, COLOURS, pricePrecisionFor, reasonColour, REASON_COLOURS, toTime, type Candle } from './lib/charts';
+import { addCandles, baseChart, COLOURS, pricePrecisionFor, reasonColour, toTime, type Candle } from './lib/charts';
 import { formatPrice } from './lib/format';
 import type { EncodedBars, EncodedCurve, ReportMarker, ReportPageData } from './reportData';
 
@@ -73,9 +73,9 @@ function drawPrice(): void {
       time,
       position: m.side === 'BUY' ? 'belowBar' : 'aboveBar',
       shape: m.side === 'BUY' ? 'arrowUp' : 'arrowDown',
-      color: exit ? reasonColour(m.reason ?? 'signal') : m.side === 'BUY' ? COLOURS.buy : COLOURS.sell,
+      color: exit ? reasonColour(m.reason) : m.side === 'BUY' ? COLOURS.buy : COLOURS.sell,
       // Labels only where there is room for them: on the bars around the trades.
-      text: size !== price.detailMs ? '' : `${data.strategies.length > 1 ? `${data.strategies[m.s]} ` : ''}${exit ? `exit${m.reason ? ` (${m.reason})` : ''}` : 'entry'}`,
+      text: size !== price.detailMs ? '' : `${data.strategies.length > 1 ? `${data.strategies[m.s]} ` : ''}${exit ? `exit (${m.reason})` : 'entry'}`,
     };
   };
   const show = (view: 'overview' | 'detail'): void => {
@@ -106,12 +106,12 @@ function drawPrice(): void {
     box.scrollIntoView({ behavior: 'smooth', block: 'center' });
   };
   const legend = document.getElementById('marker-legend');
-  const reasons = [...new Set(data.markers.filter((m) => m.role === 'exit').map((m) => m.reason ?? 'signal'))].sort();
+  const reasons = [...new Set(data.markers.filter((m) => m.role === 'exit').map((m) => m.reason))].sort();
   legend?.replaceChildren(
     ...[
       ['buy (entry)', COLOURS.buy],
       ['sell (entry)', COLOURS.sell],
-      ...reasons.map((r) => [`exit: ${r}`, REASON_COLOURS[r] ?? reasonColour(r)]),
+      ...reasons.map((r) => [`exit: ${r}`, reasonColour(r)]),
     ].map(([label, colour]) => {
       const span = document.createElement('span');
       const swatch = document.createElement('i');

@@ -33,7 +33,8 @@ export interface ReportMarker {
   readonly price: number;
   readonly qty: number;
   readonly role: 'entry' | 'exit';
-  readonly reason?: string;
+  /** The reason of the order that filled: `entry`, `exit`, `stop`, `takeProfit`, … (exits are coloured by it). */
+  readonly reason: string;
 }
 
 export interface ReportPageData {

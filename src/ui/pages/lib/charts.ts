@@ -22,21 +22,22 @@ export const COLOURS = {
   text: '#3b4252',
 } as const;
 
-/** Exit reasons and the colour of their markers; an unknown reason gets the neutral colour. */
-export const REASON_COLOURS: Readonly<Record<string, string>> = {
-  signal: '#6b7280',
-  target: '#15803d',
-  takeProfit: '#15803d',
+/**
+ * The colour of an exit marker by the reason of the order that filled (the engine's order reasons): a target
+ * change (`exit`, `reverse`) grey, a stop-loss red, a take-profit green, a trailing stop amber, a strategy's own
+ * limit or stop order teal or purple; an unknown reason gets the neutral colour.
+ */
+const REASON_COLOURS: Readonly<Record<string, string>> = {
+  exit: '#6b7280',
+  reverse: '#6b7280',
   stop: '#c2261d',
-  stopLoss: '#c2261d',
+  takeProfit: '#15803d',
   trailingStop: '#b45309',
-  time: '#7c3aed',
-  flatten: '#0f766e',
-  killSwitch: '#be185d',
+  limit: '#0f766e',
+  stopEntry: '#7c3aed',
 };
 
-export function reasonColour(reason: string | undefined): string {
-  if (reason === undefined) return COLOURS.text;
+export function reasonColour(reason: string): string {
   return REASON_COLOURS[reason] ?? '#475569';
 }
 
