@@ -84,7 +84,7 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
       live: { bar: `${BAR_S}s`, graceMs: 60_000 },
       interfaces: { http: { port: 0, logLevel: 'silent' } },
     });
-    runner = startLiveRunner({ config, contracts: loadIbContracts(), env: { ENGINE_HTTP_TOKEN: TOKEN }, orderIdPrefix: '' });
+    runner = startLiveRunner({ config, contracts: loadIbContracts(), env: { ENGINE_HTTP_TOKEN: TOKEN } });
     await runner.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     const http = runner.surfaces()?.http;
