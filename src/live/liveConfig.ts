@@ -52,6 +52,15 @@ export const liveSectionSchema = z
     onPositionMismatch: z.enum(['warn', 'stop']).default('warn'),
     /** Wait for an execution's commissionReport before booking its fill with commission 0 (reported). */
     commissionTimeoutMs: z.number().int().positive().default(5000),
+    /** History the strategies run through before the first live bar (see `warmup.ts`). */
+    warmup: z
+      .strictObject({
+        /** Local bar files by symbol (Parquet or CSV at the live bar interval), relative to the config file: they win for the bars they hold; IB supplies the rest up to the first live bar. */
+        files: z.record(z.string(), z.string().min(1)).default({}),
+        /** A strategy whose history is unavailable or too short: benched for the run ('refuse'), traded cold ('trade'), or the run stops ('stop'). */
+        onShort: z.enum(['refuse', 'trade', 'stop']).default('refuse'),
+      })
+      .prefault({}),
   })
   .superRefine((live, ctx) => {
     const ms = barIntervalMs(live.bar);
@@ -85,7 +94,12 @@ export type LiveSection = LiveConfig['live'];
 
 /** Validates a parsed live config and loads its strategy modules; the error names the source and every offending field (`live.bar: …`). */
 export function parseLiveConfig(doc: unknown, source = 'live config', options: ConfigParseOptions = {}): LiveConfig {
-  return withStrategyModules(parseConfig(liveConfigSchema, doc, source), source, options);
+  const config = withStrategyModules(parseConfig(liveConfigSchema, doc, source), source, options);
+  const { baseDir } = options;
+  if (baseDir === undefined) return config;
+  // Warm-up files are named relative to the config file, like its strategy modules.
+  const files = Object.fromEntries(Object.entries(config.live.warmup.files).map(([symbol, file]) => [symbol, resolve(baseDir, file)]));
+  return { ...config, live: { ...config.live, warmup: { ...config.live.warmup, files } } };
 }
 
 export function loadLiveConfig(path: string): LiveConfig {

@@ -162,8 +162,15 @@ describe('startLiveRunner', () => {
     await h.runner.ready;
     await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     sendBars(h.tws, T_ENTRY_BAR - 40_000, 8 + 12); // 15:58:20 … 15:59:55
-    await until(() => marks(h).length === 1, 'the 15:59 bar');
-    expect(marks(h)[0]).toMatchObject({ ts: T_ENTRY_BAR, intervalMs: 60_000, open: 144.1, close: 144.1 });
+    await until(() => marks(h).length === 2, 'the 15:58 bar (history) and the 15:59 bar');
+    // The bucket the start fell into comes whole from TWS's history (it closed after the start: it is traded).
+    const history = await h.tws.waitForRequest((r) => r.request?.type === 'reqHistoricalData');
+    expect(history.request).toMatchObject({ request: { endDateTime: '20240104-15:59:00', barSize: '1 min', whatToShow: 'MIDPOINT' } });
+    expect(marks(h).map((b) => [b.ts, b.intervalMs])).toEqual([
+      [T_ENTRY_BAR - 60_000, 60_000],
+      [T_ENTRY_BAR, 60_000],
+    ]);
+    expect(marks(h)[1]).toMatchObject({ open: 144.1, close: 144.1 });
     await h.runner.shutdown();
   });
 
@@ -215,8 +222,10 @@ describe('startLiveRunner', () => {
     await quote('2024-01-04T15:59:05.5Z', 144.2, 144.21);
     await quote('2024-01-04T15:59:07Z', 144.3, 144.31);
     await quote('2024-01-04T15:59:10.2Z', 144.0, 144.01); // closes the 15:59:05 bar
-    await until(() => marks(h).length === 1, 'the first bar');
-    const [bar] = marks(h);
+    await until(() => marks(h).length === 2, 'the first bar');
+    // The first bucket (15:59:00, the start fell into it) comes from history; the quotes' first bar follows it.
+    const [history, bar] = marks(h);
+    expect(history).toMatchObject({ symbol: 'USDJPY', ts: Date.parse('2024-01-04T15:59:00Z'), intervalMs: 5000 });
     expect(bar).toMatchObject({ symbol: 'USDJPY', ts: Date.parse('2024-01-04T15:59:05Z'), intervalMs: 5000, volume: 2 });
     expect([bar.open, bar.high, bar.low, bar.close].map((p) => p.toFixed(4))).toEqual(['144.2050', '144.3050', '144.2050', '144.3050']);
     await h.runner.shutdown();

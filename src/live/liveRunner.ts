@@ -1,4 +1,4 @@
-import { asyncScheduler, map, merge, Observable, share, skipWhile, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, filter, map, merge, Observable, share, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
 import { barBuilder } from '../../operators/barBuilder';
 import { createIbkrBroker, type IbkrBroker } from '../adapters/ibkr/broker';
 import type { BrokerReport } from '../adapters/ibkr/brokerReports';
@@ -7,7 +7,6 @@ import type { ReconcileReport } from '../adapters/ibkr/reconciliation';
 import { watermarkClock } from '../core/clocks';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
-import { DAY_MS } from '../core/time';
 import type { Bar, Fill, Order, Tick } from '../core/types';
 import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
@@ -16,6 +15,10 @@ import { ibkrQuotes, ibkrRealTimeBars } from '../adapters/ibkr/realtime/sources'
 import type { GraphEvent } from '../runner/graph';
 import { barIntervalMs, type LiveConfig } from './liveConfig';
 import { runTradeRunner, type TradeRun, type TradeRunResult } from '../runner/tradeRunner';
+import { BAR_SIZE_CODES, barSizeOf } from '../adapters/ibkr/history/chunks';
+import type { HistoricalWhatToShow } from '../adapters/ibkr/history/historyService';
+import { strategyDefinitionOf, strategyParamsOf } from '../strategy/registry';
+import { createLiveWarmup, ibkrHistorySource, storeFirstHistorySource, type HistorySource, type LiveBoundary, type WarmupOutcome } from './warmup';
 
 /**
  * The live runner: the replay graph (`runTradeRunner` → `buildGraph`) with the source and the broker swapped.
@@ -30,6 +33,8 @@ import { runTradeRunner, type TradeRun, type TradeRunResult } from '../runner/tr
  * with the book (mismatches are events, never papered over; `onPositionMismatch: 'stop'` makes them fatal),
  * start the control surfaces of `interfaces`, then subscribe the market data. The first bucket is only
  * traded from its start: input before the first bar boundary is skipped, so no strategy sees a partial bar.
+ * Once the feed reaches that boundary, the strategies are warmed up from history up to it (`warmup.ts`) before
+ * the first live bar reaches them.
  *
  * Shutdown (`shutdown()`, e.g. on SIGINT): stop the market data (the open bucket is dropped, not flushed
  * into a partial bar), cancel the orders still working if `live.cancelWorkingOnExit` and wait for TWS's
@@ -55,6 +60,12 @@ export type LiveNotice =
   | { readonly kind: 'reconcile'; readonly ts: number; readonly report: ReconcileReport }
   | { readonly kind: 'broker-report'; readonly ts: number; readonly report: BrokerReport }
   | { readonly kind: 'subscribed'; readonly ts: number; readonly symbols: readonly string[]; readonly source: LiveConfig['live']['source']; readonly barMs: number }
+  /** The feed reached its first bar boundary: history up to `boundary.liveFrom` is being fetched. */
+  | { readonly kind: 'warmup-started'; readonly ts: number; readonly boundary: LiveBoundary }
+  /** A strategy ran through its history; `position` is the book's (units) when the first live bar comes. */
+  | { readonly kind: 'warmed'; readonly ts: number; readonly outcome: Extract<WarmupOutcome, { status: 'warmed' }>; readonly position: number }
+  /** A strategy's history was unavailable or too short (`outcome.reason` says which and how many bars). */
+  | { readonly kind: 'warmup-short'; readonly ts: number; readonly outcome: Extract<WarmupOutcome, { status: 'short' }> }
   /** The HTTP API and dashboard listen: `dashboardUrl` carries the token (print it to the operator, never log it). */
   | { readonly kind: 'http'; readonly ts: number; readonly url: string; readonly dashboardUrl: string; readonly tokenGenerated: boolean }
   /** Input that arrived after its bar was closed: dropped from the bars (counted), the run goes on. */
@@ -144,17 +155,42 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
 
   // The graph's source: bars are pushed once the runner is connected and reconciled; completing it ends the run.
   const bars = new Subject<Bar>();
+  const events = new Subject<LiveEvent>();
+  const emit = (event: LiveEvent): void => events.next(event);
+  const warmup = createLiveWarmup({
+    strategies: config.strategies.map((entry) => ({ id: entry.id, symbol: entry.symbol, warmup: strategyDefinitionOf(entry).warmup(strategyParamsOf(entry)) })),
+    intervalMs,
+    source: live.source,
+    history: historySourceOf(config, contracts, connection, intervalMs),
+    onShort: live.warmup.onShort,
+    deliver: (bar) => bars.next(bar),
+    report: (report) => {
+      if (report.kind === 'warmup-started') return emit({ kind: 'warmup-started', ts: now(), boundary: report.boundary });
+      for (const outcome of report.outcomes) {
+        if (outcome.status === 'short') {
+          emit({ kind: 'warmup-short', ts: now(), outcome });
+          control?.notify('warn', `${outcome.reason}: ${outcome.action === 'refused' ? 'it trades nothing this run' : 'it trades from what it got'}`);
+          continue;
+        }
+        const position = run.book.position(outcome.strategyId, outcome.symbol);
+        emit({ kind: 'warmed', ts: now(), outcome, position });
+        const target = outcome.target ?? 0;
+        if (Math.sign(target) !== Math.sign(position)) {
+          control?.notify('warn', `${outcome.strategyId}: its target after warm-up is ${target} but the book holds ${position} ${outcome.symbol}: nothing is traded until its next change`);
+        }
+      }
+    },
+    fail: (error) => fatal(error),
+  });
   let run: TradeRun;
   try {
-    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$ });
+    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$, hold: warmup.hold });
   } catch (error) {
     void broker.close().then(() => connection.close());
     control?.dispose();
     throw error;
   }
 
-  const events = new Subject<LiveEvent>();
-  const emit = (event: LiveEvent): void => events.next(event);
   const wiring = new Subscription();
   let marketData: Subscription | undefined;
   let surfaces: ControlSurfaces | undefined;
@@ -223,22 +259,18 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       emit({ kind: 'late-input', ts: now(), symbol: event.symbol, eventTs: event.ts, dropped });
     const clockOf = (feedTs$: Observable<number>) => watermarkClock(feedTs$, { periodMs: live.clockPeriodMs, graceMs: live.graceMs, scheduler });
     if (live.source === 'realTimeBars') {
-      // 5-second bars from the first bucket boundary on: the first bar out is a whole one.
+      // 5-second bars from the first bucket boundary on (the warm-up's): the first bar out is a whole one.
       const input$ = ibkrRealTimeBars({ connection, contract: spec, whatToShow: live.whatToShow }).pipe(
-        skipWhile((bar) => intervalMs < DAY_MS && bar.ts % intervalMs !== 0),
+        filter((bar) => warmup.admit(bar.ts)),
         share(),
       );
       // A 5-second bar is known at its end: that is the feed's time.
       const clock$ = clockOf(input$.pipe(map((bar) => bar.ts + bar.intervalMs)));
       return input$.pipe(tap(showForming), barBuilder(intervalMs, { clock$, late: 'drop', onLate }));
     }
-    let firstBucket = Number.NaN;
+    // Quotes from the bucket after the first quote's on (the warm-up's boundary).
     const input$ = ibkrQuotes({ connection, contract: spec, now }).pipe(
-      skipWhile((quote) => {
-        const bucket = Math.floor(quote.ts / intervalMs);
-        if (Number.isNaN(firstBucket)) firstBucket = bucket;
-        return intervalMs < DAY_MS && bucket === firstBucket;
-      }),
+      filter((quote) => warmup.admit(quote.ts)),
       share(),
     );
     const clock$ = clockOf(input$.pipe(map((quote) => quote.ts)));
@@ -345,7 +377,8 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     }
     if (stopping) return report;
     marketData = merge(...specs.map(barsOf)).subscribe({
-      next: (bar) => bars.next(bar),
+      // Live bars wait until the warm-up has run the history through the strategies.
+      next: (bar) => warmup.push(bar),
       error: (error: unknown) => bars.error(error),
       // The sources complete when the connection is closed under the runner: stop cleanly.
       complete: () => void shutdown('the market data ended'),
@@ -419,6 +452,28 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     surfaces: () => surfaces,
     shutdown,
   };
+}
+
+/**
+ * Where warm-up history comes from: the config's local files first (`live.warmup.files`), IB's historical bars
+ * (through the history service) for the rest. IB's bars are of the live bar's kind: MIDPOINT for FX and for
+ * bars built from quotes, the real-time bars' `whatToShow` otherwise.
+ */
+function historySourceOf(config: LiveConfig, contracts: IbContractBook, connection: IbConnection, intervalMs: number): HistorySource {
+  const live = config.live;
+  const barSize = BAR_SIZE_CODES.map(barSizeOf).find((size) => size.intervalMs === intervalMs);
+  const ibkr: HistorySource =
+    barSize === undefined
+      ? () => Promise.reject(new Error(`IB has no historical bar size of ${live.bar} (give the history in live.warmup.files)`))
+      : ibkrHistorySource({
+          connection,
+          contracts,
+          barSize,
+          whatToShow: (symbol): HistoricalWhatToShow =>
+            live.source === 'quotes' ? 'MIDPOINT' : (live.whatToShow ?? (contractFor(contracts, symbol).ib.secType === 'CASH' ? 'MIDPOINT' : 'TRADES')),
+          requestTimeoutMs: live.connectTimeoutMs,
+        });
+  return Object.keys(live.warmup.files).length === 0 ? ibkr : storeFirstHistorySource(live.warmup.files, ibkr);
 }
 
 /** What the dashboard shows beside the label: the attempt and, while disconnected, the wait before the next one. */

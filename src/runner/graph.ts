@@ -31,6 +31,25 @@ export interface GraphOptions {
   readonly sizer?: Sizer;
   /** See `RouteOptions.drain`: false for replay (default), true for a live shutdown that waits for the broker. */
   readonly drain?: boolean;
+  /** Live warm-up: history the strategies see without trading on it (see `DecisionHold`). None → every bar trades. */
+  readonly hold?: DecisionHold;
+}
+
+/**
+ * What a live start holds back. A history bar is seen by the strategies only: it is not settled, not marked
+ * (the book, the analyzers and the report never see it), and what the strategies decide on it is neither
+ * reported nor traded — so indicators and flags ("entered today") come out of warm-up as an uninterrupted run
+ * would have them, with no order. A benched strategy (its warm-up failed) still sees every bar; none of its
+ * decisions is traded.
+ *
+ * The graph tells which decisions a bar caused by the order of `step`: the strategies decide on a bar
+ * synchronously, inside `decisions.next(bar)` (as the rest of the graph already relies on).
+ */
+export interface DecisionHold {
+  isHistory(bar: Bar): boolean;
+  isBenched(strategyId: string): boolean;
+  /** Each decision held back, with why. */
+  onHeld?(decision: Decision, why: 'history' | 'benched'): void;
 }
 
 /** A strategy changed its target. */
@@ -128,11 +147,23 @@ export function buildGraph(options: GraphOptions): Graph {
 
       const toEvent = (decision: Decision): void =>
         subscriber.next(isTarget(decision) ? { kind: 'signal', signal: decision } : { kind: 'intent', intent: decision });
+      /** True while the strategies decide on a history bar (see `DecisionHold`). */
+      let onHistory = false;
+      const hold = options.hold;
+      const admit =
+        hold === undefined
+          ? undefined
+          : (decision: Decision): boolean => {
+              const why = onHistory ? 'history' : hold.isBenched(decision.strategyId) ? 'benched' : undefined;
+              if (why === undefined) return true;
+              hold.onHeld?.(decision, why);
+              return false;
+            };
       const decided = strategies.map((strategy): Observable<Decision> => {
-        if (strategy.input === 'bars') return decisions.observable.pipe(strategy.decide, stamping(strategy, toEvent));
+        if (strategy.input === 'bars') return decisions.observable.pipe(strategy.decide, stamping(strategy, toEvent, admit));
         const fills = createFanout<Fill>();
         ownFills.set(strategy.id, fills);
-        return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent));
+        return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent, admit));
       });
 
       // `decisions.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
@@ -170,6 +201,16 @@ export function buildGraph(options: GraphOptions): Graph {
       return {
         // A throw (a broker that cannot settle) errors events$ and tears everything down.
         next: function step(bar) {
+          // 0. history (live warm-up): the strategies see it, nothing else does; their decisions are held.
+          if (hold !== undefined && hold.isHistory(bar)) {
+            onHistory = true;
+            try {
+              decisions.next(bar);
+            } finally {
+              onHistory = false;
+            }
+            return;
+          }
           // 1. settle: the broker fills what is pending at this bar's open; route hands the fills to the ledger,
           //    then they go back to the order manager and their strategies.
           if (settle !== undefined) {
@@ -208,11 +249,12 @@ export function buildGraph(options: GraphOptions): Graph {
   };
 }
 
-/** Stamps each output of `strategy` with its id and symbol, reporting it as it goes by. */
-function stamping(strategy: Strategy, report: (decision: Decision) => void) {
+/** Stamps each output of `strategy` with its id and symbol, reporting it as it goes by (unless `admit` holds it back). */
+function stamping(strategy: Strategy, report: (decision: Decision) => void, admit: ((decision: Decision) => boolean) | undefined) {
   return operate<StrategyOutput, Decision>((destination) => ({
     next(output) {
       const decision = stamp(strategy, output);
+      if (admit !== undefined && !admit(decision)) return;
       report(decision);
       destination.next(decision);
     },

@@ -11,7 +11,7 @@ import { createSizer } from '../risk/sizers';
 import { createStrategy } from '../strategy/registry';
 import { createAnalyzers, type AnalyzerSet } from './analyzers/createAnalyzers';
 import { DEFAULT_ANALYZERS, type RunnerConfig } from './config';
-import { buildGraph, type GraphEvent } from './graph';
+import { buildGraph, type DecisionHold, type GraphEvent } from './graph';
 import { createEquitySampler, type EquitySeries } from './report/equitySampler';
 import type { ReportSeries } from './report/htmlReport';
 import { buildReplayReport, type ReplayReport, type StrategyRunResult } from './report/replayReport';
@@ -43,6 +43,8 @@ export interface TradeRunnerOptions {
   /** Live: remember execIds so a broker replaying executions cannot double a fill. */
   readonly dedupeFills?: boolean;
   readonly killSwitch$?: Observable<boolean>;
+  /** Live warm-up: see `DecisionHold`. */
+  readonly hold?: DecisionHold;
   /** Wall clock for the `run` timing block (ms). */
   readonly now?: () => number;
 }
@@ -158,6 +160,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     contracts,
     limits: config.risk,
     killSwitch$: options.killSwitch$,
+    hold: options.hold,
     sizer: config.sizer === undefined ? undefined : createSizer(config.sizer, book, contracts),
   });
 
