@@ -243,6 +243,16 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       return { type: 'broker', ts: event.ts, ...event.report };
     case 'subscribed':
       return { type: 'subscribed', ts: event.ts, symbols: event.symbols, source: event.source, barMs: event.barMs };
+    case 'warmup-started':
+      return { type: 'warmup', ts: event.ts, startTs: event.boundary.startTs, liveFrom: event.boundary.liveFrom };
+    case 'warmed': {
+      const o = event.outcome;
+      return { type: 'warmed', ts: event.ts, strategyId: o.strategyId, symbol: o.symbol, bars: o.bars, from: o.firstTs ?? null, to: o.lastEnd ?? null, source: o.source, target: o.target ?? null, position: event.position };
+    }
+    case 'warmup-short': {
+      const o = event.outcome;
+      return { type: 'warmup-short', ts: event.ts, strategyId: o.strategyId, symbol: o.symbol, needed: o.needed, bars: o.bars, action: o.action, reason: o.reason };
+    }
     case 'http':
       // The address only: the token stays out of logs.
       return { type: 'http', ts: event.ts, url: event.url };
@@ -259,11 +269,31 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
 /** `2024-01-04T16:00:00.000Z order    Submitted long_into_fix-1 BUY 100000 USDJPY MARKET`. */
 export function readableLine(record: LogRecord): string {
   const time = Number.isFinite(record.ts) ? isoUtc(record.ts) : String(record.ts);
+  if (record.type === 'warmed') return `${time} ${warmedText(record)}`;
+  if (record.type === 'warmup-short') {
+    return `${time} warm-up short: ${String(record.reason)}: ${record.action === 'refused' ? 'refused, it trades nothing this run' : 'it trades from what it got'}`;
+  }
   const rest = Object.entries(record)
     .filter(([key, value]) => key !== 'type' && key !== 'ts' && value !== null && value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
   return `${time} ${record.type.padEnd(12)} ${rest}`;
+}
+
+/** `warmed smaCross on 51 bars 2024-01-04 07:09–08:00 UTC (ibkr), target -1, book 0`. */
+function warmedText(record: LogRecord): string {
+  const { strategyId, bars, from, to, source, target, position } = record;
+  const span = typeof from === 'number' && typeof to === 'number' ? ` ${spanText(from, to)}` : '';
+  const targetText = target === null ? 'no target yet' : `target ${String(target)}`;
+  return `warmed ${String(strategyId)} on ${String(bars)} bars${span} (${String(source)}), ${targetText}, book ${String(position)}`;
+}
+
+/** `2024-01-04 07:09–08:00 UTC`, the second date only when the day differs. */
+function spanText(from: number, to: number): string {
+  const a = isoUtc(from);
+  const b = isoUtc(to);
+  const end = a.slice(0, 10) === b.slice(0, 10) ? b.slice(11, 16) : `${b.slice(0, 10)} ${b.slice(11, 16)}`;
+  return `${a.slice(0, 10)} ${a.slice(11, 16)}–${end} UTC`;
 }
 
 if (require.main === module) runMain(() => runLive(process.argv.slice(2), { io: PROCESS_IO, env: process.env, signals: process }));

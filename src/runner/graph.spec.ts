@@ -4,8 +4,9 @@ import { createSimBroker } from '../broker/simBroker';
 import { loadContracts } from '../core/contracts';
 import type { Bar, Signal, TargetPosition } from '../core/types';
 import { createBook } from '../portfolio/book';
+import { gotobi } from '../strategy/gotobi';
 import { makeStrategy, type Strategy } from '../strategy/types';
-import { barSeries, makeBar, marbles } from '../testkit/marbles';
+import { barSeries, makeBar, makeFill, marbles } from '../testkit/marbles';
 import { buildGraph, type GraphEvent, type GraphOptions } from './graph';
 
 const contracts = loadContracts();
@@ -428,5 +429,100 @@ describe('buildGraph errors', () => {
     let failure: unknown;
     graph.events$.subscribe({ error: (e: unknown) => (failure = e) });
     expect(String(failure)).toMatch(/subscribed once/);
+  });
+});
+
+describe('buildGraph warm-up hold (live start)', () => {
+  it('shows history bars to the strategies only: no mark, no settle, their decisions held; live bars trade', () => {
+    const held: string[] = [];
+    const all = bars(6);
+    const { graph, book } = setup({
+      bars$: from(all),
+      strategies: [scripted('s', { 1: 1, 4: -1 })],
+      hold: {
+        isHistory: (bar) => bar.ts < T0 + 3 * MIN,
+        isBenched: () => false,
+        onHeld: (decision, why) => held.push(`${why} ${decision.strategyId} ${'target' in decision ? decision.target : ''}`),
+      },
+    });
+    expect(run(graph.events$)).toEqual(['mark 3', 'mark 4', 'signal s -1', 'Accepted s@5', 'Submitted s@5', 'fill s@5 SELL 100000@150.5 bar 5 entry', 'Filled s@5', 'mark 5']);
+    expect(held).toEqual(['history s 1']);
+    // The strategy counted the history bars (its 5th bar is bar 4): it decided exactly as in an uninterrupted run.
+    expect(book.position('s', 'USDJPY')).toBe(-100_000);
+    expect(book.equityCurve('s').every((p) => p.ts >= T0 + 3 * MIN)).toBe(true);
+  });
+
+  it('trades nothing for a benched strategy and reports none of its decisions; the others trade', () => {
+    const held: string[] = [];
+    const { graph } = setup({
+      bars$: from(bars(3)),
+      strategies: [scripted('benched', { 0: 1 }), scripted('ok', { 0: -1 })],
+      hold: { isHistory: () => false, isBenched: (id) => id === 'benched', onHeld: (d, why) => held.push(`${why} ${d.strategyId}`) },
+    });
+    const events = run(graph.events$);
+    expect(events.filter((e) => e.includes('benched'))).toEqual([]);
+    expect(events).toContain('signal ok -1');
+    expect(held).toEqual(['benched benched']);
+  });
+
+  describe('a Gotobi leg restarted at 08:30 JST on a gotobi day, its long position recovered', () => {
+    // 2024-01-05 (a Friday, the 5th) is a gotobi day: 00:00 JST = 2024-01-04T15:00Z, 01:00 JST entry, 09:55 JST exit.
+    const DAY = Date.parse('2024-01-04T15:00:00Z');
+    const RESTART = Date.parse('2024-01-04T23:30:00Z'); // 08:30 JST
+    const minuteBars = (from: number, to: number): Bar[] =>
+      Array.from({ length: (to - from) / MIN }, (_, i) => makeBar({ ts: from + i * MIN, open: 144 + (i % 7) / 100, close: 144 + ((i + 1) % 7) / 100 }));
+    const day = minuteBars(DAY, Date.parse('2024-01-05T01:30:00Z')); // 00:00 … 10:29 JST
+    const leg = () => gotobi({ id: 'long_into_fix', symbol: 'USDJPY', side: 'long', contracts: 1, entry: '01:00', exit: '09:55' });
+    /** The book as the journal rebuilds it: the entry filled at 01:01 JST. */
+    const recoveredBook = () => {
+      const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 10_000_000, dedupe: true });
+      book.track('long_into_fix', 'USDJPY');
+      book.applyFill(makeFill({ ts: '2024-01-04T16:00:00Z', side: 'BUY', price: 144.01, strategyId: 'long_into_fix', orderId: 'long_into_fix.USDJPY.20240104T160000Z.1' }));
+      return book;
+    };
+    const ordersOf = (events: readonly GraphEvent[]) =>
+      events.flatMap((e) => (e.kind === 'order' && e.status === 'Accepted' ? [`${e.order.side} ${e.order.qty} ${new Date(e.order.ts).toISOString()} ${e.order.reason}`] : []));
+
+    it('warmed from 00:00 JST: exits once at 09:55 JST and does not buy again', () => {
+      const book = recoveredBook();
+      const held: number[] = [];
+      const graph = buildGraph({
+        bars$: from(day),
+        strategies: [leg()],
+        broker: createSimBroker({ contracts }),
+        book,
+        contracts,
+        hold: { isHistory: (bar) => bar.ts + bar.intervalMs <= RESTART, isBenched: () => false, onHeld: (d) => 'target' in d && held.push(d.target) },
+      });
+      const events: GraphEvent[] = [];
+      graph.events$.subscribe((e) => events.push(e));
+      expect(held).toEqual([1]); // the 01:00 JST entry, seen in warm-up, not traded
+      expect(ordersOf(events)).toEqual(['SELL 100000 2024-01-05T00:55:00.000Z exit']);
+      expect(book.position('long_into_fix', 'USDJPY')).toBe(0);
+    });
+
+    it('stopped out at 05:00 JST (recovered flat): warmed, it does not enter again that day; cold, it would', () => {
+      const stoppedOut = () => {
+        const book = recoveredBook();
+        book.applyFill(makeFill({ ts: '2024-01-04T20:00:00Z', side: 'SELL', price: 143.9, reason: 'stop', strategyId: 'long_into_fix', orderId: 'long_into_fix.USDJPY.20240104T160000Z.1.sl' }));
+        return book;
+      };
+      const warm = buildGraph({
+        bars$: from(day),
+        strategies: [leg()],
+        broker: createSimBroker({ contracts }),
+        book: stoppedOut(),
+        contracts,
+        hold: { isHistory: (bar) => bar.ts + bar.intervalMs <= RESTART, isBenched: () => false },
+      });
+      const warmEvents: GraphEvent[] = [];
+      warm.events$.subscribe((e) => warmEvents.push(e));
+      expect(ordersOf(warmEvents)).toEqual([]);
+
+      const cold = buildGraph({ bars$: from(day.filter((b) => b.ts >= RESTART)), strategies: [leg()], broker: createSimBroker({ contracts }), book: stoppedOut(), contracts });
+      const coldEvents: GraphEvent[] = [];
+      cold.events$.subscribe((e) => coldEvents.push(e));
+      expect(ordersOf(coldEvents)).toEqual(['BUY 100000 2024-01-04T23:31:00.000Z entry', 'SELL 100000 2024-01-05T00:55:00.000Z exit']);
+    });
   });
 });
