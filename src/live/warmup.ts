@@ -112,7 +112,7 @@ type SymbolHistory = { readonly bars: readonly Bar[]; readonly source: WarmupSou
 /**
  * Fetches each symbol's history once, for the most any of its strategies needs, up to `liveFrom` (exclusive),
  * and judges each strategy's share. A `{ bars: n }` warm-up first asks for n bar intervals and reaches further
- * back (×4 each time, at most `maxLookbackMs`: a weekend, a holiday) while fewer than n bars came.
+ * back (×4 each time, at most 4 days or 3n intervals: over a weekend or a holiday) while fewer than n bars came.
  */
 export async function fetchWarmupHistory(
   strategies: readonly WarmupStrategy[],
@@ -183,7 +183,7 @@ async function historyOf(
   need: { readonly count: number; readonly sessionFrom: number; readonly liveFrom: number; readonly intervalMs: number; readonly source: HistorySource },
 ): Promise<SymbolHistory> {
   const { count, liveFrom, intervalMs, source } = need;
-  const maxLookbackMs = Math.max(10 * DAY_MS, 3 * count * intervalMs);
+  const maxLookbackMs = Math.max(4 * DAY_MS, 3 * count * intervalMs);
   let from = Math.min(need.sessionFrom, liveFrom - count * intervalMs);
   if (from >= liveFrom) return { bars: [], source: 'none' };
   try {
