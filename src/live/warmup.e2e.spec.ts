@@ -220,3 +220,19 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
     expect(tws.orders()).toEqual([]);
   });
 });
+
+describe('warm-up and shutdown', () => {
+  it('a shutdown while the history is on its way stops at once and leaves nothing running', async () => {
+    tws = await startFakeTws({ historical: marketHistory, historicalLatencyMs: 5000 });
+    const { runner: live, events } = start(configFor(tws, [SMA]));
+    await live.ready;
+    await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
+    sendBars(tws, barsBetween(Date.parse('2024-01-04T08:00:00Z'), Date.parse('2024-01-04T08:01:00Z'), 5000));
+    await tws.waitForRequest((r) => r.request?.type === 'reqHistoricalData');
+    const started = Date.now();
+    const result = await live.shutdown('test done');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(result.report.run.bars).toBe(0);
+    expect(events.some((e) => e.kind === 'warmed')).toBe(false);
+  });
+});

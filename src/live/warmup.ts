@@ -9,7 +9,6 @@ import { DataError } from '../core/errors';
 import { DAY_MS, isoUtc, parseWallTime, zoneClock } from '../core/time';
 import type { Bar, Decision } from '../core/types';
 import { isTarget } from '../core/orders';
-import { replayFile } from '../data/replay';
 import { formatDuration } from '../data/intervals';
 import type { DecisionHold } from '../runner/graph';
 import type { Warmup } from '../strategy/types';
@@ -264,6 +263,9 @@ export function storeFirstHistorySource(files: Readonly<Record<string, string>>,
     const file = files[request.symbol];
     if (file === undefined) return fallback(request);
     const stored: Bar[] = [];
+    // Loaded here: the file readers bring DuckDB, which a live run without warm-up files does not need.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load in CommonJS
+    const { replayFile } = require('../data/replay') as typeof import('../data/replay');
     try {
       await lastValueFrom(
         replayFile(file, { symbol: request.symbol }).pipe(
