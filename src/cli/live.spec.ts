@@ -102,6 +102,9 @@ describe('npm run live: a session', () => {
     expect(out).toMatch(/ order +status=Accepted orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 orderType=MARKET/);
     expect(out).toMatch(/ fill +execId=\S+ orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry$/m);
     expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0\}\] mismatches=\[\]$/m);
+    // Warmed from TWS's history of the Tokyo day so far (00:00 JST = 15:00Z) before the first live bar.
+    expect(out).toMatch(/ warmed long_into_fix on 58 bars 2024-01-04 15:00–15:58 UTC \(ibkr\), no target yet, book 0$/m);
+    expect(out.indexOf(' warmed long_into_fix')).toBeLessThan(out.indexOf(' signal '));
     expect(out).toMatch(/^Strategy +Symbol +Trades/m);
     expect(out).toMatch(/^long_into_fix +USDJPY +0 /m);
     expect(cap.stderr()).toContain('SIGINT: shutting down (cancelling working orders, again to exit at once)');
@@ -139,6 +142,20 @@ describe('npm run live: a session', () => {
     for (const line of stdout.trim().split('\n')) expect(line.startsWith('{"type":"')).toBe(true);
     const types = lines.map((r) => r.type);
     expect(types.indexOf('reconcile')).toBeLessThan(types.indexOf('order'));
+    expect(lines.filter((r) => r.type === 'warmed').map(({ ts: _ts, ...rest }) => rest)).toEqual(
+      ['long_into_fix', 'short_after_fix'].map((strategyId) => ({
+        type: 'warmed',
+        strategyId,
+        symbol: 'USDJPY',
+        bars: 58,
+        from: Date.parse('2024-01-04T15:00:00Z'),
+        to: Date.parse('2024-01-04T15:58:00Z'),
+        source: 'ibkr',
+        target: null,
+        position: 0,
+      })),
+    );
+    expect(types.indexOf('warmed')).toBeLessThan(types.indexOf('order'));
     expect(lines.filter((r) => r.type === 'order').map((r) => r.status)).toEqual(['Accepted', 'Submitted', 'Cancelled']);
     expect(lines.filter((r) => r.type === 'shutdown').map((r) => r.phase)).toEqual(['stopping', 'cancelled', 'stopped']);
     const summary = lines[lines.length - 1];
