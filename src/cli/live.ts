@@ -269,6 +269,7 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
 /** `2024-01-04T16:00:00.000Z order    Submitted long_into_fix-1 BUY 100000 USDJPY MARKET`. */
 export function readableLine(record: LogRecord): string {
   const time = Number.isFinite(record.ts) ? isoUtc(record.ts) : String(record.ts);
+  if (record.type === 'warmup') return `${time} warm-up: history up to ${isoUtc(Number(record.liveFrom))} (the feed started at ${isoUtc(Number(record.startTs))})`;
   if (record.type === 'warmed') return `${time} ${warmedText(record)}`;
   if (record.type === 'warmup-short') {
     return `${time} warm-up short: ${String(record.reason)}: ${record.action === 'refused' ? 'refused, it trades nothing this run' : 'it trades from what it got'}`;
