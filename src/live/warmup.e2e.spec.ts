@@ -7,7 +7,7 @@ import type { Bar, Signal } from '../core/types';
 import { liveLogRecord, readableLine } from '../cli/live';
 import type { GraphEvent } from '../runner/graph';
 import { runTradeRunner } from '../runner/tradeRunner';
-import { startFakeTws, type FakeTws, type GeneratedBar, type HistoricalHandler } from '../testkit/fakeTws';
+import { startFakeTws, type FakeTws, type FakeTwsOptions, type GeneratedBar, type HistoricalHandler } from '../testkit/fakeTws';
 import { until } from '../../test/support/until';
 import { loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 import { startLiveRunner, type LiveEvent, type LiveRunner } from './liveRunner';
@@ -23,15 +23,17 @@ const contracts = loadIbContracts();
 const LIVE_CONFIG = resolve(__dirname, '../../config/live.json');
 const MIN = 60_000;
 
-let tws: FakeTws | undefined;
-let runner: LiveRunner | undefined;
-
+/** What a test started, stopped after it in reverse order (the runner before the fake it talks to). */
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  if (runner !== undefined) await runner.shutdown('test cleanup').catch(() => undefined);
-  await tws?.close();
-  runner = undefined;
-  tws = undefined;
+  for (let stop = cleanups.pop(); stop !== undefined; stop = cleanups.pop()) await stop();
 });
+
+async function fakeTws(options: FakeTwsOptions): Promise<FakeTws> {
+  const fake = await startFakeTws(options);
+  cleanups.push(() => fake.close());
+  return fake;
+}
 
 /** A deterministic market: a 30-minute wave around 150 (the SMA(20,50) crosses it every quarter hour or so). */
 const priceAt = (ts: number): number => Number((150 + 0.3 * Math.sin((2 * Math.PI * ts) / (30 * MIN)) + 0.05 * Math.sin(ts / 97_000)).toFixed(3));
@@ -71,7 +73,8 @@ function configFor(fake: FakeTws, strategies: readonly Record<string, unknown>[]
 const SMA = { id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 50 };
 
 function start(config: LiveConfig): { runner: LiveRunner; events: LiveEvent[] } {
-  runner = startLiveRunner({ config, contracts });
+  const runner = startLiveRunner({ config, contracts });
+  cleanups.push(() => runner.shutdown('test cleanup').catch(() => undefined));
   const events: LiveEvent[] = [];
   runner.events$.subscribe({ next: (e) => events.push(e), error: () => undefined });
   return { runner, events };
@@ -85,7 +88,7 @@ const iso = (ts: number) => new Date(ts).toISOString();
 
 describe('warm-up before the first live bar, against a fake TWS', () => {
   it('SMA(20,50): warmed on 51 bars, history and feed joined with no gap and no minute twice, the same signals as a replay from the first live bar on', async () => {
-    tws = await startFakeTws({ historical: marketHistory, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
+    const tws = await fakeTws({ historical: marketHistory, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
     const { runner: live, events } = start(configFor(tws, [SMA]));
     await live.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
@@ -132,7 +135,7 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
   });
 
   it('Gotobi restarted at 08:30 JST on a gotobi day: warmed from 00:00 JST, its entry is known, it does not buy again', async () => {
-    tws = await startFakeTws({ historical: marketHistory, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
+    const tws = await fakeTws({ historical: marketHistory, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
     const { runner: live, events } = start(configFor(tws, undefined));
     await live.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
@@ -141,7 +144,7 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
     const FIX = Date.parse('2024-01-05T00:55:00Z'); // 09:55 JST
     sendBars(tws, [...barsBetween(RESTART, RESTART + 3 * MIN, 5000), ...barsBetween(FIX - 2 * MIN, FIX + 2 * MIN, 5000)]);
     await until(() => marksOf(events).length === 7, 'the 08:30–08:32 and 09:53–09:56 JST bars');
-    await until(() => tws?.executions().length === 1, 'the short leg filled');
+    await until(() => tws.executions().length === 1, 'the short leg filled');
     await live.shutdown('test done');
 
     const warmed = warmedOf(events).map((w) => [w.outcome.strategyId, w.outcome.bars, iso(w.outcome.firstTs ?? NaN), iso(w.outcome.lastEnd ?? NaN), w.outcome.target, w.position]);
@@ -168,7 +171,7 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
       const all = marketHistory(request, context);
       return 'bars' in all ? { bars: all.bars.filter((b) => b.ts >= LIVE - 12 * MIN) } : all;
     };
-    tws = await startFakeTws({ historical: twelve, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
+    const tws = await fakeTws({ historical: twelve, fills: { price: 150, commission: 2, commissionCurrency: 'USD' } });
     const flip = { id: 'flip', type: 'smaCross', symbol: 'USDJPY', fast: 1, slow: 2 };
     const { runner: live, events } = start(configFor(tws, [SMA, flip]));
     await live.ready;
@@ -178,16 +181,9 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
     await until(() => marksOf(events).length === 75, '75 live bars');
     await live.shutdown('test done');
 
-    expect(shortOf(events)).toEqual([
-      {
-        status: 'short',
-        strategyId: 'sma',
-        symbol: 'USDJPY',
-        bars: 12,
-        needed: '51 bars of 1m',
-        reason: 'strategy "sma" (USDJPY) needs 51 bars of 1m before 2024-01-04T08:00:00.000Z; history (ibkr) got 12 (2024-01-04T07:48:00.000Z to 2024-01-04T08:00:00.000Z)',
-        action: 'refused',
-      },
+    // The message end to end, as the log and the dashboard show it.
+    expect(shortOf(events).map((o) => [o.strategyId, o.bars, o.action, o.reason])).toEqual([
+      ['sma', 12, 'refused', 'strategy "sma" (USDJPY) needs 51 bars of 1m before 2024-01-04T08:00:00.000Z; history (ibkr) got 12 (2024-01-04T07:48:00.000Z to 2024-01-04T08:00:00.000Z)'],
     ]);
     const line = readableLine(liveLogRecord(events.find((e) => e.kind === 'warmup-short') as LiveEvent) ?? { type: '', ts: 0 });
     expect(line).toMatch(/ warm-up short: strategy "sma" \(USDJPY\) needs 51 bars .* got 12 .*: refused, it trades nothing this run$/);
@@ -209,7 +205,7 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
   });
 
   it('history unavailable with onShort "stop": the run stops with the message', async () => {
-    tws = await startFakeTws({ historical: () => ({ error: { code: 200, message: 'No security definition has been found for the request' } }) });
+    const tws = await fakeTws({ historical: () => ({ error: { code: 200, message: 'No security definition has been found for the request' } }) });
     const { runner: live } = start(configFor(tws, [SMA], { onShort: 'stop' }));
     await live.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
@@ -223,7 +219,7 @@ describe('warm-up before the first live bar, against a fake TWS', () => {
 
 describe('warm-up and shutdown', () => {
   it('a shutdown while the history is on its way stops at once and leaves nothing running', async () => {
-    tws = await startFakeTws({ historical: marketHistory, historicalLatencyMs: 5000 });
+    const tws = await fakeTws({ historical: marketHistory, historicalLatencyMs: 5000 });
     const { runner: live, events } = start(configFor(tws, [SMA]));
     await live.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
