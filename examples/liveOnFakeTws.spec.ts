@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { loadIbContracts } from '../src/adapters/ibkr';
 import { parseLiveConfig, startLiveRunner } from '../src/live';
-import { startFakeTws } from '../src/testkit';
+import { flatHistory, startFakeTws } from '../src/testkit';
 
 /** The README's example of the test kit's fake TWS: a strategy run live, end to end, with no IB account. */
 
@@ -16,7 +16,8 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 
 describe('a strategy live against the fake TWS', () => {
   it('sends the order its first cross decides, as an IB market order', async () => {
-    const tws = await startFakeTws(); // 127.0.0.1, a free port; fills every order at once
+    // 127.0.0.1, a free port; fills every order at once; the history the strategy warms up on is flat at 150
+    const tws = await startFakeTws({ historical: flatHistory(150) });
     const config = parseLiveConfig({
       account: { currency: 'USD', initialCash: 1_000_000 },
       strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 2, slow: 3, contracts: 1 }],
@@ -40,7 +41,7 @@ describe('a strategy live against the fake TWS', () => {
   });
 
   it('runs a strategy from the user’s own module live: the RSI entry goes with its stop-loss attached', async () => {
-    const tws = await startFakeTws({ fills: { hold: true } }); // orders stay working: the test reads them as sent
+    const tws = await startFakeTws({ fills: { hold: true }, historical: flatHistory(150) }); // orders stay working: the test reads them as sent
     const config = parseLiveConfig(
       {
         account: { currency: 'USD', initialCash: 1_000_000 },
@@ -55,8 +56,8 @@ describe('a strategy live against the fake TWS', () => {
     try {
       await runner.ready;
       await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
-      // Two falls: RSI(2) is 0, below 30: long one contract, its stop 200 ticks under the close.
-      for (const [i, close] of [150, 149.9, 149.8].entries()) {
+      // Warmed on a flat 150, one fall makes RSI(2) 0, below 30: long one contract, its stop 200 ticks under the close.
+      for (const [i, close] of [150, 149.8].entries()) {
         tws.sendRealTimeBar({ time: T0 + 5 * i, open: close, high: close, low: close, close, volume: -1, wap: -1, count: -1 });
       }
       await until(() => tws.orders().length === 2);

@@ -2,7 +2,7 @@ import { loadIbContracts } from '../adapters/ibkr/contracts';
 import type { Fill, Position } from '../core/types';
 import { parseLiveConfig } from '../live/liveConfig';
 import { startLiveRunner, type LiveRunner } from '../live/liveRunner';
-import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
+import { flatHistory, startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import { startHttpApi, type HttpApi } from './httpApi';
 import type { PnlSummary } from './control';
 import { chromiumAvailable, openBrowser, screenshotPath, type BrowserSession } from '../../test/support/chromium';
@@ -75,7 +75,8 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
 
   beforeAll(async () => {
     // The fake stamps executions with the feed's time, as a real session has bars and fills on one clock.
-    tws = await startFakeTws({ accounts: ['DU42'], clock: () => (T0 + nextBar * BAR_S) * 1000 });
+    // The strategy warms up on a flat history: the bars the test sends decide alone.
+    tws = await startFakeTws({ accounts: ['DU42'], clock: () => (T0 + nextBar * BAR_S) * 1000, historical: flatHistory(150) });
     tws.setFills(() => ({ price: lastClose, commission: 2 }));
     const config = parseLiveConfig({
       account: { currency: 'USD', initialCash: 1_000_000 },

@@ -110,6 +110,14 @@ export interface HistoricalContext {
 
 export type HistoricalHandler = (request: HistoricalDataRequest, ctx: HistoricalContext) => HistoricalReply;
 
+/**
+ * History of a market that stood still at `price` before the test: what a live strategy warms up on when the
+ * test's own bars should decide alone (`startFakeTws({ historical: flatHistory(150) })`).
+ */
+export function flatHistory(price: number): HistoricalHandler {
+  return (_request, { defaultBars }) => ({ bars: defaultBars().map((bar) => ({ ...bar, open: price, high: price, low: price, close: price })) });
+}
+
 /** IB's historical pacing rules, enforced by the fake with error 162 when given. */
 export interface FakePacingRules {
   readonly windowMs: number;

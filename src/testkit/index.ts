@@ -22,6 +22,7 @@ export {
 export {
   FAKE_TWS_SERVER_VERSION,
   fakePriceAt,
+  flatHistory,
   generateBars,
   startFakeTws,
   type ClientRequestType,
