@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Bar } from '../core/types';
 import { writeBarsParquet } from '../data/dataStore';
 import { makeBar } from '../testkit/marbles';
+import { parseLiveConfig } from './liveConfig';
 import { fetchWarmupHistory, liveBoundaryOf, sessionStart, storeFirstHistorySource, type HistoryRequest, type HistorySource } from './warmup';
 
 const MIN = 60_000;
@@ -121,5 +122,24 @@ describe('fetchWarmupHistory', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('live.warmup in the live config', () => {
+  const base = {
+    account: { currency: 'USD', initialCash: 1_000_000 },
+    strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 20, slow: 50 }],
+    ib: { clientId: 1 },
+  };
+
+  it('defaults to IB alone, refusing a strategy whose history is short; files are relative to the config file', () => {
+    expect(parseLiveConfig({ ...base, live: { bar: '1m' } }).live.warmup).toEqual({ files: {}, onShort: 'refuse' });
+    const config = parseLiveConfig({ ...base, live: { bar: '1m', warmup: { files: { USDJPY: 'data/usdjpy.parquet' }, onShort: 'stop' } } }, 'cfg/live.json', { baseDir: '/srv/cfg' });
+    expect(config.live.warmup).toEqual({ files: { USDJPY: '/srv/cfg/data/usdjpy.parquet' }, onShort: 'stop' });
+  });
+
+  it('names the field and the rule of a bad setting', () => {
+    expect(() => parseLiveConfig({ ...base, live: { bar: '1m', warmup: { onShort: 'ignore' } } }, 'live.json')).toThrow(/live\.warmup\.onShort/);
+    expect(() => parseLiveConfig({ ...base, live: { bar: '1m', warmup: { file: 'x.parquet' } } }, 'live.json')).toThrow(/live\.warmup/);
   });
 });
