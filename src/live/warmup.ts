@@ -170,7 +170,7 @@ export async function fetchWarmupHistory(
   const bars: Bar[] = [];
   for (const symbol of symbols) {
     const history = histories.get(symbol) as SymbolHistory;
-    if (!('error' in history)) bars.push(...history.bars);
+    if (!('error' in history)) for (const bar of history.bars) bars.push(bar);
   }
   const order = new Map(symbols.map((s, i) => [s, i]));
   bars.sort((a, b) => a.ts - b.ts || (order.get(a.symbol) as number) - (order.get(b.symbol) as number));
