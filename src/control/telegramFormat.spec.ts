@@ -42,6 +42,7 @@ describe('messages', () => {
       connection: 'connected',
       connectionDetail: { since: T0 },
       killSwitch: { on: true, reason: 'drill', since: T0 + 30 * 60_000 },
+      halts: {},
       strategies: ['gotobi-a', 'gotobi-b'],
       accountCurrency: 'USD',
       lastSeq: 7,

@@ -3,6 +3,7 @@ import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
 import { bracketProblem, CHILD_SUFFIX, expiryOf, isProtective, isProtectiveReason, isTarget, orderIdsOf, orderPriceProblem, reasonOfChange, trailingStopFrom } from '../core/orders';
+import { haltOf, type StrategyHalt, type TradingHalts } from '../core/halts';
 import { offsetTicks } from '../core/ticks';
 import type {
   BracketSpec,
@@ -25,7 +26,7 @@ import type { Sizer } from '../risk/sizers';
 import type { WorkingOrder } from './types';
 
 /** What the order path asks of the broker, through the risk gate. */
-export type OrderCommand = PlaceCommand | CancelCommand | ModifyCommand;
+export type OrderCommand = PlaceCommand | CancelCommand | ModifyCommand | HaltsChange;
 
 /** Place `order` with its protective `children` (held by the broker until it fills), after cancelling `cancelFirst`. */
 export interface PlaceCommand {
@@ -34,6 +35,18 @@ export interface PlaceCommand {
   readonly children: readonly Order[];
   /** The strategy's working protective orders a target change replaces: cancelled only if the order is accepted. */
   readonly cancelFirst: readonly string[];
+  /** The close of a flatten: the one kind of order a flattened strategy may still send. */
+  readonly flatten?: true;
+}
+
+/**
+ * The operator's halts changed (kill, flatten, resume), at event time `ts`. Into the order manager, and out of
+ * it to the risk gate before the commands the change leads to, so the gate always judges them by the new halts.
+ */
+export interface HaltsChange {
+  readonly kind: 'halts';
+  readonly halts: TradingHalts;
+  readonly ts: number;
 }
 
 export interface CancelCommand {
@@ -67,6 +80,8 @@ export interface OrderPathOptions {
   readonly bracketOf?: (strategyId: string) => BracketSpec | undefined;
   /** Re-sizes targets (sign kept) before orders are derived; none → targets as the strategies say. */
   readonly sizer?: Sizer;
+  /** The symbol a strategy trades: a flatten reaches it even before the strategy decided anything (a restart). */
+  readonly homeSymbolOf?: (strategyId: string) => string | undefined;
 }
 
 /** Differences smaller than this (units) are float noise of fractional contracts, not an order. */
@@ -85,8 +100,13 @@ interface Lane {
   decisionTs: number;
   sequence: number;
   /** The strategy's last target (before sizing) and whether a protective order has closed the position since. */
-  lastTarget: number | undefined;
+  lastTarget: Signal | undefined;
   flatAfterProtective: boolean;
+  /** How the operator halts the strategy now (see `TradingHalts`). */
+  halt: StrategyHalt | undefined;
+  /** While flat: the orders a flatten asked to cancel, and its closing orders (each id asked for once). */
+  readonly cancelling: Set<string>;
+  readonly closing: Set<string>;
   /** The strategy's names of its explicit orders → order ids. */
   readonly clientIds: Map<string, string>;
   /** One-cancels-other group names → the group id of their working members. */
@@ -119,6 +139,12 @@ interface Lane {
  * MARKET; `protective` for exits; `oco` groups; time in force); `cancel` / `modify` one by `clientId`, or the
  * current bracket's `stopLoss`, `takeProfit`, `trailingStop`. Naming a clientId that is not working is nothing.
  *
+ * Halts (`HaltsChange`, see `TradingHalts`): passed on to the risk gate first. A strategy flattened cancels
+ * every working order (FLATTEN, protective ones included) and closes its position at market (`flatten: true`),
+ * then stays flat: its targets still go out as orders for the risk gate to refuse (FLATTENED), and a fill that
+ * arrives meanwhile is closed again. A strategy no longer halted (resume) gets the order its latest target asks
+ * for, at the change's time: a kill that refused an exit or cancelled an entry never leaves it out of line.
+ *
  * Order ids: `orderIdOf(strategy, symbol, decision ts, n)`, n counting the orders of that decision from 1, so
  * the same decision after a restart has the same id. Decision times of a strategy may not go back: that, a
  * non-finite target, an unknown symbol or a malformed intent is an error on the stream naming the strategy.
@@ -128,10 +154,11 @@ interface Lane {
  * commands:  --x---y------|     x: place BUY 100,000   y: place SELL 200,000 (one order reverses); the last a waits on y
  * ```
  */
-export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill, OrderCommand> {
+export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill | HaltsChange, OrderCommand> {
   return operate((destination) => {
     /** Lanes by strategy, then symbol: two lookups of strings the decisions already hold, no key built per decision. */
     const lanes = new Map<string, Map<string, Lane>>();
+    let halts: TradingHalts = { killAll: false, strategies: {} };
 
     const laneOf = (strategyId: string, symbol: string): Lane => {
       let bySymbol = lanes.get(strategyId);
@@ -150,6 +177,9 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           sequence: 0,
           lastTarget: undefined,
           flatAfterProtective: false,
+          halt: haltOf(halts, strategyId),
+          cancelling: new Set(),
+          closing: new Set(),
           clientIds: new Map(),
           ocoGroups: new Map(),
           brackets: new Map(),
@@ -225,9 +255,15 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     const onTarget = (signal: Signal): void => {
       const lane = laneOf(signal.strategyId, signal.symbol);
       if (!Number.isFinite(signal.target)) fail(lane, `signalled a non-finite target ${signal.target}`);
-      if (lane.flatAfterProtective && signal.target === lane.lastTarget) return;
+      if (lane.flatAfterProtective && signal.target === lane.lastTarget?.target) return;
       lane.flatAfterProtective = false;
-      lane.lastTarget = signal.target;
+      lane.lastTarget = signal;
+      // Also while the strategy is flattened: the risk gate refuses the order (FLATTENED), so the ignored target is reported.
+      align(lane, signal);
+    };
+
+    /** Sends the order that takes the strategy from what it holds (position + working) to `signal`'s target. */
+    const align = (lane: Lane, signal: Signal): void => {
       const contractsWanted = options.sizer === undefined ? signal.target : options.sizer(signal);
       const target = contractsWanted * lane.spec.multiplier;
       const now = held(lane);
@@ -247,6 +283,68 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
       place(lane, order, bracket, target, book.lastPrice(lane.symbol), protective);
+    };
+
+    /**
+     * A halts change: passed on first (the risk gate judges what follows by it), then every lane acts on it. A
+     * flattened lane cancels what it has working and closes its position; a lane no longer halted re-derives its
+     * orders from its latest target (a kill may have refused an exit or cancelled an entry the target still wants).
+     */
+    const onHalts = (change: HaltsChange): void => {
+      destination.next(change);
+      halts = change.halts;
+      for (const [strategyId, halt] of Object.entries(halts.strategies)) {
+        const home = halt === 'flat' ? options.homeSymbolOf?.(strategyId) : undefined;
+        if (home !== undefined) laneOf(strategyId, home);
+      }
+      for (const bySymbol of lanes.values()) {
+        for (const lane of bySymbol.values()) {
+          const before = lane.halt;
+          lane.halt = haltOf(halts, lane.strategyId);
+          const ts = Math.max(change.ts, lane.decisionTs);
+          if (lane.halt === 'flat') {
+            keepFlat(lane, ts);
+          } else if (before !== undefined && lane.halt === undefined) {
+            lane.cancelling.clear();
+            lane.closing.clear();
+            if (lane.lastTarget !== undefined && !lane.flatAfterProtective) align(lane, { ...lane.lastTarget, ts });
+          }
+        }
+      }
+    };
+
+    /**
+     * A flattened lane: cancels every working order but its own closes (protective ones included), then closes
+     * what is still held at market. Idempotent: an order is asked to cancel once, and a close already working
+     * counts, so a second flatten (or a fill while flat) sends only what is missing.
+     */
+    const keepFlat = (lane: Lane, ts: number): void => {
+      const orders = working(lane);
+      forgetGone(lane.cancelling, orders);
+      forgetGone(lane.closing, orders);
+      let held = book.position(lane.strategyId, lane.symbol);
+      for (const w of orders) {
+        const id = w.order.id;
+        if (lane.closing.has(id)) {
+          held += w.order.side === 'BUY' ? w.remaining : -w.remaining;
+        } else if (!lane.cancelling.has(id)) {
+          lane.cancelling.add(id);
+          cancel(lane, id, ts, 'FLATTEN');
+        }
+      }
+      if (Math.abs(held) < QTY_EPSILON) return;
+      const order: Order = {
+        id: nextId(lane, ts),
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts,
+        side: held > 0 ? 'SELL' : 'BUY',
+        qty: Math.abs(held),
+        type: 'MARKET',
+        reason: 'exit',
+      };
+      lane.closing.add(order.id);
+      destination.next({ kind: 'place', order, children: [], cancelFirst: [], flatten: true });
     };
 
     /** The working order a strategy's `clientId` names now, if any. */
@@ -365,6 +463,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
      */
     const onFill = (fill: Fill): void => {
       const lane = laneOf(fill.strategyId, fill.symbol);
+      // Flat: a fill of an order whose cancel came too late is closed too; no bracket is re-priced.
+      if (lane.halt === 'flat') return keepFlat(lane, Math.max(fill.ts, lane.decisionTs));
       const position = book.position(lane.strategyId, lane.symbol);
       if (isProtectiveReason(fill.reason)) {
         if (Math.abs(position) < QTY_EPSILON) lane.flatAfterProtective = true;
@@ -395,11 +495,18 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     return {
       next(input) {
         if (input.kind === 'fill') onFill(input);
+        else if (input.kind === 'halts') onHalts(input);
         else if (isTarget(input)) onTarget(input);
         else onIntent(input);
       },
     };
   });
+}
+
+/** Drops from `ids` the orders no longer working. */
+function forgetGone(ids: Set<string>, orders: readonly WorkingOrder[]): void {
+  if (ids.size === 0) return;
+  for (const id of ids) if (!orders.some((w) => w.order.id === id)) ids.delete(id);
 }
 
 function protectiveReason(type: PlaceOrderIntent['type']): OrderReason {

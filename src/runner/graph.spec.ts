@@ -207,7 +207,7 @@ describe('buildGraph risk and events', () => {
     const { graph } = setup({
       bars$: from(bars(3)),
       strategies: [scripted('s', { 0: 1 })],
-      killSwitch$: from([true]),
+      halts$: from([{ killAll: true, strategies: {} }]),
     });
     expect(run(graph.events$)).toContain('Rejected s@1 KILL_SWITCH');
   });
