@@ -136,7 +136,8 @@ const listQuerySchema = z.object({
 });
 
 const strategyKillSchema = z.strictObject({ reason: reasonSchema.describe('why the strategy is stopped') });
-const optionalReasonSchema = z.strictObject({ reason: reasonSchema.optional() }).optional();
+// No body at all is fine: Fastify hands a body-less POST on as null.
+const optionalReasonSchema = z.strictObject({ reason: reasonSchema.optional() }).nullish();
 const strategyHaltStateSchema = z.object({ halt: z.enum(['killed', 'flat']).nullable(), reason: z.string(), since: z.number().nullable() });
 
 const strategyParamsSchema = z.object({

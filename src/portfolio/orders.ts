@@ -143,7 +143,8 @@ interface Lane {
  * every working order (FLATTEN, protective ones included) and closes its position at market (`flatten: true`),
  * then stays flat: its targets still go out as orders for the risk gate to refuse (FLATTENED), and a fill that
  * arrives meanwhile is closed again. A strategy no longer halted (resume) gets the order its latest target asks
- * for, at the change's time: a kill that refused an exit or cancelled an entry never leaves it out of line.
+ * for, at the change's time: a kill that refused an entry or cancelled one never leaves it out of line. While a
+ * strategy is killed, a reversal goes as two orders, the exit (which the risk gate lets through) and the entry.
  *
  * Order ids: `orderIdOf(strategy, symbol, decision ts, n)`, n counting the orders of that decision from 1, so
  * the same decision after a restart has the same id. Decision times of a strategy may not go back: that, a
@@ -267,22 +268,34 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const contractsWanted = options.sizer === undefined ? signal.target : options.sizer(signal);
       const target = contractsWanted * lane.spec.multiplier;
       const now = held(lane);
-      const delta = target - now;
-      if (Math.abs(delta) < QTY_EPSILON) return;
-      const order: Order = {
-        id: nextId(lane, signal.ts),
-        strategyId: lane.strategyId,
-        symbol: lane.symbol,
-        ts: signal.ts,
-        side: delta > 0 ? 'BUY' : 'SELL',
-        qty: Math.abs(delta),
-        type: 'MARKET',
-        reason: reasonOfChange(now, delta),
-      };
       const protective: string[] = [];
       for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
-      place(lane, order, bracket, target, book.lastPrice(lane.symbol), protective);
+      if (lane.halt === 'killed' && now * target < 0) {
+        // Killed: a reversal goes as its exit, which passes (a kill never traps a position), and its entry, which
+        // the risk gate refuses; a resume sends the entry again.
+        market(lane, signal.ts, now, 0, undefined, protective);
+        market(lane, signal.ts, 0, target, bracket, []);
+        return;
+      }
+      market(lane, signal.ts, now, target, bracket, protective);
+    };
+
+    /** A MARKET order from `from` units held to `to`, none when they are equal. */
+    const market = (lane: Lane, ts: number, from: number, to: number, bracket: BracketSpec | undefined, cancelFirst: readonly string[]): void => {
+      const delta = to - from;
+      if (Math.abs(delta) < QTY_EPSILON) return;
+      const order: Order = {
+        id: nextId(lane, ts),
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts,
+        side: delta > 0 ? 'BUY' : 'SELL',
+        qty: Math.abs(delta),
+        type: 'MARKET',
+        reason: reasonOfChange(from, delta),
+      };
+      place(lane, order, bracket, to, book.lastPrice(lane.symbol), cancelFirst);
     };
 
     /**
