@@ -76,10 +76,11 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
   beforeAll(async () => {
     // The fake stamps executions with the feed's time, as a real session has bars and fills on one clock.
     tws = await startFakeTws({ accounts: ['DU42'], clock: () => (T0 + nextBar * BAR_S) * 1000 });
-    tws.setFills(() => ({ price: lastClose, commission: 2 }));
+    // Market orders fill at once; the bracket's stop-loss and take-profit stay working until cancelled.
+    tws.setFills((order) => (order.orderType === 'MKT' ? { price: lastClose, commission: 2 } : { hold: true }));
     const config = parseLiveConfig({
       account: { currency: 'USD', initialCash: 1_000_000 },
-      strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 2, slow: 3, contracts: 1 }],
+      strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 2, slow: 3, contracts: 1, bracket: { stopLossTicks: 300, takeProfitTicks: 500 } }],
       ib: { host: tws.host, port: tws.port, clientId: 1 },
       live: { bar: `${BAR_S}s`, graceMs: 60_000 },
       interfaces: { http: { port: 0, logLevel: 'silent' } },
@@ -126,6 +127,16 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     expect(await browser.page.getAttribute('#chart-fills li', 'data-exec-id')).toBe(execId);
   });
 
+  it('draws the protective levels of the working bracket on the chart and lists them among working orders', async () => {
+    const levels = (): Promise<string[]> => browser.page.$$eval('#chart-levels li', (items) => items.map((li) => li.textContent ?? ''));
+    await browser.page.waitForFunction(() => document.querySelector('#chart')?.getAttribute('data-levels') === '2');
+    const fill = tws.executions()[0];
+    const [stop, target] = [fill.price - 0.3, fill.price + 0.5].map((p) => p.toFixed(3));
+    expect(await levels()).toEqual([`stop-loss of sma: SELL 100,000 USDJPY at ${stop}`, `take-profit of sma: SELL 100,000 USDJPY at ${target}`]);
+    const roles = await browser.page.$$eval('#working-body tr[data-order-id]', (rows) => rows.map((r) => (r as unknown as { cells: { textContent: string | null }[] }).cells[7].textContent));
+    expect(roles).toEqual(['stop-loss', 'take-profit']);
+  });
+
   it('shows the position and PnL the API reports', async () => {
     await eventually(async () => (await get<{ positions: Position[] }>('/positions')).positions.some((p) => p.qty === 100_000), 'the fill in the book');
     const [{ positions }, pnl] = await Promise.all([get<{ positions: Position[] }>('/positions'), get<PnlSummary>('/pnl')]);
@@ -136,7 +147,7 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
       String(pnl.totalAccount),
     );
     const cells = await browser.page.$$eval('#strategies-body tr[data-strategy="sma"] td', (tds) => tds.map((td) => (td as unknown as { dataset: { v?: string } }).dataset.v ?? null));
-    expect(cells.slice(2, 8).map(Number)).toEqual([
+    expect(cells.slice(3, 9).map(Number)).toEqual([
       position.qty,
       position.avgPrice,
       position.unrealizedPnl,
@@ -205,6 +216,41 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     await page.click('#confirm-ok');
     await page.waitForSelector('#kill-state[data-state="off"]');
     expect((await get<{ killSwitch: { on: boolean } }>('/status')).killSwitch.on).toBe(false);
+  });
+
+  it('flattens one strategy from its button: a wrong token changes nothing, the right one closes it and holds it flat', async () => {
+    const { page } = browser;
+    const flattenButton = '#strategies-body tr[data-strategy="sma"] button[data-action="flatten"]';
+    const qty = async (): Promise<number | undefined> => (await get<{ positions: Position[] }>('/positions')).positions.find((p) => p.strategyId === 'sma')?.qty;
+    expect(await qty()).toBe(-100_000);
+    await page.evaluate(() => sessionStorage.setItem('engine-api-token', 'a-mistyped-token-000000'));
+    await allowingProblems(/status of 401|HTTP 401 POST .*\/flatten\/sma$/, async () => {
+      await page.click(flattenButton);
+      await page.click('#confirm-ok');
+      await page.waitForSelector('#token-dialog[open]');
+      expect(await page.textContent('#action-message')).toMatch(/refused the token: nothing was changed/);
+    });
+    expect((await get<{ halts: object }>('/status')).halts).toEqual({});
+    expect(await qty()).toBe(-100_000);
+
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-ok');
+    const placedBefore = tws.orders().length;
+    await page.click(flattenButton);
+    await page.click('#confirm-ok');
+    await eventually(async () => (await qty()) === 0, 'the position closed at TWS');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td[data-v="0"]');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td.halt[data-state="flat"]');
+    await page.waitForFunction(() => document.querySelector('#chart')?.getAttribute('data-levels') === '0');
+    // One order sent: the close (the bracket was cancelled, not replaced).
+    expect(tws.orders().slice(placedBefore).map((o) => [o.request.action, o.request.orderType])).toEqual([['BUY', 'MKT']]);
+    expect((await get<{ halts: Record<string, { halt: string }> }>('/status')).halts).toMatchObject({ sma: { halt: 'flat' } });
+
+    // Resume from its button: the strategy is short by its target again.
+    await page.click('#strategies-body tr[data-strategy="sma"] button[data-action="resume"]');
+    await page.click('#confirm-ok');
+    await eventually(async () => (await qty()) === -100_000, 're-aligned with the target');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td.halt[data-state="trading"]');
   });
 
   it('logged no console error beyond the expected ones, asked nothing of another host, and leaves a screenshot', async () => {
