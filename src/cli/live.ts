@@ -31,8 +31,10 @@ export interface LiveCliContext {
   /** IB_HOST, IB_PORT, IB_CLIENT_ID, IB_ACCOUNT and the control surfaces' secrets. */
   readonly env: NodeJS.ProcessEnv;
   readonly signals: SignalSource;
-  /** Called with the runner once it exists (tests use it to stop or inspect it). */
+  /** Called with the runner once it exists (tests use it to stop or inspect it; the demo feeds its fake TWS). */
   readonly onStart?: (runner: LiveRunner) => void;
+  /** Changes the config read from `--config` before it runs (the demo points it at its fake TWS). */
+  readonly adjustConfig?: (config: LiveConfig) => LiveConfig;
 }
 
 /**
@@ -67,7 +69,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   let config: LiveConfig;
   try {
     const contracts = loadIbContracts(opts.contracts);
-    config = withHttp(loadLiveConfig(opts.config), opts.http);
+    const loaded = loadLiveConfig(opts.config);
+    config = withHttp(context.adjustConfig?.(loaded) ?? loaded, opts.http);
     runner = startLiveRunner({ config, contracts, env });
   } catch (e) {
     return reportLiveError(e, io);
