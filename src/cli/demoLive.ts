@@ -86,28 +86,42 @@ export async function runDemoLive(argv: readonly string[], context: DemoLiveCont
     await runner.ready;
     await tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
     writeLine(io.stderr, `Replaying ${bars.length} minutes of ${opts.fixture} (${isoUtc(bars[0].ts)} → ${isoUtc(bars[bars.length - 1].ts + bars[0].intervalMs)}) at ${opts.speed} a second`);
-    // The engine reads the socket behind the feed: the morning is over once it has marked its last minute.
+    // A minute goes out once the engine has marked the one before: its orders fill at the price and time they
+    // were decided at, as they would live, however fast the feed is asked to go.
+    let marked = Number.NEGATIVE_INFINITY;
     const last = bars[bars.length - 1].ts;
     const lastMarked = firstValueFrom(runner.events$.pipe(first((event) => event.kind === 'mark' && event.bar.ts === last)));
     lastMarked.catch(() => undefined);
     const started = Date.now();
     let next = 0;
-    await new Promise<void>((done) => {
-      const pump = (): void => {
-        const due = Math.min(bars.length, Math.floor(((Date.now() - started) / 1000) * opts.speed) + 1);
-        for (; next < due; next++) {
-          for (const wire of fiveSecondBars(bars[next])) {
-            feedTs = (wire.time + 5) * 1000;
-            lastPrice = wire.close;
-            tws.sendRealTimeBar(wire);
-          }
+    let fed!: () => void;
+    const allFed = new Promise<void>((resolve) => (fed = resolve));
+    const pump = (): void => {
+      clearTimeout(timer);
+      const due = Math.min(bars.length, Math.floor(((Date.now() - started) / 1000) * opts.speed) + 1);
+      for (; next < due && (next === 0 || marked >= bars[next - 1].ts); next++) {
+        for (const wire of fiveSecondBars(bars[next])) {
+          feedTs = (wire.time + 5) * 1000;
+          lastPrice = wire.close;
+          tws.sendRealTimeBar(wire);
         }
-        if (next < bars.length) timer = setTimeout(pump, 20);
-        else done();
-      };
-      pump();
+      }
+      if (next < bars.length) timer = setTimeout(pump, next < due ? 1000 : Math.max(1, Math.ceil((next * 1000) / opts.speed - (Date.now() - started))));
+      else fed();
+    };
+    // A mark the feed waits for sends the next minute at once (after the engine's own turn).
+    const marks = runner.events$.subscribe({
+      next: (event) => {
+        if (event.kind !== 'mark') return;
+        marked = event.bar.ts;
+        if (next < bars.length && marked >= bars[next - 1].ts) setImmediate(pump);
+      },
+      error: () => undefined,
     });
+    pump();
+    await allFed;
     await lastMarked;
+    marks.unsubscribe();
     if (opts.exitWhenDone) {
       // Market orders of the last minutes fill before the stop (which would cancel them).
       const deadline = Date.now() + MARKET_FILL_WAIT_MS;

@@ -1,4 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
+import { runDemoLive } from '../cli/demoLive';
+import { captureIo } from '../../test/support/cliCapture';
 import type { Fill, Position } from '../core/types';
 import { parseLiveConfig } from '../live/liveConfig';
 import { startLiveRunner, type LiveRunner } from '../live/liveRunner';
@@ -11,8 +14,10 @@ import { eventually, until } from '../../test/support/until';
 /**
  * The live dashboard in headless Chromium against the engine running on the project's fake TWS: fills reach
  * the table and the chart within a second of the fake filling them, positions and PnL are the API's, a
- * dropped event stream loses no fill, the kill button refuses a wrong token and works with the right one, and
- * the page logs no error. The last test leaves a screenshot (docs/dashboard.png with UPDATE_SCREENSHOTS=1).
+ * dropped event stream loses no fill, the kill button refuses a wrong token and works with the right one, the
+ * bracket's levels are drawn, a strategy's flatten button closes it (and a wrong token changes nothing), and the
+ * page logs no error. Then `npm run demo:live` on the same page. Screenshots: docs/dashboard.png and
+ * docs/demo-live.png with UPDATE_SCREENSHOTS=1.
  */
 if (!chromiumAvailable) console.warn('Skipping the dashboard test: /usr/bin/chromium is not installed (apt-get install -y chromium). It always runs in CI.');
 
@@ -261,10 +266,49 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     tws.sendRealTimeBar({ time: start + 5, open: lastClose + 0.02, high: lastClose + 0.05, low: lastClose + 0.01, close: lastClose + 0.04, volume: -1, wap: -1, count: -1 });
     const want = nextBar + 1;
     await browser.page.waitForFunction((n) => Number(document.querySelector('#chart')?.getAttribute('data-bars') ?? 0) === n, want);
-    await until(() => tws.executions().length >= 3, 'later fills', 5000);
+    // Every bar decided: the market orders of the reversals fill at the fake, and every fill reaches the page.
+    await until(() => runner.broker.workingOrders().every((o) => o.type !== 'MARKET'), 'the market orders filled', 5000);
     await eventually(async () => (await fillRows()) === tws.executions().length, 'every fill on the page');
     await browser.page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
     expect(browser.problems).toEqual([]);
     expect(browser.requests.filter((url) => !url.startsWith(api.url))).toEqual([]);
+  });
+});
+
+(chromiumAvailable ? describe : describe.skip)('npm run demo:live in headless Chromium', () => {
+  jest.setTimeout(60_000);
+
+  it('shows the demo morning trading on the dashboard: bars, the three fills and the positions', async () => {
+    const browser = await openBrowser({ width: 1360, height: 1400 });
+    let runner: LiveRunner | undefined;
+    let opened: Promise<unknown> = Promise.resolve();
+    try {
+      const cap = captureIo();
+      const finished = runDemoLive(['--speed', '150'], {
+        io: cap.io,
+        env: {},
+        signals: new EventEmitter(),
+        onStart: (started) => {
+          runner = started;
+          started.events$.subscribe((event) => {
+            if (event.kind === 'http') opened = browser.page.goto(event.dashboardUrl);
+          });
+        },
+      });
+      await until(() => runner !== undefined, 'the demo to start', 10_000);
+      await until(() => cap.stderr().includes('Replaying'), 'the feed to start', 10_000);
+      await opened;
+      await browser.page.waitForFunction(() => document.querySelectorAll('#fills-body tr[data-exec-id]').length === 3, undefined, { timeout: 30_000 });
+      expect(Number(await browser.page.getAttribute('#chart', 'data-bars'))).toBeGreaterThan(500);
+      expect(await browser.page.getAttribute('#chart', 'data-markers')).toBe('3');
+      expect(await browser.page.textContent('#strategies-body tr[data-strategy="short_after_fix"] td:nth-child(4)')).toBe('-100,000');
+      await browser.page.screenshot({ path: screenshotPath('demo-live.png'), fullPage: true });
+      await runner?.shutdown('test done');
+      expect(await finished).toBe(0);
+      expect(browser.problems.filter((p) => !/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(p))).toEqual([]);
+    } finally {
+      await runner?.shutdown('test cleanup').catch(() => undefined);
+      await browser.close();
+    }
   });
 });
