@@ -45,7 +45,8 @@ export interface EngineControl {
   readonly transient$?: Observable<TransientEvent>;
 }
 
-export type EngineMode = 'replay' | 'live';
+/** `journal`: a finished day read back from a journal, read-only (nothing can be changed). */
+export type EngineMode = 'replay' | 'live' | 'journal';
 
 export interface KillSwitchState {
   readonly on: boolean;
@@ -240,6 +241,8 @@ export interface ControlStateOptions {
   readonly readPositions?: () => readonly Position[];
   /** Wall clock, injectable for tests. Default `Date.now`. */
   readonly now?: () => number;
+  /** Nothing may be changed (a journal looked at afterwards): kill, flatten and resume throw `ReadOnlyError`. */
+  readonly readOnly?: boolean;
 }
 
 /** An `EngineControl` the runner feeds with its streams. */
@@ -303,6 +306,9 @@ export function createControlState(options: ControlStateOptions): ControlState {
   let equityValue = NaN;
   let seq = 0;
 
+  const writable = (): void => {
+    if (options.readOnly === true) throw new ReadOnlyError();
+  };
   const known = (strategyId: string): string => {
     if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
     return strategyId;
@@ -328,8 +334,10 @@ export function createControlState(options: ControlStateOptions): ControlState {
     return killSwitch;
   };
 
-  const setKillSwitch = (on: boolean, reason: string, source = 'engine'): KillSwitchState =>
-    killSwitch.on === on ? killSwitch : changeKillSwitch(on, reason, source);
+  const setKillSwitch = (on: boolean, reason: string, source = 'engine'): KillSwitchState => {
+    writable();
+    return killSwitch.on === on ? killSwitch : changeKillSwitch(on, reason, source);
+  };
 
   const publish = (input: ControlEventInput): void => {
     seq += 1;
@@ -489,6 +497,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
     },
     setKillSwitch,
     killStrategy: (strategyId, reason, source = 'engine') => {
+      writable();
       known(strategyId);
       const current = haltStateOf(strategyId);
       if (current.halt !== null) return current;
@@ -497,6 +506,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
       return next;
     },
     flatten: (strategyId, reason, source = 'engine') => {
+      writable();
       const ids = strategyId === undefined ? strategyIds() : [known(strategyId)];
       for (const id of ids) if (haltStateOf(id).halt !== 'flat') setHalt(id, 'flat', reason, source);
       // Also when nothing changed: the order path re-sends a close the broker refused, nothing else.
@@ -504,6 +514,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
       return ids;
     },
     resume: (strategyId, reason, source = 'engine') => {
+      writable();
       if (strategyId !== undefined) known(strategyId);
       const ids = strategyId === undefined ? [...strategyHalts.keys()] : [strategyId];
       let changed = false;
@@ -555,5 +566,13 @@ export class UnknownStrategyError extends Error {
   override readonly name = 'UnknownStrategyError';
   constructor(readonly strategyId: string) {
     super(`unknown strategy "${strategyId}"`);
+  }
+}
+
+/** A change was asked of a read-only control state (a journal looked at afterwards). The HTTP API answers 409. */
+export class ReadOnlyError extends Error {
+  override readonly name = 'ReadOnlyError';
+  constructor() {
+    super('read-only: this dashboard shows a finished day, nothing can be changed');
   }
 }

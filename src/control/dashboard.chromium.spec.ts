@@ -1,4 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runDashboard } from '../cli/dashboard';
+import { runReplay } from '../cli/replay';
+import { readJournal } from '../journal/reader';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { runDemoLive } from '../cli/demoLive';
 import { captureIo } from '../../test/support/cliCapture';
@@ -309,6 +315,48 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     } finally {
       await runner?.shutdown('test cleanup').catch(() => undefined);
       await browser.close();
+    }
+  });
+});
+
+(chromiumAvailable ? describe : describe.skip)('npm run dashboard: a journal read-only in headless Chromium', () => {
+  jest.setTimeout(60_000);
+
+  it('shows the journaled day (fills, positions, chart) with no button that changes anything, and the API refuses changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-journal-'));
+    const file = join(dir, 'day.db');
+    const fixture = resolve(__dirname, '../../fixtures/usdjpy.parquet');
+    expect(await runReplay([fixture, '--from', '2024-01-04T12:00:00Z', '--to', '2024-01-06T00:00:00Z', '--journal', file], captureIo().io)).toBe(0);
+    const journal = readJournal(file);
+    const journaled = journal.fills().length;
+    journal.close();
+    expect(journaled).toBe(4);
+
+    const browser = await openBrowser({ width: 1360, height: 1400 });
+    const signals = new EventEmitter();
+    let served: HttpApi | undefined;
+    const cap = captureIo();
+    const done = runDashboard(['--journal', file, '--data', fixture], { io: cap.io, signals, onServing: (api) => (served = api) });
+    try {
+      await until(() => served !== undefined, 'the page served', 20_000);
+      const api = served as HttpApi;
+      expect(cap.stderr()).toContain(`Dashboard (read-only, ${file}): ${api.dashboardUrl}`);
+      await browser.page.goto(api.dashboardUrl);
+      await browser.page.waitForFunction((n) => document.querySelectorAll('#fills-body tr[data-exec-id]').length === n, journaled);
+      expect(await browser.page.textContent('#mode')).toBe('journal: read-only');
+      expect(Number(await browser.page.getAttribute('#chart', 'data-bars'))).toBeGreaterThan(100);
+      expect(await browser.page.getAttribute('#chart', 'data-markers')).toBe(String(journaled));
+      expect(await browser.page.$$eval('#strategies-body button, header button:not([hidden])', (buttons) => buttons.length)).toBe(0);
+      const flatten = await fetch(`${api.url}/flatten`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } });
+      expect(flatten.status).toBe(409);
+      expect(await flatten.json()).toMatchObject({ error: { code: 'READ_ONLY' } });
+      await browser.page.screenshot({ path: screenshotPath('dashboard-journal.png'), fullPage: true });
+      expect(browser.problems).toEqual([]);
+    } finally {
+      signals.emit('SIGINT');
+      expect(await done).toBe(0);
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

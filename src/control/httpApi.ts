@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
-import { UnknownStrategyError, type EngineControl } from './control';
+import { ReadOnlyError, UnknownStrategyError, type EngineControl } from './control';
 import { openEventStream, type EventStreams, createEventStreams } from './eventStream';
 import { generateToken, hostAllowed, isLoopbackName, MIN_TOKEN_LENGTH, redactToken, tokenCheck } from './httpAccess';
 import { dashboardAssets, type PageAsset } from '../ui/bundle';
@@ -282,7 +282,7 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
     });
   };
   const tags = ['engine'];
-  const failures = { 400: errorBody, 401: errorBody, 403: errorBody };
+  const failures = { 400: errorBody, 401: errorBody, 403: errorBody, 409: errorBody };
 
   app.get('/health', { config: { public: true }, schema: { tags, summary: 'Liveness (no token needed)', security: [], response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
   onlyMethod('/health', 'GET');
@@ -327,9 +327,9 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
       config: mutating,
       schema: { tags, summary: 'Kill switch on (refuse new exposure) or off', body: killRequestSchema, response: { 200: z.object({ killSwitch: killSwitchStateSchema }), ...failures } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { on, reason } = request.body;
-      return { killSwitch: control.setKillSwitch(on, reason ?? 'resumed through the HTTP API', SOURCE) };
+      return refusals(reply, () => ({ killSwitch: control.setKillSwitch(on, reason ?? 'resumed through the HTTP API', SOURCE) }));
     },
   );
   onlyMethod('/kill', 'POST');
@@ -347,13 +347,13 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
     },
     async (request, reply) => {
       const { strategyId } = request.params;
-      return unknownAs404(reply, () => ({ strategyId, state: control.killStrategy(strategyId, request.body.reason, SOURCE) }));
+      return refusals(reply, () => ({ strategyId, state: control.killStrategy(strategyId, request.body.reason, SOURCE) }));
     },
   );
   onlyMethod('/kill/:strategyId', 'POST');
   const flattenResponse = { 202: z.object({ flattening: z.array(z.string()) }), ...failures, 404: errorBody };
   const flatten = (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) =>
-    unknownAs404(reply, () => {
+    refusals(reply, () => {
       const flattening = control.flatten(strategyId, reason ?? 'flattened through the HTTP API', SOURCE);
       return reply.code(202).send({ flattening: [...flattening] });
     });
@@ -374,7 +374,7 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
   onlyMethod('/flatten/:strategyId', 'POST');
   const resumeResponse = { 200: z.object({ killSwitch: killSwitchStateSchema, halts: z.record(z.string(), strategyHaltStateSchema) }), ...failures, 404: errorBody };
   const resume = (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) =>
-    unknownAs404(reply, () => {
+    refusals(reply, () => {
       control.resume(strategyId, reason ?? 'resumed through the HTTP API', SOURCE);
       const { killSwitch, halts } = control.status();
       return { killSwitch, halts };
@@ -430,12 +430,13 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
 /** What the journal records as the source of the API's actions. */
 const SOURCE = 'http';
 
-/** Runs `act`; an unknown strategy id is a 404. */
-function unknownAs404<T>(reply: FastifyReply, act: () => T): T | FastifyReply {
+/** Runs `act`; an unknown strategy id is a 404, a change asked of a read-only engine a 409. */
+function refusals<T>(reply: FastifyReply, act: () => T): T | FastifyReply {
   try {
     return act();
   } catch (error) {
     if (error instanceof UnknownStrategyError) return sendError(reply, 404, 'UNKNOWN_STRATEGY', error.message);
+    if (error instanceof ReadOnlyError) return sendError(reply, 409, 'READ_ONLY', error.message);
     throw error;
   }
 }

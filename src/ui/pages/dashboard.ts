@@ -145,13 +145,14 @@ function render(): void {
 
 function renderHeader(): void {
   const status = state.status;
-  byId('mode').textContent = status === null ? '…' : status.mode;
+  byId('mode').textContent = status === null ? '…' : readOnly() ? 'journal: read-only' : status.mode;
   const kill = state.killSwitch;
   const killChip = byId('kill-state');
   killChip.textContent = kill === null ? 'kill switch ?' : kill.on ? `KILL SWITCH ON: ${kill.reason}` : 'kill switch off';
   killChip.dataset.state = kill?.on === true ? 'on' : 'off';
-  byId<HTMLButtonElement>('kill-all').hidden = kill?.on === true;
-  byId<HTMLButtonElement>('resume-all').hidden = kill?.on !== true && Object.keys(state.halts).length === 0;
+  byId<HTMLButtonElement>('kill-all').hidden = kill?.on === true || readOnly();
+  byId<HTMLButtonElement>('resume-all').hidden = (kill?.on !== true && Object.keys(state.halts).length === 0) || readOnly();
+  byId<HTMLButtonElement>('flatten-all').hidden = readOnly();
   renderConnection();
   const stream = byId('stream');
   stream.dataset.state = state.stream;
@@ -178,8 +179,8 @@ function renderConnection(): void {
   } else if (c.state === 'connecting') {
     text = `TWS connecting (attempt ${c.attempt ?? 1})`;
     level = 'warn';
-  } else if (c.state === 'replay') {
-    text = 'replay';
+  } else if (c.state === 'replay' || c.state === 'journal') {
+    text = c.state;
     level = 'ok';
   } else {
     text = `TWS down${c.reason ? `: ${c.reason}` : ''}`;
@@ -188,6 +189,11 @@ function renderConnection(): void {
   chip.textContent = text;
   chip.dataset.state = level;
   chip.title = c.reason ?? '';
+}
+
+/** A finished day read from a journal: nothing can be changed, so no button is offered. */
+function readOnly(): boolean {
+  return state.status?.mode === 'journal';
 }
 
 function currency(): string {
@@ -254,7 +260,7 @@ function withControls(tr: HTMLTableRowElement, id: string): HTMLTableRowElement 
   const stateCell = tr.cells[1];
   stateCell.dataset.state = stateCell.dataset.v ?? '';
   const own = Object.hasOwn(state.halts, id) ? state.halts[id].halt : null;
-  const actions: StrategyAction[] = own === 'flat' ? ['resume'] : own === 'killed' ? ['flatten', 'resume'] : ['kill', 'flatten'];
+  const actions: StrategyAction[] = readOnly() ? [] : own === 'flat' ? ['resume'] : own === 'killed' ? ['flatten', 'resume'] : ['kill', 'flatten'];
   const td = document.createElement('td');
   td.className = 'controls';
   for (const action of actions) {
