@@ -351,46 +351,45 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
     },
   );
   onlyMethod('/kill/:strategyId', 'POST');
-  const flattenResponse = { 202: z.object({ flattening: z.array(z.string()) }), ...failures, 404: errorBody };
-  const flatten = (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) =>
-    refusals(reply, () => {
-      const flattening = control.flatten(strategyId, reason ?? 'flattened through the HTTP API', SOURCE);
-      return reply.code(202).send({ flattening: [...flattening] });
-    });
-  app.post(
-    '/flatten',
-    { config: mutating, schema: { tags, summary: 'Flatten every strategy: cancel its working orders, close at market, hold flat until resumed', body: optionalReasonSchema, response: flattenResponse } },
-    async (request, reply) => flatten(undefined, request.body?.reason, reply),
-  );
-  onlyMethod('/flatten', 'POST');
-  app.post(
-    '/flatten/:strategyId',
+  /** `POST /<action>` for every strategy and `POST /<action>/:strategyId` for one: the same optional reason, the same answer. */
+  const forAllOrOne = (
+    action: 'flatten' | 'resume',
+    summaries: { readonly all: string; readonly one: string },
+    response: Readonly<Record<number, z.ZodType>>,
+    act: (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) => unknown,
+  ): void => {
+    app.post(`/${action}`, { config: mutating, schema: { tags, summary: summaries.all, body: optionalReasonSchema, response } }, async (request, reply) =>
+      act(undefined, request.body?.reason, reply),
+    );
+    onlyMethod(`/${action}`, 'POST');
+    app.post(
+      `/${action}/:strategyId`,
+      { config: mutating, schema: { tags, summary: summaries.one, params: strategyParamsSchema, body: optionalReasonSchema, response } },
+      async (request, reply) => act(request.params.strategyId, request.body?.reason, reply),
+    );
+    onlyMethod(`/${action}/:strategyId`, 'POST');
+  };
+  forAllOrOne(
+    'flatten',
     {
-      config: mutating,
-      schema: { tags, summary: "Flatten one strategy: cancel its working orders, close its position at market, hold it flat until resumed", params: strategyParamsSchema, body: optionalReasonSchema, response: flattenResponse },
+      all: 'Flatten every strategy: cancel its working orders, close at market, hold flat until resumed',
+      one: 'Flatten one strategy: cancel its working orders, close its position at market, hold it flat until resumed',
     },
-    async (request, reply) => flatten(request.params.strategyId, request.body?.reason, reply),
+    { 202: z.object({ flattening: z.array(z.string()) }), ...failures, 404: errorBody },
+    (strategyId, reason, reply) =>
+      refusals(reply, () => reply.code(202).send({ flattening: [...control.flatten(strategyId, reason ?? 'flattened through the HTTP API', SOURCE)] })),
   );
-  onlyMethod('/flatten/:strategyId', 'POST');
-  const resumeResponse = { 200: z.object({ killSwitch: killSwitchStateSchema, halts: z.record(z.string(), strategyHaltStateSchema) }), ...failures, 404: errorBody };
-  const resume = (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) =>
-    refusals(reply, () => {
-      control.resume(strategyId, reason ?? 'resumed through the HTTP API', SOURCE);
-      const { killSwitch, halts } = control.status();
-      return { killSwitch, halts };
-    });
-  app.post(
-    '/resume',
-    { config: mutating, schema: { tags, summary: 'Kill switch off and every strategy resumed: each re-aligned with its latest target', body: optionalReasonSchema, response: resumeResponse } },
-    async (request, reply) => resume(undefined, request.body?.reason, reply),
+  forAllOrOne(
+    'resume',
+    { all: 'Kill switch off and every strategy resumed: each re-aligned with its latest target', one: "End one strategy's kill or flatten: it is re-aligned with its latest target" },
+    { 200: z.object({ killSwitch: killSwitchStateSchema, halts: z.record(z.string(), strategyHaltStateSchema) }), ...failures, 404: errorBody },
+    (strategyId, reason, reply) =>
+      refusals(reply, () => {
+        control.resume(strategyId, reason ?? 'resumed through the HTTP API', SOURCE);
+        const { killSwitch, halts } = control.status();
+        return { killSwitch, halts };
+      }),
   );
-  onlyMethod('/resume', 'POST');
-  app.post(
-    '/resume/:strategyId',
-    { config: mutating, schema: { tags, summary: "End one strategy's kill or flatten: it is re-aligned with its latest target", params: strategyParamsSchema, body: optionalReasonSchema, response: resumeResponse } },
-    async (request, reply) => resume(request.params.strategyId, request.body?.reason, reply),
-  );
-  onlyMethod('/resume/:strategyId', 'POST');
 
   if (pages !== undefined) {
     const serve = (name: string) => async (_request: FastifyRequest, reply: FastifyReply) => {

@@ -240,7 +240,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     };
 
     /** Emits `order` with its children for a position of `after` units once it fills, if a bracket applies. */
-    const place = (lane: Lane, order: Order, bracket: BracketSpec | undefined, after: number, reference: number | undefined, cancelFirst: readonly string[]): void => {
+    const place = (lane: Lane, order: Order, bracket: BracketSpec | undefined, after: number, reference: number | undefined, cancelFirst: readonly string[], flatten = false): void => {
       let children: Order[] = [];
       if (bracket !== undefined && Math.abs(after) >= QTY_EPSILON) {
         const problem = bracketProblem(bracket);
@@ -250,7 +250,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         lane.brackets.set(order.id, bracket);
         children = childrenOf(lane, order, bracket, after, reference as number);
       }
-      destination.next({ kind: 'place', order, children, cancelFirst });
+      destination.next(flatten ? { kind: 'place', order, children, cancelFirst, flatten } : { kind: 'place', order, children, cancelFirst });
     };
 
     const onTarget = (signal: Signal): void => {
@@ -281,10 +281,10 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       market(lane, signal.ts, now, target, bracket, protective);
     };
 
-    /** A MARKET order from `from` units held to `to`, none when they are equal. */
-    const market = (lane: Lane, ts: number, from: number, to: number, bracket: BracketSpec | undefined, cancelFirst: readonly string[]): void => {
+    /** A MARKET order from `from` units held to `to` (none when they are equal); its id. */
+    const market = (lane: Lane, ts: number, from: number, to: number, bracket: BracketSpec | undefined, cancelFirst: readonly string[], flatten = false): string | undefined => {
       const delta = to - from;
-      if (Math.abs(delta) < QTY_EPSILON) return;
+      if (Math.abs(delta) < QTY_EPSILON) return undefined;
       const order: Order = {
         id: nextId(lane, ts),
         strategyId: lane.strategyId,
@@ -295,7 +295,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         type: 'MARKET',
         reason: reasonOfChange(from, delta),
       };
-      place(lane, order, bracket, to, book.lastPrice(lane.symbol), cancelFirst);
+      place(lane, order, bracket, to, book.lastPrice(lane.symbol), cancelFirst, flatten);
+      return order.id;
     };
 
     /**
@@ -345,19 +346,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           cancel(lane, id, ts, 'FLATTEN');
         }
       }
-      if (Math.abs(held) < QTY_EPSILON) return;
-      const order: Order = {
-        id: nextId(lane, ts),
-        strategyId: lane.strategyId,
-        symbol: lane.symbol,
-        ts,
-        side: held > 0 ? 'SELL' : 'BUY',
-        qty: Math.abs(held),
-        type: 'MARKET',
-        reason: 'exit',
-      };
-      lane.closing.add(order.id);
-      destination.next({ kind: 'place', order, children: [], cancelFirst: [], flatten: true });
+      const close = market(lane, ts, held, 0, undefined, [], true);
+      if (close !== undefined) lane.closing.add(close);
     };
 
     /** The working order a strategy's `clientId` names now, if any. */
