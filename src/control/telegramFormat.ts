@@ -79,6 +79,7 @@ export function statusMessage(status: EngineStatus): ChatMessage {
       `bars seen: ${plainUnits.format(status.barsSeen)}`,
       ...bars,
       `strategies: ${status.strategies.length > 0 ? status.strategies.join(', ') : 'none yet'}`,
+      ...Object.entries(status.halts).map(([id, h]) => `  ${id}: ${h.halt === 'flat' ? 'flattened, held flat' : 'killed'} (${h.reason})`),
     ],
   };
 }
