@@ -313,6 +313,24 @@ describe('startHttpApi, event stream history', () => {
   });
 });
 
+describe('startHttpApi, event stream history beyond the buffer cap', () => {
+  it('sends a page opened late every retained event even when they are more than the cap, then applies the cap to new ones', async () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', eventHistorySize: 500 });
+    const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false, sseMaxBufferedBytes: 1024 });
+    try {
+      for (let i = 0; i < 400; i += 1) control.notify('info', `a day of events, number ${i}: ${'x'.repeat(60)}`);
+      const stream = sseReader(await fetch(`${api.url}/events`, { headers: { ...AUTH, 'last-event-id': '0' } }));
+      const frames = await stream.next(400);
+      expect(frames.map((f) => Number(f.id))).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+      control.notify('info', 'live again');
+      expect((await stream.next(1))[0]).toMatchObject({ id: '401', data: { message: 'live again' } });
+    } finally {
+      await api.close();
+      control.dispose();
+    }
+  });
+});
+
 describe('startHttpApi, secure by default', () => {
   it('generates a token when none is configured: reads and changes need it, the printed URL carries it', async () => {
     const { api } = await start({ token: undefined });
