@@ -113,6 +113,8 @@ interface Lane {
   readonly ocoGroups: Map<string, string>;
   /** Orders placed with a bracket → the bracket, to re-price their children from each fill. */
   readonly brackets: Map<string, BracketSpec>;
+  /** Children placed on their own after their parent filled (no `parentId` at the broker) → that parent. */
+  readonly detached: Map<string, string>;
 }
 
 /**
@@ -184,6 +186,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           clientIds: new Map(),
           ocoGroups: new Map(),
           brackets: new Map(),
+          detached: new Map(),
         };
         bySymbol.set(symbol, lane);
       }
@@ -477,21 +480,25 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       if (bracket === undefined || Math.abs(position) < QTY_EPSILON) return;
       if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
       const lanesOrders = working(lane);
+      for (const id of [...lane.detached.keys()]) if (!lanesOrders.some((w) => w.order.id === id)) lane.detached.delete(id);
       for (const child of childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price)) {
         // By parent and reason: the parent's id is the very string the fill carries, no id is compared char by char.
         const existing = lanesOrders.find((w) => w.order.parentId === fill.orderId && w.order.reason === child.reason);
         if (existing === undefined) {
           // Not attached (or gone): on its own now that its parent has filled.
           const { parentId: _parent, ...standalone } = child;
+          lane.detached.set(standalone.id, fill.orderId);
           destination.next({ kind: 'place', order: standalone, children: [], cancelFirst: [] });
         } else if (!samePrices(existing.order, child)) {
           // The same child (id, side, reason, group) at the fill's prices and the whole position.
           destination.next({ kind: 'modify', order: child });
         }
       }
-      // One bracket protects a position: the children of older brackets go.
+      // One bracket protects a position: the children of other brackets go, attached or placed on their own (when
+      // fills come late, in a burst, an earlier order's children are placed after a later order was sent).
       for (const w of lanesOrders) {
-        if (isProtective(w.order) && w.order.parentId !== undefined && w.order.parentId !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
+        const parent = w.order.parentId ?? lane.detached.get(w.order.id);
+        if (isProtective(w.order) && parent !== undefined && parent !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
       }
     };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BehaviorSubject, concat, filter, from, map, Observable, Subject, take, throwError, type OperatorFunction } from 'rxjs';
 import { createSimBroker } from '../broker/simBroker';
+import type { Broker } from '../broker/types';
 import { loadContracts } from '../core/contracts';
 import { NO_HALTS, type TradingHalts } from '../core/halts';
 import type { Bar, Signal, TargetPosition } from '../core/types';
@@ -521,5 +522,25 @@ describe('buildGraph halts: kill, flatten and resume in the order path', () => {
     expect(g.halt(false)).toEqual(['Accepted r@4']);
     expect(g.bar()).toEqual(['fill r@4 SELL 100000@150.4 bar 4 entry']);
     expect(g.book.position('r', 'USDJPY')).toBe(-100_000);
+  });
+});
+
+describe('buildGraph with fills that come late, in a burst (live)', () => {
+  it('leaves one bracket, for the final position, when several reversals fill after all were sent', () => {
+    const sim = createSimBroker({ contracts });
+    // A broker without onBar: nothing fills with the bars; the test releases the fills when it wants.
+    const late: Broker = { name: 'late', events$: sim.events$, place: (o, c) => sim.place(o, c), cancel: (id, r) => sim.cancel(id, r), modify: (o) => sim.modify(o) };
+    const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 10_000_000 });
+    const barsIn = new Subject<Bar>();
+    const strategy: Strategy = { ...scripted('s', { 0: -1, 2: 1, 3: -1, 4: 1 }), bracket: { stopLossTicks: 300, takeProfitTicks: 500 } };
+    buildGraph({ bars$: barsIn, strategies: [strategy], broker: late, book, contracts }).events$.subscribe();
+    const series = bars(6);
+    barsIn.next(series[0]);
+    sim.onBar?.(series[1]); // the short fills in time
+    for (const bar of series.slice(1, 5)) barsIn.next(bar); // three reversals sent, none filled yet
+    sim.onBar?.(series[5]); // they fill together
+    expect(book.position('s', 'USDJPY')).toBe(100_000);
+    // Each fill re-placed its own bracket; the later fill's bracket replaced the earlier ones, attached or not.
+    expect(book.workingOrders().map((w) => `${short(w.order.id)} ${w.order.side} ${w.order.type} ${w.remaining}`)).toEqual(['s@5.sl SELL STOP 100000', 's@5.tp SELL LIMIT 100000']);
   });
 });
