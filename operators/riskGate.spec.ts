@@ -3,7 +3,8 @@ import { filter, from } from 'rxjs';
 import { loadContracts } from '../src/core/contracts';
 import type { Order, OrderEvent, RejectReason, Side } from '../src/core/types';
 import { createBook } from '../src/portfolio/book';
-import type { OrderCommand, PlaceCommand } from '../src/portfolio/orders';
+import type { StrategyHalt } from '../src/core/halts';
+import type { HaltsChange, OrderCommand, PlaceCommand } from '../src/portfolio/orders';
 import { parseRiskLimits, type RiskLimits } from '../src/risk/limits';
 import { makeBar, marbles } from '../test/support/marbles';
 import { riskGate, type RoutedCommand } from './riskGate';
@@ -293,10 +294,10 @@ describe('riskGate', () => {
       order('SELL', 300_000, { reason: 'reverse' }),
       order('BUY', 100_000),
     ];
-    marbles(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      const kill = hot('f-----t---------------f-----', { t: true, f: false });
-      const commands = cold('-a------b-c----d----e---f---|', { a: place(add), b: place(add), c: place(exit), d: place(stop), e: place(reverse), f: place(later) });
-      expectObservable(commands.pipe(riskGate({}, { book, contracts, killSwitch$: kill }))).toBe('-(aA)-K-b-(cC)-(dD)-e---(fF)|', {
+    const halts = (killAll: boolean): HaltsChange => ({ kind: 'halts', halts: { killAll, strategies: {} }, ts: T0 });
+    marbles(({ cold, expectObservable }) => {
+      const commands = cold('-a----tb-c----d----e-f--g---|', { t: halts(true), f: halts(false), a: place(add), b: place(add), c: place(exit), d: place(stop), e: place(reverse), g: place(later) });
+      expectObservable(commands.pipe(riskGate({}, { book, contracts }))).toBe('-(aA)-Kb-(cC)-(dD)-e----(gG)|', {
         a: accepted(add),
         A: place(add),
         K: { kind: 'cancel', orderId: workingEntry.id, strategyId: 's', symbol: 'USDJPY', ts: workingEntry.ts, reason: 'KILL_SWITCH' },
@@ -306,23 +307,26 @@ describe('riskGate', () => {
         d: accepted(stop),
         D: place(stop),
         e: rejected(reverse, 'KILL_SWITCH'),
-        f: accepted(later),
-        F: place(later),
+        g: accepted(later),
+        G: place(later),
       });
-      expectSubscriptions(kill.subscriptions).toBe(`^${'-'.repeat(27)}!`);
     });
   });
 
-  it('errors when the kill switch errors: trading never goes on unguarded', () => {
+  it('one strategy killed or flattened: only its orders are judged so; a flatten close passes every check', () => {
     const book = bookHolding(0);
-    marbles(({ cold, hot, expectObservable }) => {
-      const kill = hot('f--#', { f: false }, new Error('kill switch feed lost'));
-      const orders = cold('-a----|', { a: place(order('BUY', 1)) });
-      expectObservable(orders.pipe(riskGate({}, { book, contracts, killSwitch$: kill }), filter(isDecision))).toBe(
-        '-a-#',
-        { a: expect.objectContaining({ status: 'Accepted' }) },
-        new Error('kill switch feed lost'),
-      );
+    const other = { ...order('BUY', 100_000), id: 'other.1', strategyId: 'other' };
+    const entry = order('BUY', 100_000);
+    const close = order('SELL', 100_000, { reason: 'exit' });
+    const halted = (halt: StrategyHalt): HaltsChange => ({ kind: 'halts', halts: { killAll: false, strategies: { s: halt } }, ts: T0 });
+    marbles(({ cold, expectObservable }) => {
+      const commands = cold('k-a-o-f-a-c|', { k: halted('killed'), f: halted('flat'), a: place(entry), o: place(other), c: { ...place(close), flatten: true as const } });
+      expectObservable(commands.pipe(riskGate({ maxOrderContracts: 0.5 }, { book, contracts }), filter(isDecision))).toBe('--a-o---b-c|', {
+        a: rejected(entry, 'KILL_SWITCH'),
+        o: rejected(other, 'MAX_ORDER_SIZE'),
+        b: rejected(entry, 'FLATTENED'),
+        c: accepted(close),
+      });
     });
   });
 

@@ -31,8 +31,10 @@ export interface LiveCliContext {
   /** IB_HOST, IB_PORT, IB_CLIENT_ID, IB_ACCOUNT and the control surfaces' secrets. */
   readonly env: NodeJS.ProcessEnv;
   readonly signals: SignalSource;
-  /** Called with the runner once it exists (tests use it to stop or inspect it). */
+  /** Called with the runner once it exists (tests use it to stop or inspect it; the demo feeds its fake TWS). */
   readonly onStart?: (runner: LiveRunner) => void;
+  /** Changes the config read from `--config` before it runs (the demo points it at its fake TWS). */
+  readonly adjustConfig?: (config: LiveConfig) => LiveConfig;
 }
 
 /**
@@ -67,7 +69,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
   let config: LiveConfig;
   try {
     const contracts = loadIbContracts(opts.contracts);
-    config = withHttp(loadLiveConfig(opts.config), opts.http);
+    const loaded = loadLiveConfig(opts.config);
+    config = withHttp(context.adjustConfig?.(loaded) ?? loaded, opts.http);
     runner = startLiveRunner({ config, contracts, env });
   } catch (e) {
     return reportLiveError(e, io);
@@ -119,12 +122,17 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
 /** `--http 127.0.0.1:8080`, `--http :8080` or `--http 8080` → the config's `interfaces.http` with that address. */
 export function withHttp(config: LiveConfig, spec: string | undefined): LiveConfig {
   if (spec === undefined) return config;
+  const { host, port } = parseHttpAddress(spec);
+  const interfaces = controlSurfacesConfigSchema.parse({ ...config.interfaces, http: { ...config.interfaces?.http, host, port } });
+  return { ...config, interfaces };
+}
+
+/** `--http 127.0.0.1:8080`, `--http :8080` or `--http 8080` (host 127.0.0.1). */
+export function parseHttpAddress(spec: string): { readonly host: string; readonly port: number } {
   const match = /^(?:(\[[0-9a-fA-F:]+\]|[^:]+)?:)?(\d{1,5})$/.exec(spec.trim());
   const port = match === null ? NaN : Number(match[2]);
   if (match === null || port > 65535) throw new ConfigError(`expected [host:]port such as 127.0.0.1:8080, got "${spec}"`, '--http');
-  const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
-  const interfaces = controlSurfacesConfigSchema.parse({ ...config.interfaces, http: { ...config.interfaces?.http, host, port } });
-  return { ...config, interfaces };
+  return { host: match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1', port };
 }
 
 /** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */

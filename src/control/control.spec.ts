@@ -3,6 +3,9 @@ import { createMarbleScheduler, makeBar } from '../testkit/marbles';
 import { createControlState, UnknownStrategyError, type ControlEvent, type EngineEvent } from './control';
 import { makeFill, makeOrderEvent, makePosition, T0 } from '../../test/support/controlFixtures';
 import { createRingBuffer } from './ringBuffer';
+import { restoreControl } from './controlStore';
+import type { ControlStoreAction } from './control';
+import type { TradingHalts } from '../core/halts';
 
 describe('createControlState', () => {
   it('turns executions and connection changes into numbered control events', () => {
@@ -31,11 +34,15 @@ describe('createControlState', () => {
     expect(control.recentEvents(2).map((e) => e.seq)).toEqual([3, 4]);
   });
 
-  it('publishes the kill switch to riskGate only on change, current value first', () => {
+  it('publishes the kill switch to the order path only on change, current value first', () => {
     const scheduler = createMarbleScheduler();
     const control = createControlState({ mode: 'replay', accountCurrency: 'USD', now: () => scheduler.now() });
     scheduler.run(({ cold, expectObservable }) => {
-      expectObservable(control.killSwitch$).toBe('ft---f', { f: false, t: true });
+      expectObservable(control.halts$).toBe('ft---g', {
+        f: { killAll: false, strategies: {}, ts: 0 },
+        t: { killAll: true, strategies: {}, ts: 1 },
+        g: { killAll: false, strategies: {}, ts: 5 },
+      });
       expectObservable(control.events$).toBe('-k---r', {
         k: { kind: 'killSwitch', seq: 1, ts: 1, on: true, reason: 'manual' },
         r: { kind: 'killSwitch', seq: 2, ts: 5, on: false, reason: 'resume' },
@@ -135,13 +142,67 @@ describe('createControlState', () => {
     expect(seen[0]).toEqual({ kind: 'notice', seq: 1, ts: 7, level: 'error', message: 'connection$ failed: socket closed' });
   });
 
-  it('flattens known strategies only, and offers no flatten unless the runner provides one', () => {
-    const flattened: string[] = [];
-    const control = createControlState({ mode: 'live', accountCurrency: 'USD', strategyIds: ['gotobi-a'], flatten: (id) => flattened.push(id) });
-    control.flatten?.('gotobi-a');
-    expect(() => control.flatten?.('nope')).toThrow(UnknownStrategyError);
-    expect(flattened).toEqual(['gotobi-a']);
-    expect(createControlState({ mode: 'live', accountCurrency: 'USD' }).flatten).toBeUndefined();
+  it('kills, flattens and resumes known strategies only, each change an event and a new halts value', () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', strategyIds: ['a', 'b'], now: () => 10 });
+    const halts: TradingHalts[] = [];
+    control.halts$.subscribe((h) => halts.push(h));
+    expect(control.killStrategy('a', 'a misbehaves', 'http')).toMatchObject({ halt: 'killed', reason: 'a misbehaves' });
+    expect(control.flatten('b', 'close b')).toEqual(['b']);
+    // Again while under way: no new event, but the order path re-checks (it sends only what is missing).
+    expect(control.flatten('b', 'again')).toEqual(['b']);
+    // A kill does not lift a flatten.
+    expect(control.killStrategy('b', 'kill b').halt).toBe('flat');
+    expect(() => control.flatten('nope', 'x')).toThrow(UnknownStrategyError);
+    expect(() => control.killStrategy('nope', 'x')).toThrow(UnknownStrategyError);
+    expect(() => control.resume('nope', 'x')).toThrow(UnknownStrategyError);
+    expect(control.status().halts).toEqual({ a: { halt: 'killed', reason: 'a misbehaves', since: expect.any(Number) }, b: { halt: 'flat', reason: 'close b', since: expect.any(Number) } });
+    control.setKillSwitch(true, 'everything');
+    control.resume('a', 'a is fine');
+    expect(halts.map((h) => [h.killAll, h.strategies])).toEqual([
+      [false, {}],
+      [false, { a: 'killed' }],
+      [false, { a: 'killed', b: 'flat' }],
+      [false, { a: 'killed', b: 'flat' }],
+      [true, { a: 'killed', b: 'flat' }],
+      [true, { b: 'flat' }],
+    ]);
+    control.resume(undefined, 'all clear');
+    expect(halts.at(-1)).toMatchObject({ killAll: false, strategies: {} });
+    expect(halts).toHaveLength(7);
+    expect(control.status().halts).toEqual({});
+    expect(control.recentEvents().map((e) => (e.kind === 'halt' ? `${e.strategyId} ${e.halt}` : e.kind === 'killSwitch' ? `all ${e.on}` : e.kind))).toEqual([
+      'a killed',
+      'b flat',
+      'all true',
+      'a null',
+      'b null',
+      'all false',
+    ]);
+    expect(control.flatten(undefined, 'close all')).toEqual(['a', 'b']);
+  });
+
+  it('keeps every change in its store before acting, and starts from what the store restores', () => {
+    const kept: ControlStoreAction[] = [];
+    const store = { restore: () => restoreControl(kept), record: (action: ControlStoreAction) => void kept.push(action) };
+    let clock = 100;
+    const first = createControlState({ mode: 'live', accountCurrency: 'USD', strategyIds: ['a', 'b', 'c'], store, now: () => clock });
+    first.setKillSwitch(true, 'news', 'telegram');
+    clock = 101;
+    first.flatten('a', 'close a', 'http');
+    clock = 102;
+    first.killStrategy('b', 'b is wrong', 'http');
+    first.killStrategy('c', 'c too', 'http');
+    first.resume('c', 'c is fine', 'http');
+    expect(kept.map((a) => `${a.kind} ${a.strategyId ?? '*'} ${a.source}`)).toEqual(['kill * telegram', 'flatten a http', 'kill b http', 'kill c http', 'resume c http']);
+    first.dispose();
+    // A restart: the same halts, before any change.
+    const second = createControlState({ mode: 'live', accountCurrency: 'USD', store, now: () => clock });
+    expect(second.status().killSwitch).toEqual({ on: true, reason: 'news', since: 100 });
+    expect(second.status().halts).toEqual({ a: { halt: 'flat', reason: 'close a', since: 101 }, b: { halt: 'killed', reason: 'b is wrong', since: 102 } });
+    expect(second.status().strategies).toEqual(['a', 'b', 'c']);
+    let restored: TradingHalts | undefined;
+    second.halts$.subscribe((h) => (restored = h));
+    expect(restored).toMatchObject({ killAll: true, strategies: { a: 'flat', b: 'killed' } });
   });
 
   it('completes events$ and detaches sources on dispose', () => {

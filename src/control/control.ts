@@ -1,4 +1,5 @@
-import { BehaviorSubject, distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, Subscription, type Observable } from 'rxjs';
+import type { StrategyHalt, TradingHalts } from '../core/halts';
 import type { Bar, EquityPoint, ExecutionEvent, Fill, Order, OrderEvent, Position } from '../core/types';
 import { createRingBuffer } from './ringBuffer';
 
@@ -19,20 +20,73 @@ export interface EngineControl {
   recentEvents(afterSeq?: number): readonly ControlEvent[];
   /** Positions, PnL and working orders now: what a `book` event carries. */
   book(): BookSnapshot;
-  /** Turns the kill switch on (riskGate refuses new exposure and cancels working entries) or off. A no-op when already in that state. */
-  setKillSwitch(on: boolean, reason: string): KillSwitchState;
-  /** Closes every position of one strategy. Absent when the runner does not support it. */
-  flatten?(strategyId: string): void;
+  /**
+   * Turns the engine-wide kill switch on (new exposure refused, working entries cancelled; exits and protective
+   * orders pass) or off (every strategy not halted on its own is re-aligned with its latest target). A no-op
+   * when already in that state. `source` says who asked (`http`, `telegram`, …), for the journal.
+   */
+  setKillSwitch(on: boolean, reason: string, source?: string): KillSwitchState;
+  /** Turns one strategy's own kill switch on (as the engine-wide one, for it alone). A flattened strategy stays flat. */
+  killStrategy(strategyId: string, reason: string, source?: string): StrategyHaltState;
+  /**
+   * Flattens one strategy (or every one, `strategyId` undefined): its working orders are cancelled, protective
+   * ones included, its position closed at market, and it is held flat until resumed. Asking again while one is
+   * under way sends nothing new (it re-sends only a close the broker refused). Returns the strategies flattened.
+   */
+  flatten(strategyId: string | undefined, reason: string, source?: string): readonly string[];
+  /**
+   * Ends one strategy's own kill or flatten, or (`strategyId` undefined) the engine-wide kill switch and every
+   * strategy's: each strategy no longer halted is re-aligned with its latest target.
+   */
+  resume(strategyId: string | undefined, reason: string, source?: string): void;
   /** Fills, order events, connection changes, kill-switch changes, notices: hot, never completes while running. */
   readonly events$: Observable<ControlEvent>;
   /** Updates superseded by the next one (the bar still forming): not numbered, not retained, not replayed. */
   readonly transient$?: Observable<TransientEvent>;
 }
 
-export type EngineMode = 'replay' | 'live';
+/** `journal`: a finished day read back from a journal, read-only (nothing can be changed). */
+export type EngineMode = 'replay' | 'live' | 'journal';
 
 export interface KillSwitchState {
   readonly on: boolean;
+  readonly reason: string;
+  /** Wall-clock ms of the last change; null while it never changed. */
+  readonly since: number | null;
+}
+
+/** The control state a previous run left: the engine-wide kill switch and each strategy's own halt. */
+export interface RestoredControl {
+  readonly killSwitch: KillSwitchState;
+  readonly strategies: Readonly<Record<string, StrategyHaltState>>;
+}
+
+/**
+ * Where the control state's changes are kept so that a restart restores them. The control state reads it once
+ * at start and tells it each kill, flatten and resume before the order path acts on it. The journal is the one
+ * kept on disk (`journalControlStore`); with none (`--journal none`) there is no store and a restart starts
+ * with nothing halted.
+ */
+export interface ControlStore {
+  restore(): RestoredControl;
+  record(action: ControlStoreAction): void;
+}
+
+/** One kill, flatten or resume as a store keeps it (the journal's `ControlAction`). */
+export interface ControlStoreAction {
+  readonly kind: 'kill' | 'resume' | 'flatten';
+  /** Wall-clock ms. */
+  readonly ts: number;
+  /** Absent: the engine-wide kill switch. */
+  readonly strategyId?: string;
+  readonly reason: string;
+  /** Who asked: `http`, `telegram`, `engine`, … */
+  readonly source: string;
+}
+
+/** One strategy's own halt: `null` when it trades (it may still be held by the engine-wide kill switch). */
+export interface StrategyHaltState {
+  readonly halt: StrategyHalt | null;
   readonly reason: string;
   /** Wall-clock ms of the last change; null while it never changed. */
   readonly since: number | null;
@@ -52,6 +106,8 @@ export interface EngineStatus {
   /** Since when (wall-clock ms) and, while reconnecting, the attempt and the wait before it. */
   readonly connectionDetail: ConnectionDetail;
   readonly killSwitch: KillSwitchState;
+  /** Strategies halted on their own (killed or flattened), by id; the others are absent. */
+  readonly halts: Readonly<Record<string, StrategyHaltState>>;
   /** Strategy ids configured or seen in positions and orders, sorted. */
   readonly strategies: readonly string[];
   readonly accountCurrency: string;
@@ -122,6 +178,8 @@ export type ControlEvent =
   /** The book after something changed it. */
   | (ControlEventBase & { readonly kind: 'book' } & BookSnapshot)
   | (ControlEventBase & { readonly kind: 'killSwitch'; readonly on: boolean; readonly reason: string })
+  /** One strategy's own halt changed: killed, flattened, or `null` (resumed). */
+  | (ControlEventBase & { readonly kind: 'halt'; readonly strategyId: string; readonly halt: StrategyHalt | null; readonly reason: string })
   | (ControlEventBase & { readonly kind: 'notice'; readonly level: 'info' | 'warn' | 'error'; readonly message: string });
 
 export type ControlEventKind = ControlEvent['kind'];
@@ -157,11 +215,16 @@ export interface ControlSources {
 export interface ControlStateOptions {
   readonly mode: EngineMode;
   readonly accountCurrency: string;
-  /** Known before any order: listed by `status()` and accepted by `flatten`. */
+  /** Known before any order: listed by `status()` and accepted by `flatten`, `killStrategy`, `resume`. */
   readonly strategyIds?: readonly string[];
   /** Default: 'replay' in replay mode, 'connecting' live. */
   readonly initialConnection?: string;
   readonly killSwitch?: { readonly on: boolean; readonly reason: string };
+  /**
+   * Where control actions are kept so a restart restores them (the journal): read once here (it wins over
+   * `killSwitch`), told each change before the order path acts on it. None: the state lives in memory only.
+   */
+  readonly store?: ControlStore;
   /** How many recent order events and fills are kept (each). Default 256. */
   readonly historySize?: number;
   /**
@@ -171,7 +234,6 @@ export interface ControlStateOptions {
   readonly eventHistorySize?: number;
   /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
   readonly readWorkingOrders?: () => readonly Order[];
-  readonly flatten?: (strategyId: string) => void;
   /**
    * Where `positions()` and the PnL read positions when the runner keeps them queryable (e.g.
    * `() => book.positions()`); then `positions$` is not needed. Without it, the latest of `positions$`.
@@ -179,12 +241,17 @@ export interface ControlStateOptions {
   readonly readPositions?: () => readonly Position[];
   /** Wall clock, injectable for tests. Default `Date.now`. */
   readonly now?: () => number;
+  /** Nothing may be changed (a journal looked at afterwards): kill, flatten and resume throw `ReadOnlyError`. */
+  readonly readOnly?: boolean;
 }
 
 /** An `EngineControl` the runner feeds with its streams. */
 export interface ControlState extends EngineControl {
-  /** For `riskGate`: the current kill-switch flag, replayed to late subscribers, only on change. */
-  readonly killSwitch$: Observable<boolean>;
+  /**
+   * For the graph (`GraphOptions.halts$`): what is halted, replayed to late subscribers. A new value on each
+   * change and on each flatten asked for (the order path re-checks it; a repeat sends only what is missing).
+   */
+  readonly halts$: Observable<TradingHalts>;
   /** Subscribes to the sources; unsubscribe the result to detach. A source error becomes an error notice. */
   attach(sources: ControlSources): Subscription;
   /**
@@ -216,14 +283,19 @@ export function createControlState(options: ControlStateOptions): ControlState {
   const events = new Subject<ControlEvent>();
   const transient = new Subject<TransientEvent>();
   const forming = new Map<string, Bar>();
-  const killSwitch = new BehaviorSubject<KillSwitchState>({
-    on: options.killSwitch?.on ?? false,
-    reason: options.killSwitch?.reason ?? '',
-    since: null,
-  });
+  const restored: RestoredControl | undefined = options.store?.restore();
+  let killSwitch: KillSwitchState = restored?.killSwitch ?? { on: options.killSwitch?.on ?? false, reason: options.killSwitch?.reason ?? '', since: null };
+  const strategyHalts = new Map<string, StrategyHaltState>(Object.entries(restored?.strategies ?? {}));
+  const currentHalts = (): TradingHalts => {
+    const strategies: Record<string, StrategyHalt> = {};
+    for (const [id, state] of strategyHalts) if (state.halt !== null) strategies[id] = state.halt;
+    return { killAll: killSwitch.on, strategies, ts: now() };
+  };
+  const halts = new BehaviorSubject<TradingHalts>(currentHalts());
   // strategyId → symbol → latest position: nested maps so a position update needs no key string.
   const positionsByStrategy = new Map<string, Map<string, Position>>();
   const knownStrategies = new Set<string>(options.strategyIds ?? []);
+  for (const id of strategyHalts.keys()) knownStrategies.add(id);
   const lastBarTs = new Map<string, number>();
   const attached = new Subscription();
   let barsSeen = 0;
@@ -233,6 +305,39 @@ export function createControlState(options: ControlStateOptions): ControlState {
   let equityTs = NaN;
   let equityValue = NaN;
   let seq = 0;
+
+  const writable = (): void => {
+    if (options.readOnly === true) throw new ReadOnlyError();
+  };
+  const known = (strategyId: string): string => {
+    if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
+    return strategyId;
+  };
+  const haltStateOf = (strategyId: string): StrategyHaltState => strategyHalts.get(strategyId) ?? { halt: null, reason: '', since: null };
+
+  /** Journals the change (before the order path acts on it), then records and publishes it; the caller pushes the halts. */
+  const setHalt = (strategyId: string, halt: StrategyHalt | null, reason: string, source: string): StrategyHaltState => {
+    const since = now();
+    options.store?.record({ kind: halt === null ? 'resume' : halt === 'flat' ? 'flatten' : 'kill', ts: since, strategyId, reason, source });
+    const next: StrategyHaltState = { halt, reason, since };
+    strategyHalts.set(strategyId, next);
+    publish({ kind: 'halt', ts: since, strategyId, halt, reason });
+    return next;
+  };
+
+  const changeKillSwitch = (on: boolean, reason: string, source: string): KillSwitchState => {
+    const since = now();
+    options.store?.record({ kind: on ? 'kill' : 'resume', ts: since, reason, source });
+    killSwitch = { on, reason, since };
+    publish({ kind: 'killSwitch', ts: since, on, reason });
+    halts.next(currentHalts());
+    return killSwitch;
+  };
+
+  const setKillSwitch = (on: boolean, reason: string, source = 'engine'): KillSwitchState => {
+    writable();
+    return killSwitch.on === on ? killSwitch : changeKillSwitch(on, reason, source);
+  };
 
   const publish = (input: ControlEventInput): void => {
     seq += 1;
@@ -364,10 +469,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
 
   const control: ControlState = {
     events$: events.asObservable(),
-    killSwitch$: killSwitch.pipe(
-      map((state) => state.on),
-      distinctUntilChanged(),
-    ),
+    halts$: halts.asObservable(),
     transient$: transient.asObservable(),
     status: () => ({
       mode: options.mode,
@@ -377,7 +479,8 @@ export function createControlState(options: ControlStateOptions): ControlState {
       lastBarTs: Object.fromEntries([...lastBarTs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       connection,
       connectionDetail,
-      killSwitch: killSwitch.value,
+      killSwitch,
+      halts: Object.fromEntries([...strategyHalts].filter(([, state]) => state.halt !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       strategies: strategyIds(),
       accountCurrency: options.accountCurrency,
       lastSeq: seq,
@@ -392,14 +495,37 @@ export function createControlState(options: ControlStateOptions): ControlState {
       const all = recentControlEvents.toArray();
       return afterSeq === undefined ? all : all.filter((event) => event.seq > afterSeq);
     },
-    setKillSwitch: (on: boolean, reason: string) => {
-      const current = killSwitch.value;
-      if (current.on === on) return current;
-      const since = now();
-      const next: KillSwitchState = { on, reason, since };
-      killSwitch.next(next);
-      publish({ kind: 'killSwitch', ts: since, on, reason });
+    setKillSwitch,
+    killStrategy: (strategyId, reason, source = 'engine') => {
+      writable();
+      known(strategyId);
+      const current = haltStateOf(strategyId);
+      if (current.halt !== null) return current;
+      const next = setHalt(strategyId, 'killed', reason, source);
+      halts.next(currentHalts());
       return next;
+    },
+    flatten: (strategyId, reason, source = 'engine') => {
+      writable();
+      const ids = strategyId === undefined ? strategyIds() : [known(strategyId)];
+      for (const id of ids) if (haltStateOf(id).halt !== 'flat') setHalt(id, 'flat', reason, source);
+      // Also when nothing changed: the order path re-sends a close the broker refused, nothing else.
+      if (ids.length > 0) halts.next(currentHalts());
+      return ids;
+    },
+    resume: (strategyId, reason, source = 'engine') => {
+      writable();
+      if (strategyId !== undefined) known(strategyId);
+      const ids = strategyId === undefined ? [...strategyHalts.keys()] : [strategyId];
+      let changed = false;
+      for (const id of ids) {
+        if (haltStateOf(id).halt === null) continue;
+        setHalt(id, null, reason, source);
+        changed = true;
+      }
+      // The engine-wide switch last: one halts change re-aligns everything at once.
+      if (strategyId === undefined && killSwitch.on) changeKillSwitch(false, reason, source);
+      else if (changed) halts.next(currentHalts());
     },
     attach: (sources: ControlSources) => {
       const subscription = new Subscription();
@@ -426,29 +552,27 @@ export function createControlState(options: ControlStateOptions): ControlState {
     notify,
     dispose: () => {
       attached.unsubscribe();
-      killSwitch.complete();
+      halts.complete();
       transient.complete();
       events.complete();
     },
   };
 
-  const flattenStrategy = options.flatten;
-  if (flattenStrategy !== undefined) {
-    return {
-      ...control,
-      flatten: (strategyId: string) => {
-        if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
-        flattenStrategy(strategyId);
-      },
-    };
-  }
   return control;
 }
 
-/** `flatten` was asked for a strategy the engine does not run. The HTTP API answers 404. */
+/** `flatten`, `killStrategy` or `resume` was asked for a strategy the engine does not run. The HTTP API answers 404. */
 export class UnknownStrategyError extends Error {
   override readonly name = 'UnknownStrategyError';
   constructor(readonly strategyId: string) {
     super(`unknown strategy "${strategyId}"`);
+  }
+}
+
+/** A change was asked of a read-only control state (a journal looked at afterwards). The HTTP API answers 409. */
+export class ReadOnlyError extends Error {
+  override readonly name = 'ReadOnlyError';
+  constructor() {
+    super('read-only: this dashboard shows a finished day, nothing can be changed');
   }
 }

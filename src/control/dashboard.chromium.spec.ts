@@ -1,4 +1,13 @@
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runDashboard } from '../cli/dashboard';
+import { runReplay } from '../cli/replay';
+import { readJournal } from '../journal/reader';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
+import { runDemoLive } from '../cli/demoLive';
+import { captureIo } from '../../test/support/cliCapture';
 import type { Fill, Position } from '../core/types';
 import { parseLiveConfig } from '../live/liveConfig';
 import { startLiveRunner, type LiveRunner } from '../live/liveRunner';
@@ -11,8 +20,10 @@ import { eventually, until } from '../../test/support/until';
 /**
  * The live dashboard in headless Chromium against the engine running on the project's fake TWS: fills reach
  * the table and the chart within a second of the fake filling them, positions and PnL are the API's, a
- * dropped event stream loses no fill, the kill button refuses a wrong token and works with the right one, and
- * the page logs no error. The last test leaves a screenshot (docs/dashboard.png with UPDATE_SCREENSHOTS=1).
+ * dropped event stream loses no fill, the kill button refuses a wrong token and works with the right one, the
+ * bracket's levels are drawn, a strategy's flatten button closes it (and a wrong token changes nothing), and the
+ * page logs no error. Then `npm run demo:live` on the same page. Screenshots: docs/dashboard.png and
+ * docs/demo-live.png with UPDATE_SCREENSHOTS=1.
  */
 if (!chromiumAvailable) console.warn('Skipping the dashboard test: /usr/bin/chromium is not installed (apt-get install -y chromium). It always runs in CI.');
 
@@ -77,10 +88,11 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     // The fake stamps executions with the feed's time, as a real session has bars and fills on one clock.
     // The strategy warms up on a flat history: the bars the test sends decide alone.
     tws = await startFakeTws({ accounts: ['DU42'], clock: () => (T0 + nextBar * BAR_S) * 1000, historical: flatHistory(150) });
-    tws.setFills(() => ({ price: lastClose, commission: 2 }));
+    // Market orders fill at once; the bracket's stop-loss and take-profit stay working until cancelled.
+    tws.setFills((order) => (order.orderType === 'MKT' ? { price: lastClose, commission: 2 } : { hold: true }));
     const config = parseLiveConfig({
       account: { currency: 'USD', initialCash: 1_000_000 },
-      strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 2, slow: 3, contracts: 1 }],
+      strategies: [{ id: 'sma', type: 'smaCross', symbol: 'USDJPY', fast: 2, slow: 3, contracts: 1, bracket: { stopLossTicks: 300, takeProfitTicks: 500 } }],
       ib: { host: tws.host, port: tws.port, clientId: 1 },
       live: { bar: `${BAR_S}s`, graceMs: 60_000 },
       interfaces: { http: { port: 0, logLevel: 'silent' } },
@@ -127,6 +139,16 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     expect(await browser.page.getAttribute('#chart-fills li', 'data-exec-id')).toBe(execId);
   });
 
+  it('draws the protective levels of the working bracket on the chart and lists them among working orders', async () => {
+    const levels = (): Promise<string[]> => browser.page.$$eval('#chart-levels li', (items) => items.map((li) => li.textContent ?? ''));
+    await browser.page.waitForFunction(() => document.querySelector('#chart')?.getAttribute('data-levels') === '2');
+    const fill = tws.executions()[0];
+    const [stop, target] = [fill.price - 0.3, fill.price + 0.5].map((p) => p.toFixed(3));
+    expect(await levels()).toEqual([`stop-loss of sma: SELL 100,000 USDJPY at ${stop}`, `take-profit of sma: SELL 100,000 USDJPY at ${target}`]);
+    const roles = await browser.page.$$eval('#working-body tr[data-order-id]', (rows) => rows.map((r) => (r as unknown as { cells: { textContent: string | null }[] }).cells[7].textContent));
+    expect(roles).toEqual(['stop-loss', 'take-profit']);
+  });
+
   it('shows the position and PnL the API reports', async () => {
     await eventually(async () => (await get<{ positions: Position[] }>('/positions')).positions.some((p) => p.qty === 100_000), 'the fill in the book');
     const [{ positions }, pnl] = await Promise.all([get<{ positions: Position[] }>('/positions'), get<PnlSummary>('/pnl')]);
@@ -137,7 +159,7 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
       String(pnl.totalAccount),
     );
     const cells = await browser.page.$$eval('#strategies-body tr[data-strategy="sma"] td', (tds) => tds.map((td) => (td as unknown as { dataset: { v?: string } }).dataset.v ?? null));
-    expect(cells.slice(2, 8).map(Number)).toEqual([
+    expect(cells.slice(3, 9).map(Number)).toEqual([
       position.qty,
       position.avgPrice,
       position.unrealizedPnl,
@@ -208,6 +230,41 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     expect((await get<{ killSwitch: { on: boolean } }>('/status')).killSwitch.on).toBe(false);
   });
 
+  it('flattens one strategy from its button: a wrong token changes nothing, the right one closes it and holds it flat', async () => {
+    const { page } = browser;
+    const flattenButton = '#strategies-body tr[data-strategy="sma"] button[data-action="flatten"]';
+    const qty = async (): Promise<number | undefined> => (await get<{ positions: Position[] }>('/positions')).positions.find((p) => p.strategyId === 'sma')?.qty;
+    expect(await qty()).toBe(-100_000);
+    await page.evaluate(() => sessionStorage.setItem('engine-api-token', 'a-mistyped-token-000000'));
+    await allowingProblems(/status of 401|HTTP 401 POST .*\/flatten\/sma$/, async () => {
+      await page.click(flattenButton);
+      await page.click('#confirm-ok');
+      await page.waitForSelector('#token-dialog[open]');
+      expect(await page.textContent('#action-message')).toMatch(/refused the token: nothing was changed/);
+    });
+    expect((await get<{ halts: object }>('/status')).halts).toEqual({});
+    expect(await qty()).toBe(-100_000);
+
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-ok');
+    const placedBefore = tws.orders().length;
+    await page.click(flattenButton);
+    await page.click('#confirm-ok');
+    await eventually(async () => (await qty()) === 0, 'the position closed at TWS');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td[data-v="0"]');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td.halt[data-state="flat"]');
+    await page.waitForFunction(() => document.querySelector('#chart')?.getAttribute('data-levels') === '0');
+    // One order sent: the close (the bracket was cancelled, not replaced).
+    expect(tws.orders().slice(placedBefore).map((o) => [o.request.action, o.request.orderType])).toEqual([['BUY', 'MKT']]);
+    expect((await get<{ halts: Record<string, { halt: string }> }>('/status')).halts).toMatchObject({ sma: { halt: 'flat' } });
+
+    // Resume from its button: the strategy is short by its target again.
+    await page.click('#strategies-body tr[data-strategy="sma"] button[data-action="resume"]');
+    await page.click('#confirm-ok');
+    await eventually(async () => (await qty()) === -100_000, 're-aligned with the target');
+    await page.waitForSelector('#strategies-body tr[data-strategy="sma"] td.halt[data-state="trading"]');
+  });
+
   it('logged no console error beyond the expected ones, asked nothing of another host, and leaves a screenshot', async () => {
     for (const close of [149.6, 149.8, 150.0, 150.3, 150.4, 150.2, 149.9, 149.95, 150.15, 150.35]) sendBar(close);
     // The forming bar: two 5-second bars of the next strategy bar.
@@ -216,10 +273,91 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     tws.sendRealTimeBar({ time: start + 5, open: lastClose + 0.02, high: lastClose + 0.05, low: lastClose + 0.01, close: lastClose + 0.04, volume: -1, wap: -1, count: -1 });
     const want = nextBar + 1;
     await browser.page.waitForFunction((n) => Number(document.querySelector('#chart')?.getAttribute('data-bars') ?? 0) === n, want);
-    await until(() => tws.executions().length >= 3, 'later fills', 5000);
+    // Every bar decided: the market orders of the reversals fill at the fake, and every fill reaches the page.
+    await until(() => runner.broker.workingOrders().every((o) => o.type !== 'MARKET'), 'the market orders filled', 5000);
     await eventually(async () => (await fillRows()) === tws.executions().length, 'every fill on the page');
     await browser.page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
     expect(browser.problems).toEqual([]);
     expect(browser.requests.filter((url) => !url.startsWith(api.url))).toEqual([]);
+  });
+});
+
+(chromiumAvailable ? describe : describe.skip)('npm run demo:live in headless Chromium', () => {
+  jest.setTimeout(60_000);
+
+  it('shows the demo morning trading on the dashboard: bars, the three fills and the positions', async () => {
+    const browser = await openBrowser({ width: 1360, height: 1400 });
+    let runner: LiveRunner | undefined;
+    let opened: Promise<unknown> = Promise.resolve();
+    try {
+      const cap = captureIo();
+      const finished = runDemoLive(['--speed', '150'], {
+        io: cap.io,
+        env: {},
+        signals: new EventEmitter(),
+        onStart: (started) => {
+          runner = started;
+          started.events$.subscribe((event) => {
+            if (event.kind === 'http') opened = browser.page.goto(event.dashboardUrl);
+          });
+        },
+      });
+      await until(() => runner !== undefined, 'the demo to start', 10_000);
+      await until(() => cap.stderr().includes('Replaying'), 'the feed to start', 10_000);
+      await opened;
+      await browser.page.waitForFunction(() => document.querySelectorAll('#fills-body tr[data-exec-id]').length === 3, undefined, { timeout: 30_000 });
+      expect(Number(await browser.page.getAttribute('#chart', 'data-bars'))).toBeGreaterThan(500);
+      expect(await browser.page.getAttribute('#chart', 'data-markers')).toBe('3');
+      expect(await browser.page.textContent('#strategies-body tr[data-strategy="short_after_fix"] td:nth-child(4)')).toBe('-100,000');
+      await browser.page.screenshot({ path: screenshotPath('demo-live.png'), fullPage: true });
+      await runner?.shutdown('test done');
+      expect(await finished).toBe(0);
+      expect(browser.problems.filter((p) => !/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(p))).toEqual([]);
+    } finally {
+      await runner?.shutdown('test cleanup').catch(() => undefined);
+      await browser.close();
+    }
+  });
+});
+
+(chromiumAvailable ? describe : describe.skip)('npm run dashboard: a journal read-only in headless Chromium', () => {
+  jest.setTimeout(60_000);
+
+  it('shows the journaled day (fills, positions, chart) with no button that changes anything, and the API refuses changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-journal-'));
+    const file = join(dir, 'day.db');
+    const fixture = resolve(__dirname, '../../fixtures/usdjpy.parquet');
+    expect(await runReplay([fixture, '--from', '2024-01-04T12:00:00Z', '--to', '2024-01-06T00:00:00Z', '--journal', file], captureIo().io)).toBe(0);
+    const journal = readJournal(file);
+    const journaled = journal.fills().length;
+    journal.close();
+    expect(journaled).toBe(4);
+
+    const browser = await openBrowser({ width: 1360, height: 1400 });
+    const signals = new EventEmitter();
+    let served: HttpApi | undefined;
+    const cap = captureIo();
+    const done = runDashboard(['--journal', file, '--data', fixture], { io: cap.io, signals, onServing: (api) => (served = api) });
+    try {
+      await until(() => served !== undefined, 'the page served', 20_000);
+      const api = served as HttpApi;
+      expect(cap.stderr()).toContain(`Dashboard (read-only, ${file}): ${api.dashboardUrl}`);
+      await browser.page.goto(api.dashboardUrl);
+      await browser.page.waitForFunction((n) => document.querySelectorAll('#fills-body tr[data-exec-id]').length === n, journaled);
+      expect(await browser.page.textContent('#mode')).toBe('journal: read-only');
+      expect(Number(await browser.page.getAttribute('#chart', 'data-bars'))).toBeGreaterThan(100);
+      expect(await browser.page.getAttribute('#chart', 'data-markers')).toBe(String(journaled));
+      expect(await browser.page.$$eval('#strategies-body button, header button:not([hidden])', (buttons) => buttons.length)).toBe(0);
+      const flatten = await fetch(`${api.url}/flatten`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } });
+      expect(flatten.status).toBe(409);
+      expect(await flatten.json()).toMatchObject({ error: { code: 'READ_ONLY' } });
+      await browser.page.screenshot({ path: screenshotPath('dashboard-journal.png'), fullPage: true });
+      expect(browser.problems).toEqual([]);
+    } finally {
+      signals.emit('SIGINT');
+      expect(await done).toBe(0);
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

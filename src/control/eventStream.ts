@@ -67,16 +67,21 @@ export function openEventStream(control: EngineControl, streams: EventStreams, r
     release();
     res.end();
   };
+  /** Bytes of the history replayed on connect: bounded by what the engine retains, and never a reason to cut. */
+  let historyBytes = 0;
   const send = (frame: string): void => {
-    // A reader that stopped reading would make us buffer without bound: cut it off; it can resume by id.
-    if (res.writableLength > options.maxBufferedBytes) {
+    // A reader that stopped reading would make us buffer without bound: cut it off; it can resume by id. The
+    // history it asked for is written at once (a page opened late in a busy day gets megabytes of it), so the
+    // cap counts beyond it.
+    if (res.writableLength > options.maxBufferedBytes + historyBytes) {
       release();
       res.destroy();
       return;
     }
     res.write(frame);
   };
-  const write = (event: ControlEvent): void => send(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
+  const frameOf = (event: ControlEvent): string => `id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
+  const write = (event: ControlEvent): void => send(frameOf(event));
   const writeTransient = (event: TransientEvent): void => send(`event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
 
   streams.add(end);
@@ -88,7 +93,11 @@ export function openEventStream(control: EngineControl, streams: EventStreams, r
     if (options.afterSeq > 0 && first !== undefined && first > options.afterSeq + 1) {
       send(`event: reset\ndata: ${JSON.stringify({ kind: 'reset', afterSeq: options.afterSeq, firstRetained: first })}\n\n`);
     }
-    for (const event of missed) write(event);
+    for (const event of missed) {
+      const frame = frameOf(event);
+      historyBytes += Buffer.byteLength(frame);
+      res.write(frame);
+    }
   }
   // Transient events are not replayed: a client (re)connecting gets the bars forming now.
   for (const bar of control.status().forming) writeTransient({ kind: 'forming', bar });

@@ -4,6 +4,7 @@ import { Subject } from 'rxjs';
 import { ConfigError } from '../core/errors';
 import type { ExecutionEvent, Position } from '../core/types';
 import { createControlState, type ControlState } from './control';
+import type { TradingHalts } from '../core/halts';
 import { makeFill, makeOrderEvent, makePosition } from '../../test/support/controlFixtures';
 import { startHttpApi, type HttpApi, type HttpApiOptions } from './httpApi';
 import { eventually, until } from '../../test/support/until';
@@ -15,27 +16,27 @@ interface Harness {
   readonly control: ControlState;
   readonly executions: Subject<ExecutionEvent>;
   readonly positions: Subject<Position>;
-  readonly flattened: string[];
+  /** Every halts value the order path would see. */
+  readonly halts: TradingHalts[];
   readonly api: HttpApi;
 }
 
 let harness: Harness | undefined;
 
-async function start(options: Partial<HttpApiOptions> & { readonly flatten?: boolean } = {}): Promise<Harness> {
-  const flattened: string[] = [];
+async function start(options: Partial<HttpApiOptions> = {}): Promise<Harness> {
   const control = createControlState({
     mode: 'live',
     accountCurrency: 'USD',
-    strategyIds: ['gotobi-a'],
+    strategyIds: ['gotobi-a', 'gotobi-b'],
     initialConnection: 'connected',
-    ...(options.flatten === false ? {} : { flatten: (id: string) => flattened.push(id) }),
   });
+  const halts: TradingHalts[] = [];
+  control.halts$.subscribe((h) => halts.push(h));
   const executions = new Subject<ExecutionEvent>();
   const positions = new Subject<Position>();
   control.attach({ executions$: executions, positions$: positions });
-  const { flatten: _flatten, ...apiOptions } = options;
-  const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false, ...apiOptions });
-  harness = { control, executions, positions, flattened, api };
+  const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false, ...options });
+  harness = { control, executions, positions, halts, api };
   return harness;
 }
 
@@ -113,7 +114,7 @@ describe('startHttpApi', () => {
     const health = await call('/health');
     expect(health).toMatchObject({ status: 200, body: { ok: true } });
     expect(health.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect((await call('/status')).body).toMatchObject({ mode: 'live', connection: 'connected', killSwitch: { on: false }, strategies: ['gotobi-a'] });
+    expect((await call('/status')).body).toMatchObject({ mode: 'live', connection: 'connected', killSwitch: { on: false }, halts: {}, strategies: ['gotobi-a', 'gotobi-b'] });
     expect((await call('/positions')).body).toEqual({ positions: [makePosition({ unrealizedPnl: 1500, unrealizedPnlAccount: 10 })] });
     expect((await call('/pnl')).body).toMatchObject({ accountCurrency: 'USD', unrealizedAccount: 10, totalAccount: 10 });
     const orders = (await call('/orders?limit=2')).body as { orders: { order: { id: string } }[] };
@@ -141,10 +142,8 @@ describe('startHttpApi', () => {
     await expect(startHttpApi(control, { port: 70_000 })).rejects.toThrow(/^HTTP API options: port: /);
   });
 
-  it('turns the kill switch on and off, visible in /status and to riskGate', async () => {
-    const { control } = await start({ token: TOKEN });
-    const flags: boolean[] = [];
-    control.killSwitch$.subscribe((on) => flags.push(on));
+  it('turns the kill switch on and off, visible in /status and to the order path', async () => {
+    const { halts } = await start({ token: TOKEN });
 
     const on = await call('/kill', postJson({ on: true, reason: 'news spike' }, TOKEN));
     expect(on).toMatchObject({ status: 200, body: { killSwitch: { on: true, reason: 'news spike' } } });
@@ -152,7 +151,7 @@ describe('startHttpApi', () => {
     expect(status.body).toMatchObject({ killSwitch: { on: true, reason: 'news spike' } });
     const off = await call('/kill', postJson({ on: false }, TOKEN));
     expect(off).toMatchObject({ status: 200, body: { killSwitch: { on: false, reason: 'resumed through the HTTP API' } } });
-    expect(flags).toEqual([false, true, false]);
+    expect(halts.map((h) => h.killAll)).toEqual([false, true, false]);
   });
 
   it('answers a bad request with 400 naming the field and the rule', async () => {
@@ -187,7 +186,7 @@ describe('startHttpApi', () => {
     await start();
     expect(await call('/nope')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'no route /nope' } } });
     expect(await call('/status/extra')).toMatchObject({ status: 404 });
-    expect(await call('/flatten', { method: 'POST' })).toMatchObject({ status: 404 });
+    expect(await call('/flatten/a/b', { method: 'POST' })).toMatchObject({ status: 404 });
     const wrong = await call('/status', { method: 'DELETE' });
     expect(wrong).toMatchObject({ status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } } });
     expect(wrong.headers.get('allow')).toBe('GET, HEAD');
@@ -196,16 +195,33 @@ describe('startHttpApi', () => {
   });
 
   it('flattens a known strategy, 404s an unknown one, 400s a bad id', async () => {
-    const { flattened } = await start();
-    expect(await call('/flatten/gotobi-a', { method: 'POST' })).toMatchObject({ status: 202, body: { flattening: 'gotobi-a' } });
+    const { halts } = await start();
+    expect(await call('/flatten/gotobi-a', { method: 'POST' })).toMatchObject({ status: 202, body: { flattening: ['gotobi-a'] } });
     expect(await call('/flatten/other', { method: 'POST' })).toMatchObject({ status: 404, body: { error: { code: 'UNKNOWN_STRATEGY', message: 'unknown strategy "other"' } } });
     expect(await call('/flatten/a%20b', { method: 'POST' })).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^path strategyId: /) } } });
-    expect(flattened).toEqual(['gotobi-a']);
+    expect(await call('/flatten/gotobi-a', postJson({ reason: '' }))).toMatchObject({ status: 400, body: { error: { message: 'body reason: must not be empty' } } });
+    expect(halts.at(-1)?.strategies).toEqual({ 'gotobi-a': 'flat' });
+    expect((await call('/status')).body).toMatchObject({ halts: { 'gotobi-a': { halt: 'flat', reason: 'flattened through the HTTP API' } } });
   });
 
-  it('answers 501 to flatten when the engine cannot flatten', async () => {
-    await start({ flatten: false });
-    expect(await call('/flatten/gotobi-a', { method: 'POST' })).toMatchObject({ status: 501, body: { error: { code: 'NOT_IMPLEMENTED' } } });
+  it('kills one strategy, flattens all, resumes one and then everything', async () => {
+    const { halts, control } = await start();
+    expect(await call('/kill/gotobi-b', postJson({ reason: 'b looks wrong' }))).toMatchObject({
+      status: 200,
+      body: { strategyId: 'gotobi-b', state: { halt: 'killed', reason: 'b looks wrong' } },
+    });
+    expect(await call('/kill/gotobi-b', postJson({}))).toMatchObject({ status: 400, body: { error: { message: 'body reason: Invalid input: expected string, received undefined' } } });
+    expect(await call('/kill/nope', postJson({ reason: 'x' }))).toMatchObject({ status: 404 });
+    expect(await call('/flatten', postJson({ reason: 'end of day' }))).toMatchObject({ status: 202, body: { flattening: ['gotobi-a', 'gotobi-b'] } });
+    expect(halts.at(-1)?.strategies).toEqual({ 'gotobi-a': 'flat', 'gotobi-b': 'flat' });
+    control.setKillSwitch(true, 'news');
+    expect(await call('/resume/gotobi-a', { method: 'POST' })).toMatchObject({
+      status: 200,
+      body: { killSwitch: { on: true }, halts: { 'gotobi-b': { halt: 'flat', reason: 'end of day' } } },
+    });
+    expect(await call('/resume', postJson({ reason: 'all clear' }))).toMatchObject({ status: 200, body: { killSwitch: { on: false, reason: 'all clear' }, halts: {} } });
+    expect(halts.at(-1)).toMatchObject({ killAll: false, strategies: {} });
+    expect((await call('/resume/gotobi-a', { method: 'GET' })).status).toBe(405);
   });
 
   it('survives malformed HTTP and keeps serving', async () => {
@@ -290,6 +306,24 @@ describe('startHttpApi, event stream history', () => {
       ]);
       expect(frames[0].data).toEqual({ kind: 'reset', afterSeq: 1, firstRetained: 4 });
       expect(frames[3].data).toEqual({ kind: 'forming', bar: forming });
+    } finally {
+      await api.close();
+      control.dispose();
+    }
+  });
+});
+
+describe('startHttpApi, event stream history beyond the buffer cap', () => {
+  it('sends a page opened late every retained event even when they are more than the cap, then applies the cap to new ones', async () => {
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', eventHistorySize: 500 });
+    const api = await startHttpApi(control, { port: 0, token: TOKEN, logLevel: 'silent', dashboard: false, sseMaxBufferedBytes: 1024 });
+    try {
+      for (let i = 0; i < 400; i += 1) control.notify('info', `a day of events, number ${i}: ${'x'.repeat(60)}`);
+      const stream = sseReader(await fetch(`${api.url}/events`, { headers: { ...AUTH, 'last-event-id': '0' } }));
+      const frames = await stream.next(400);
+      expect(frames.map((f) => Number(f.id))).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+      control.notify('info', 'live again');
+      expect((await stream.next(1))[0]).toMatchObject({ id: '401', data: { message: 'live again' } });
     } finally {
       await api.close();
       control.dispose();
@@ -457,7 +491,7 @@ describe('startHttpApi, secure by default', () => {
     expect(status).toBe(200);
     const doc = body as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: unknown[] }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten/{strategyId}', '/health', '/kill', '/orders', '/pnl', '/positions', '/status']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten', '/flatten/{strategyId}', '/health', '/kill', '/kill/{strategyId}', '/orders', '/pnl', '/positions', '/resume', '/resume/{strategyId}', '/status']);
     expect(doc.paths['/kill'].post.requestBody?.content['application/json'].schema).toMatchObject({
       type: 'object',
       properties: { on: { type: 'boolean' }, reason: { type: 'string', minLength: 1, maxLength: 500 } },

@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
-import { UnknownStrategyError, type EngineControl } from './control';
+import { ReadOnlyError, UnknownStrategyError, type EngineControl } from './control';
 import { openEventStream, type EventStreams, createEventStreams } from './eventStream';
 import { generateToken, hostAllowed, isLoopbackName, MIN_TOKEN_LENGTH, redactToken, tokenCheck } from './httpAccess';
 import { dashboardAssets, type PageAsset } from '../ui/bundle';
@@ -27,8 +27,10 @@ import { dashboardAssets, type PageAsset } from '../ui/bundle';
  *   GET  /status | /positions | /pnl
  *   GET  /orders?limit=N | /fills?limit=N     most recent last
  *   GET  /events                 Server-Sent Events of ControlEvents (`id` = seq; Last-Event-ID resumes)
- *   POST /kill                   {"on": true, "reason": "…"} | {"on": false, "reason"?: "…"}
- *   POST /flatten/:strategyId
+ *   POST /kill                   {"on": true, "reason": "…"} | {"on": false, "reason"?: "…"}   engine-wide kill switch
+ *   POST /kill/:strategyId       {"reason": "…"}           one strategy's kill switch
+ *   POST /flatten[/:strategyId]  {"reason"?: "…"}          cancel working orders, close at market, hold flat (202)
+ *   POST /resume[/:strategyId]   {"reason"?: "…"}          end the halts (all: the kill switch too); re-align with targets
  *
  * Secure by default: there is always a token. Every route but the page, its assets, /health and
  * /openapi.json needs `Authorization: Bearer <token>`; with none configured one is generated at start (read
@@ -114,10 +116,12 @@ const optionsSchema = z.object({
 
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).describe('What went wrong');
 
+const reasonSchema = z.string().trim().min(1, 'must not be empty').max(500);
+
 const killRequestSchema = z
   .strictObject({
     on: z.boolean().describe('true: refuse new exposure; false: resume'),
-    reason: z.string().trim().min(1, 'must not be empty').max(500).optional().describe('required when "on" is true'),
+    reason: reasonSchema.optional().describe('required when "on" is true'),
   })
   .superRefine((body, ctx) => {
     if (body.on && body.reason === undefined) {
@@ -131,7 +135,12 @@ const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional().describe('most recent N (all retained when absent)'),
 });
 
-const flattenParamsSchema = z.object({
+const strategyKillSchema = z.strictObject({ reason: reasonSchema.describe('why the strategy is stopped') });
+// No body at all is fine: Fastify hands a body-less POST on as null.
+const optionalReasonSchema = z.strictObject({ reason: reasonSchema.optional() }).nullish();
+const strategyHaltStateSchema = z.object({ halt: z.enum(['killed', 'flat']).nullable(), reason: z.string(), since: z.number().nullable() });
+
+const strategyParamsSchema = z.object({
   strategyId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" or "-", at most 64'),
 });
 
@@ -273,7 +282,7 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
     });
   };
   const tags = ['engine'];
-  const failures = { 400: errorBody, 401: errorBody, 403: errorBody };
+  const failures = { 400: errorBody, 401: errorBody, 403: errorBody, 409: errorBody };
 
   app.get('/health', { config: { public: true }, schema: { tags, summary: 'Liveness (no token needed)', security: [], response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
   onlyMethod('/health', 'GET');
@@ -318,31 +327,69 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
       config: mutating,
       schema: { tags, summary: 'Kill switch on (refuse new exposure) or off', body: killRequestSchema, response: { 200: z.object({ killSwitch: killSwitchStateSchema }), ...failures } },
     },
-    async (request) => {
+    async (request, reply) => {
       const { on, reason } = request.body;
-      return { killSwitch: control.setKillSwitch(on, reason ?? 'resumed through the HTTP API') };
+      return refusals(reply, () => ({ killSwitch: control.setKillSwitch(on, reason ?? 'resumed through the HTTP API', SOURCE) }));
     },
   );
   onlyMethod('/kill', 'POST');
   app.post(
-    '/flatten/:strategyId',
+    '/kill/:strategyId',
     {
       config: mutating,
-      schema: { tags, summary: "Close one strategy's position", params: flattenParamsSchema, response: { 202: z.object({ flattening: z.string() }), ...failures, 404: errorBody, 501: errorBody } },
+      schema: {
+        tags,
+        summary: "One strategy's kill switch on: its new exposure refused, its working entries cancelled (resume: /resume/:strategyId)",
+        params: strategyParamsSchema,
+        body: strategyKillSchema,
+        response: { 200: z.object({ strategyId: z.string(), state: strategyHaltStateSchema }), ...failures, 404: errorBody },
+      },
     },
     async (request, reply) => {
       const { strategyId } = request.params;
-      if (control.flatten === undefined) return sendError(reply, 501, 'NOT_IMPLEMENTED', 'this engine cannot flatten a strategy');
-      try {
-        control.flatten(strategyId);
-      } catch (error) {
-        if (error instanceof UnknownStrategyError) return sendError(reply, 404, 'UNKNOWN_STRATEGY', error.message);
-        throw error;
-      }
-      return reply.code(202).send({ flattening: strategyId });
+      return refusals(reply, () => ({ strategyId, state: control.killStrategy(strategyId, request.body.reason, SOURCE) }));
     },
   );
-  onlyMethod('/flatten/:strategyId', 'POST');
+  onlyMethod('/kill/:strategyId', 'POST');
+  /** `POST /<action>` for every strategy and `POST /<action>/:strategyId` for one: the same optional reason, the same answer. */
+  const forAllOrOne = (
+    action: 'flatten' | 'resume',
+    summaries: { readonly all: string; readonly one: string },
+    response: Readonly<Record<number, z.ZodType>>,
+    act: (strategyId: string | undefined, reason: string | undefined, reply: FastifyReply) => unknown,
+  ): void => {
+    app.post(`/${action}`, { config: mutating, schema: { tags, summary: summaries.all, body: optionalReasonSchema, response } }, async (request, reply) =>
+      act(undefined, request.body?.reason, reply),
+    );
+    onlyMethod(`/${action}`, 'POST');
+    app.post(
+      `/${action}/:strategyId`,
+      { config: mutating, schema: { tags, summary: summaries.one, params: strategyParamsSchema, body: optionalReasonSchema, response } },
+      async (request, reply) => act(request.params.strategyId, request.body?.reason, reply),
+    );
+    onlyMethod(`/${action}/:strategyId`, 'POST');
+  };
+  forAllOrOne(
+    'flatten',
+    {
+      all: 'Flatten every strategy: cancel its working orders, close at market, hold flat until resumed',
+      one: 'Flatten one strategy: cancel its working orders, close its position at market, hold it flat until resumed',
+    },
+    { 202: z.object({ flattening: z.array(z.string()) }), ...failures, 404: errorBody },
+    (strategyId, reason, reply) =>
+      refusals(reply, () => reply.code(202).send({ flattening: [...control.flatten(strategyId, reason ?? 'flattened through the HTTP API', SOURCE)] })),
+  );
+  forAllOrOne(
+    'resume',
+    { all: 'Kill switch off and every strategy resumed: each re-aligned with its latest target', one: "End one strategy's kill or flatten: it is re-aligned with its latest target" },
+    { 200: z.object({ killSwitch: killSwitchStateSchema, halts: z.record(z.string(), strategyHaltStateSchema) }), ...failures, 404: errorBody },
+    (strategyId, reason, reply) =>
+      refusals(reply, () => {
+        control.resume(strategyId, reason ?? 'resumed through the HTTP API', SOURCE);
+        const { killSwitch, halts } = control.status();
+        return { killSwitch, halts };
+      }),
+  );
 
   if (pages !== undefined) {
     const serve = (name: string) => async (_request: FastifyRequest, reply: FastifyReply) => {
@@ -377,6 +424,20 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
       return closing;
     },
   };
+}
+
+/** What the journal records as the source of the API's actions. */
+const SOURCE = 'http';
+
+/** Runs `act`; an unknown strategy id is a 404, a change asked of a read-only engine a 409. */
+function refusals<T>(reply: FastifyReply, act: () => T): T | FastifyReply {
+  try {
+    return act();
+  } catch (error) {
+    if (error instanceof UnknownStrategyError) return sendError(reply, 404, 'UNKNOWN_STRATEGY', error.message);
+    if (error instanceof ReadOnlyError) return sendError(reply, 409, 'READ_ONLY', error.message);
+    throw error;
+  }
 }
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {

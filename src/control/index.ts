@@ -5,9 +5,9 @@
  * ```ts
  * const control = createControlState({
  *   mode: 'live', accountCurrency: 'USD', strategyIds: ['gotobi-a', 'gotobi-b'],
- *   readPositions: () => book.positions(), flatten: (id) => …,
+ *   readPositions: () => book.positions(), store: journalControlStore(journal),   // or no store: memory only
  * });
- * const graph = buildGraph({ …, killSwitch$: control.killSwitch$ });    // riskGate refuses while it is on
+ * const graph = buildGraph({ …, halts$: control.halts$ });              // kill, flatten, resume act in the order path
  * graph.events$.pipe(tap(control.record)).subscribe(…);                  // bars, equity, orders, fills
  * control.attach({ connection$ });                                       // live broker/feed state
  * const surfaces = await startControlSurfaces(control, config.interfaces);
@@ -28,11 +28,16 @@ export {
   type EngineEvent,
   type EngineMode,
   type EngineStatus,
+  type ControlStore,
+  type ControlStoreAction,
   type KillSwitchState,
   type LegPnl,
+  type RestoredControl,
+  type StrategyHaltState,
   type PnlSummary,
   type StrategyPnl,
 } from './control';
+export { journalControlStore, restoreControl } from './controlStore';
 export { startHttpApi, type HttpApi, type HttpApiOptions } from './httpApi';
 export { startTelegramBot, type TelegramBot, type TelegramBotClosed, type TelegramBotOptions, type TelegramLogEntry } from './telegramBot';
 export { escapeMarkdownV2 } from './telegramFormat';

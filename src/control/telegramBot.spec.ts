@@ -94,7 +94,7 @@ describe('startTelegramBot', () => {
     expect(pnl).toBe(
       '*PnL \\(USD\\)*\ngotobi\\-a: realized 0\\.00, unrealized 9\\.98, total 9\\.98\nall: realized 0\\.00, unrealized 9\\.98, total 9\\.98',
     );
-    expect(help).toContain('/kill <reason\\> \\- stop all new orders');
+    expect(help).toContain('/kill <reason\\> \\- engine\\-wide kill switch');
   });
 
   it('runs /kill and /resume, confirming to the sender and pushing the change to the other chats', async () => {
@@ -110,6 +110,25 @@ describe('startTelegramBot', () => {
     expect(textsTo(ALICE)).toEqual(['*Kill switch ON*\nnews spike', '*Kill switch ON*\nunchanged: already on \\(news spike\\)', '*Kill switch off*\n/resume from Telegram chat \\-2002']);
     expect(textsTo(BOB)).toEqual(['*Kill switch ON*\nnews spike', '*Kill switch off*\n/resume from Telegram chat \\-2002']);
     expect(controlEvents.filter((e) => e.kind === 'killSwitch').map((e) => e.kind === 'killSwitch' && e.on)).toEqual([true, false]);
+  });
+
+  it('kills, flattens and resumes one strategy, confirming to the sender and pushing to the other chats', async () => {
+    startBot();
+    fake.pushUpdate(messageUpdate(ALICE, '/kill_strategy gotobi-a odd fills'));
+    await fake.waitFor('kill reply and push', () => fake.sent.length === 2);
+    fake.pushUpdate(messageUpdate(ALICE, '/flatten all'));
+    await fake.waitFor('flatten reply and push', () => fake.sent.length === 4);
+    fake.pushUpdate(messageUpdate(ALICE, '/flatten nope'));
+    fake.pushUpdate(messageUpdate(ALICE, '/resume_strategy gotobi-a'));
+    await fake.waitFor('resume reply and push', () => fake.sent.length === 7);
+    expect(textsTo(ALICE)).toEqual([
+      '*gotobi\\-a killed*\nodd fills',
+      '*Flatten*\nclosing and holding flat: gotobi\\-a',
+      '*/flatten*\nunknown strategy "nope"',
+      '*gotobi\\-a resumed*\nre\\-aligned with its latest target',
+    ]);
+    expect(textsTo(BOB)).toEqual(['*gotobi\\-a killed*\nodd fills', '*gotobi\\-a flattened*\n/flatten from Telegram chat 1001', '*gotobi\\-a resumed*\n/resume\\_strategy from Telegram chat 1001']);
+    expect(control.status().halts).toEqual({});
   });
 
   it('moves the offset past each update, skips a redelivered one, and acknowledges the last on stop', async () => {

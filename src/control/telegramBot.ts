@@ -22,7 +22,7 @@ import {
  * those chats. `@grammyjs/auto-retry` waits out Telegram's flood limits (429 with `retry_after`).
  *
  * Who may do what: a message counts only from a chat in `allowedChatIds`; a command that changes anything
- * (/kill, /resume, /flatten) also needs its sender in `allowedUserIds` (any member of an allowed group may
+ * (/kill, /resume, /kill_strategy, /resume_strategy, /flatten) also needs its sender in `allowedUserIds` (any member of an allowed group may
  * read, not switch). A command is refused when it is older than `maxCommandAgeSec` (queued by Telegram while
  * the bot was down: a stale /resume must not lift a kill switch) or dated more than `maxClockSkewSec` in the
  * future (a clock or a server that cannot be trusted).
@@ -35,7 +35,7 @@ export interface TelegramBotOptions {
   readonly token?: string;
   /** Only these chats may command the bot and receive pushes. Messages from others are logged and ignored. */
   readonly allowedChatIds: readonly number[];
-  /** Users who may change state (/kill, /resume, /flatten). Default none: the bot only answers questions. */
+  /** Users who may change state (/kill, /resume, /kill_strategy, /resume_strategy, /flatten). Default none: the bot only answers questions. */
   readonly allowedUserIds?: readonly number[];
   /** Bot API root. Default https://api.telegram.org. */
   readonly baseUrl?: string;
@@ -119,7 +119,9 @@ const updateSchema = z.looseObject({
 type IncomingMessage = NonNullable<z.infer<typeof updateSchema>['message']>;
 
 /** Commands that change the engine's state: only `allowedUserIds` may send them. */
-const STATE_CHANGING = new Set(['kill', 'resume', 'flatten']);
+const STATE_CHANGING = new Set(['kill', 'resume', 'flatten', 'kill_strategy', 'resume_strategy']);
+/** What the journal records as the source of the bot's actions. */
+const SOURCE = 'telegram';
 const MAX_SEND_ATTEMPTS = 5;
 const COMMAND = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/;
 
@@ -228,34 +230,59 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
       case 'resume': {
         const on = name === 'kill';
         const reason = args !== '' ? args : `${on ? '/kill' : '/resume'} from Telegram chat ${chatId}`;
-        const before = control.status().killSwitch;
-        commandingChatId = chatId;
-        const after = (() => {
-          try {
-            return control.setKillSwitch(on, reason);
-          } finally {
-            commandingChatId = undefined;
-          }
-        })();
-        const changed = before.on !== after.on;
-        return reply(chatId, {
-          title: `Kill switch ${after.on ? 'ON' : 'off'}`,
-          lines: [changed ? after.reason : `unchanged: already ${after.on ? `on (${after.reason})` : 'off'}`],
+        const before = control.status();
+        const after = commanding(chatId, () => {
+          if (on) return control.setKillSwitch(true, reason, SOURCE);
+          control.resume(undefined, reason, SOURCE);
+          return control.status().killSwitch;
         });
+        const resumed = on ? [] : Object.keys(before.halts);
+        const changed = before.killSwitch.on !== after.on;
+        const lines = [changed ? after.reason : `unchanged: already ${after.on ? `on (${after.reason})` : 'off'}`];
+        if (resumed.length > 0) lines.push(`resumed: ${resumed.join(', ')}`);
+        return reply(chatId, { title: `Kill switch ${after.on ? 'ON' : 'off'}`, lines });
       }
+      case 'kill_strategy':
+      case 'resume_strategy':
       case 'flatten': {
-        if (control.flatten === undefined) return reply(chatId, { title: 'Flatten', lines: ['this engine cannot flatten a strategy'] });
-        if (args === '') return reply(chatId, { title: 'Flatten', lines: ['usage: /flatten <strategyId>'] });
+        const [target = '', ...rest] = args.split(/\s+/);
+        if (target === '') return reply(chatId, { title: `/${name}`, lines: [`usage: /${name} <strategyId${name === 'flatten' ? '|all' : ''}> [reason]`] });
+        const reason = rest.length > 0 ? rest.join(' ') : `/${name} from Telegram chat ${chatId}`;
         try {
-          control.flatten(args);
+          return reply(chatId, commanding(chatId, () => strategyCommand(name, target, reason)));
         } catch (error) {
-          if (error instanceof UnknownStrategyError) return reply(chatId, { title: 'Flatten', lines: [error.message] });
+          if (error instanceof UnknownStrategyError) return reply(chatId, { title: `/${name}`, lines: [error.message] });
           throw error;
         }
-        return reply(chatId, { title: 'Flatten', lines: [`closing the positions of ${args}`] });
       }
       default:
         return reply(chatId, { title: `Unknown command /${name}`, lines: ['send /help for the list'] });
+    }
+  }
+
+  /** Runs a state change for `chatId`: its reply stands in for the push of the change to that chat. */
+  function commanding<T>(chatId: number, act: () => T): T {
+    commandingChatId = chatId;
+    try {
+      return act();
+    } finally {
+      commandingChatId = undefined;
+    }
+  }
+
+  function strategyCommand(name: 'kill_strategy' | 'resume_strategy' | 'flatten', target: string, reason: string): ChatMessage {
+    switch (name) {
+      case 'flatten': {
+        const ids = control.flatten(target === 'all' ? undefined : target, reason, SOURCE);
+        return { title: 'Flatten', lines: [ids.length === 0 ? 'no strategy to flatten' : `closing and holding flat: ${ids.join(', ')}`] };
+      }
+      case 'kill_strategy': {
+        const state = control.killStrategy(target, reason, SOURCE);
+        return { title: `${target} ${state.halt === 'flat' ? 'is flat' : 'killed'}`, lines: [state.reason] };
+      }
+      case 'resume_strategy':
+        control.resume(target, reason, SOURCE);
+        return { title: `${target} resumed`, lines: [control.status().killSwitch.on ? 'the engine-wide kill switch is still on' : 're-aligned with its latest target'] };
     }
   }
 
@@ -267,7 +294,7 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
     const message = eventMessage(event);
     if (message === undefined) return;
     for (const chatId of config.allowedChatIds) {
-      if (event.kind === 'killSwitch' && chatId === commandingChatId) continue;
+      if ((event.kind === 'killSwitch' || event.kind === 'halt') && chatId === commandingChatId) continue;
       reply(chatId, message);
     }
   }

@@ -32,7 +32,7 @@ describe('renderMessage', () => {
 });
 
 describe('messages', () => {
-  it('shows the kill switch with its reason and time in /status', () => {
+  it('shows the kill switch with its reason and time, and each strategy halted, in /status', () => {
     const text = statusMessage({
       mode: 'live',
       startedAt: T0,
@@ -42,6 +42,7 @@ describe('messages', () => {
       connection: 'connected',
       connectionDetail: { since: T0 },
       killSwitch: { on: true, reason: 'drill', since: T0 + 30 * 60_000 },
+      halts: { 'gotobi-b': { halt: 'flat', reason: 'end of day', since: T0 } },
       strategies: ['gotobi-a', 'gotobi-b'],
       accountCurrency: 'USD',
       lastSeq: 7,
@@ -56,6 +57,7 @@ describe('messages', () => {
         'bars seen: 12,345',
         '  USDJPY last bar 2024-01-05T00:01:00Z',
         'strategies: gotobi-a, gotobi-b',
+        '  gotobi-b: flattened, held flat (end of day)',
       ],
     });
   });

@@ -79,6 +79,7 @@ export function statusMessage(status: EngineStatus): ChatMessage {
       `bars seen: ${plainUnits.format(status.barsSeen)}`,
       ...bars,
       `strategies: ${status.strategies.length > 0 ? status.strategies.join(', ') : 'none yet'}`,
+      ...Object.entries(status.halts).map(([id, h]) => `  ${id}: ${h.halt === 'flat' ? 'flattened, held flat' : 'killed'} (${h.reason})`),
     ],
   };
 }
@@ -117,9 +118,11 @@ export function helpMessage(): ChatMessage {
       '/status - mode, connection, kill switch, last bars',
       '/positions - open positions',
       '/pnl - realized and unrealized PnL per strategy',
-      '/kill <reason> - stop all new orders',
-      '/resume - turn the kill switch off',
-      '/flatten <strategyId> - close one strategy\'s positions',
+      '/kill <reason> - engine-wide kill switch: no new exposure, exits still pass',
+      '/resume - kill switch off and every strategy resumed (re-aligned with its target)',
+      '/kill_strategy <strategyId> <reason> - one strategy\'s kill switch',
+      '/resume_strategy <strategyId> - end one strategy\'s kill or flatten',
+      '/flatten <strategyId|all> - cancel its orders, close at market, hold flat until resumed',
       '/help - this list',
     ],
   };
@@ -156,6 +159,8 @@ export function eventMessage(event: ControlEvent): ChatMessage | undefined {
       return undefined;
     case 'killSwitch':
       return { title: `Kill switch ${event.on ? 'ON' : 'off'}`, lines: [event.reason] };
+    case 'halt':
+      return { title: `${event.strategyId} ${event.halt === null ? 'resumed' : event.halt === 'flat' ? 'flattened' : 'killed'}`, lines: [event.reason] };
     case 'notice':
       return event.level === 'info' ? undefined : { title: event.level === 'error' ? 'Error' : 'Warning', lines: [event.message] };
   }

@@ -212,6 +212,8 @@ export type RejectReason =
   | 'ORDER_RATE'
   | 'MAX_LOSS_PER_TRADE'
   | 'KILL_SWITCH'
+  /** The strategy is flattened until resumed: its orders are refused. */
+  | 'FLATTENED'
   | 'DISCONNECTED'
   | 'BROKER';
 
@@ -225,6 +227,8 @@ export type CancelReason =
   | 'REPLACED'
   /** The kill switch went on: entries that were working go. */
   | 'KILL_SWITCH'
+  /** The operator flattened the strategy: every working order of it goes, protective ones included. */
+  | 'FLATTEN'
   /** Another order of its one-cancels-other group filled. */
   | 'OCO'
   /** Its parent ended unfilled. */

@@ -23,7 +23,7 @@ function everyMemberOf<All extends string>() {
 
 const ORDER_TYPES = everyMemberOf<OrderType>()(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT', 'TRAILING']);
 const ORDER_STATUSES = everyMemberOf<OrderStatus>()(['Accepted', 'Rejected', 'Submitted', 'PartiallyFilled', 'Filled', 'Cancelled']);
-const CANCEL_REASONS = everyMemberOf<CancelReason>()(['REQUESTED', 'TARGET_CHANGED', 'REPLACED', 'KILL_SWITCH', 'OCO', 'PARENT', 'EXPIRED']);
+const CANCEL_REASONS = everyMemberOf<CancelReason>()(['REQUESTED', 'TARGET_CHANGED', 'REPLACED', 'KILL_SWITCH', 'FLATTEN', 'OCO', 'PARENT', 'EXPIRED']);
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['Cancelled', 'Rejected'];
 

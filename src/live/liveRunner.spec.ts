@@ -231,7 +231,7 @@ describe('startLiveRunner', () => {
     await h.runner.shutdown();
   });
 
-  it('starts the control surfaces of `interfaces`: status over HTTP, and the kill switch reaches riskGate', async () => {
+  it('starts the control surfaces of `interfaces`: status over HTTP, and the kill switch reaches the order path', async () => {
     const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0, logLevel: 'silent' } } } });
     await h.runner.ready;
     const url = h.runner.surfaces()?.http?.url ?? '';
@@ -249,6 +249,61 @@ describe('startLiveRunner', () => {
     expect(h.tws.requestsOf('placeOrder')).toHaveLength(0);
     await h.runner.shutdown();
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('flattens a strategy live over HTTP: closes at TWS, holds it flat (a second flatten sends nothing), resume re-aligns it', async () => {
+    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0, logLevel: 'silent' } } } });
+    await h.runner.ready;
+    const url = h.runner.surfaces()?.http?.url ?? '';
+    const post = (path: string, body?: object) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.runner.surfaces()?.http?.token ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const book = h.runner.run.book;
+    await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
+    sendBars(h.tws, T_ENTRY_BAR, 12);
+    await until(() => book.position('long_into_fix', 'USDJPY') === 100_000, 'the entry filled');
+
+    expect((await post('/flatten/long_into_fix', { reason: 'desk says flat' })).status).toBe(202);
+    await until(() => book.position('long_into_fix', 'USDJPY') === 0, 'the close filled');
+    const close = 'long_into_fix.USDJPY.20240104T160000Z.2';
+    expect(orderStatuses(h).filter((s) => s.startsWith(close))).toEqual([`${close} Accepted`, `${close} Submitted`, `${close} Filled`]);
+    expect(h.tws.orders().map((o) => [o.request.action, o.request.orderType])).toEqual([
+      ['BUY', 'MKT'],
+      ['SELL', 'MKT'],
+    ]);
+    // Again: flat already, nothing is sent.
+    expect((await post('/flatten/long_into_fix')).status).toBe(202);
+    expect(h.events.filter((e) => e.kind === 'order' && e.status === 'Accepted')).toHaveLength(2);
+
+    // Resume: the strategy's target is still +1 (its exit is at 09:55 JST), so it is bought again.
+    expect((await post('/resume/long_into_fix')).status).toBe(200);
+    await until(() => book.position('long_into_fix', 'USDJPY') === 100_000, 're-aligned with the target');
+    expect(h.tws.orders()).toHaveLength(3);
+    const status = h.runner.control?.status();
+    expect(status?.halts).toEqual({});
+    expect(h.runner.control?.recentEvents().flatMap((e) => (e.kind === 'halt' ? [`${e.strategyId} ${e.halt} ${e.reason}`] : []))).toEqual([
+      'long_into_fix flat desk says flat',
+      'long_into_fix null resumed through the HTTP API',
+    ]);
+    await h.runner.shutdown();
+  });
+
+  it('a strategy killed before its entry is refused; resuming it sends the entry its target still wants', async () => {
+    const h = await setup({}, {}, { extra: { interfaces: { http: { port: 0, logLevel: 'silent' } } } });
+    await h.runner.ready;
+    const control = h.runner.control;
+    control?.killStrategy('long_into_fix', 'not today', 'test');
+    await h.tws.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
+    sendBars(h.tws, T_ENTRY_BAR, 12);
+    await until(() => orderStatuses(h).length > 0, 'the risk decision');
+    expect(orderStatuses(h)).toEqual([`${ENTRY} Rejected KILL_SWITCH`]);
+    control?.resume('long_into_fix', 'ok after all', 'test');
+    await until(() => h.runner.run.book.position('long_into_fix', 'USDJPY') === 100_000, 'the entry after the resume');
+    expect(orderStatuses(h).slice(1, 2)).toEqual(['long_into_fix.USDJPY.20240104T160000Z.2 Accepted']);
+    await h.runner.shutdown();
   });
 
   it('stops while still connecting without waiting for the connect timeout', async () => {

@@ -9,6 +9,7 @@ import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import type { Bar, Fill, Order, Tick } from '../core/types';
 import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
+import type { ControlStore } from '../control/control';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
 import { createIbConnection, resolveIbConnectionConfig, type IbConnection, type IbConnectionConfig, type IbConnectionState, type IbSession } from '../adapters/ibkr/connection';
 import { ibkrQuotes, ibkrRealTimeBars } from '../adapters/ibkr/realtime/sources';
@@ -88,6 +89,8 @@ export interface LiveRunnerOptions {
   readonly now?: () => number;
   /** Scheduler of the watermark clock. Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
+  /** Where kills, flattens and resumes are kept across restarts (`journalControlStore(journal)`). Default none. */
+  readonly controlStore?: ControlStore;
 }
 
 export interface LiveRunResult extends TradeRunResult {
@@ -150,6 +153,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
           strategyIds: config.strategies.map((s) => s.id),
           readPositions: () => run.book.positions(),
           readWorkingOrders: () => broker.workingOrders(),
+          store: options.controlStore,
           now,
         });
 
@@ -184,7 +188,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   });
   let run: TradeRun;
   try {
-    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, killSwitch$: control?.killSwitch$, hold: warmup.hold });
+    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, halts$: control?.halts$, hold: warmup.hold });
   } catch (error) {
     void broker.close().then(() => connection.close());
     control?.dispose();

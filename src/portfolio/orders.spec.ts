@@ -64,7 +64,7 @@ function harness(book: Book, options: OrderPathOptions = {}) {
           for (const o of [command.order, ...command.children]) book.applyOrderEvent({ kind: 'order', status: 'Accepted', order: o, ts: o.ts });
         } else if (command.kind === 'cancel') {
           cancel(command.orderId, command.ts);
-        } else {
+        } else if (command.kind === 'modify') {
           book.applyOrderEvent({ kind: 'order', status: 'Submitted', order: command.order, ts: command.order.ts });
         }
       },

@@ -3,6 +3,7 @@ import { operate } from '../../operators/operate';
 import { ConfigError } from '../core/errors';
 import { contractFor } from '../core/contracts';
 import { bracketProblem, CHILD_SUFFIX, expiryOf, isProtective, isProtectiveReason, isTarget, orderIdsOf, orderPriceProblem, reasonOfChange, trailingStopFrom } from '../core/orders';
+import { haltOf, type StrategyHalt, type TradingHalts } from '../core/halts';
 import { offsetTicks } from '../core/ticks';
 import type {
   BracketSpec,
@@ -25,7 +26,7 @@ import type { Sizer } from '../risk/sizers';
 import type { WorkingOrder } from './types';
 
 /** What the order path asks of the broker, through the risk gate. */
-export type OrderCommand = PlaceCommand | CancelCommand | ModifyCommand;
+export type OrderCommand = PlaceCommand | CancelCommand | ModifyCommand | HaltsChange;
 
 /** Place `order` with its protective `children` (held by the broker until it fills), after cancelling `cancelFirst`. */
 export interface PlaceCommand {
@@ -34,6 +35,18 @@ export interface PlaceCommand {
   readonly children: readonly Order[];
   /** The strategy's working protective orders a target change replaces: cancelled only if the order is accepted. */
   readonly cancelFirst: readonly string[];
+  /** The close of a flatten: the one kind of order a flattened strategy may still send. */
+  readonly flatten?: true;
+}
+
+/**
+ * The operator's halts changed (kill, flatten, resume), at event time `ts`. Into the order manager, and out of
+ * it to the risk gate before the commands the change leads to, so the gate always judges them by the new halts.
+ */
+export interface HaltsChange {
+  readonly kind: 'halts';
+  readonly halts: TradingHalts;
+  readonly ts: number;
 }
 
 export interface CancelCommand {
@@ -67,6 +80,8 @@ export interface OrderPathOptions {
   readonly bracketOf?: (strategyId: string) => BracketSpec | undefined;
   /** Re-sizes targets (sign kept) before orders are derived; none → targets as the strategies say. */
   readonly sizer?: Sizer;
+  /** The symbol a strategy trades: a flatten reaches it even before the strategy decided anything (a restart). */
+  readonly homeSymbolOf?: (strategyId: string) => string | undefined;
 }
 
 /** Differences smaller than this (units) are float noise of fractional contracts, not an order. */
@@ -85,14 +100,21 @@ interface Lane {
   decisionTs: number;
   sequence: number;
   /** The strategy's last target (before sizing) and whether a protective order has closed the position since. */
-  lastTarget: number | undefined;
+  lastTarget: Signal | undefined;
   flatAfterProtective: boolean;
+  /** How the operator halts the strategy now (see `TradingHalts`). */
+  halt: StrategyHalt | undefined;
+  /** While flat: the orders a flatten asked to cancel, and its closing orders (each id asked for once). */
+  readonly cancelling: Set<string>;
+  readonly closing: Set<string>;
   /** The strategy's names of its explicit orders → order ids. */
   readonly clientIds: Map<string, string>;
   /** One-cancels-other group names → the group id of their working members. */
   readonly ocoGroups: Map<string, string>;
   /** Orders placed with a bracket → the bracket, to re-price their children from each fill. */
   readonly brackets: Map<string, BracketSpec>;
+  /** Children placed on their own after their parent filled (no `parentId` at the broker) → that parent. */
+  readonly detached: Map<string, string>;
 }
 
 /**
@@ -119,6 +141,13 @@ interface Lane {
  * MARKET; `protective` for exits; `oco` groups; time in force); `cancel` / `modify` one by `clientId`, or the
  * current bracket's `stopLoss`, `takeProfit`, `trailingStop`. Naming a clientId that is not working is nothing.
  *
+ * Halts (`HaltsChange`, see `TradingHalts`): passed on to the risk gate first. A strategy flattened cancels
+ * every working order (FLATTEN, protective ones included) and closes its position at market (`flatten: true`),
+ * then stays flat: its targets still go out as orders for the risk gate to refuse (FLATTENED), and a fill that
+ * arrives meanwhile is closed again. A strategy no longer halted (resume) gets the order its latest target asks
+ * for, at the change's time: a kill that refused an entry or cancelled one never leaves it out of line. While a
+ * strategy is killed, a reversal goes as two orders, the exit (which the risk gate lets through) and the entry.
+ *
  * Order ids: `orderIdOf(strategy, symbol, decision ts, n)`, n counting the orders of that decision from 1, so
  * the same decision after a restart has the same id. Decision times of a strategy may not go back: that, a
  * non-finite target, an unknown symbol or a malformed intent is an error on the stream naming the strategy.
@@ -128,10 +157,11 @@ interface Lane {
  * commands:  --x---y------|     x: place BUY 100,000   y: place SELL 200,000 (one order reverses); the last a waits on y
  * ```
  */
-export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill, OrderCommand> {
+export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill | HaltsChange, OrderCommand> {
   return operate((destination) => {
     /** Lanes by strategy, then symbol: two lookups of strings the decisions already hold, no key built per decision. */
     const lanes = new Map<string, Map<string, Lane>>();
+    let halts: TradingHalts = { killAll: false, strategies: {} };
 
     const laneOf = (strategyId: string, symbol: string): Lane => {
       let bySymbol = lanes.get(strategyId);
@@ -150,9 +180,13 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           sequence: 0,
           lastTarget: undefined,
           flatAfterProtective: false,
+          halt: haltOf(halts, strategyId),
+          cancelling: new Set(),
+          closing: new Set(),
           clientIds: new Map(),
           ocoGroups: new Map(),
           brackets: new Map(),
+          detached: new Map(),
         };
         bySymbol.set(symbol, lane);
       }
@@ -209,7 +243,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     };
 
     /** Emits `order` with its children for a position of `after` units once it fills, if a bracket applies. */
-    const place = (lane: Lane, order: Order, bracket: BracketSpec | undefined, after: number, reference: number | undefined, cancelFirst: readonly string[]): void => {
+    const place = (lane: Lane, order: Order, bracket: BracketSpec | undefined, after: number, reference: number | undefined, cancelFirst: readonly string[], flatten = false): void => {
       let children: Order[] = [];
       if (bracket !== undefined && Math.abs(after) >= QTY_EPSILON) {
         const problem = bracketProblem(bracket);
@@ -219,34 +253,104 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         lane.brackets.set(order.id, bracket);
         children = childrenOf(lane, order, bracket, after, reference as number);
       }
-      destination.next({ kind: 'place', order, children, cancelFirst });
+      destination.next(flatten ? { kind: 'place', order, children, cancelFirst, flatten } : { kind: 'place', order, children, cancelFirst });
     };
 
     const onTarget = (signal: Signal): void => {
       const lane = laneOf(signal.strategyId, signal.symbol);
       if (!Number.isFinite(signal.target)) fail(lane, `signalled a non-finite target ${signal.target}`);
-      if (lane.flatAfterProtective && signal.target === lane.lastTarget) return;
+      if (lane.flatAfterProtective && signal.target === lane.lastTarget?.target) return;
       lane.flatAfterProtective = false;
-      lane.lastTarget = signal.target;
+      lane.lastTarget = signal;
+      // Also while the strategy is flattened: the risk gate refuses the order (FLATTENED), so the ignored target is reported.
+      align(lane, signal);
+    };
+
+    /** Sends the order that takes the strategy from what it holds (position + working) to `signal`'s target. */
+    const align = (lane: Lane, signal: Signal): void => {
       const contractsWanted = options.sizer === undefined ? signal.target : options.sizer(signal);
       const target = contractsWanted * lane.spec.multiplier;
       const now = held(lane);
-      const delta = target - now;
-      if (Math.abs(delta) < QTY_EPSILON) return;
-      const order: Order = {
-        id: nextId(lane, signal.ts),
-        strategyId: lane.strategyId,
-        symbol: lane.symbol,
-        ts: signal.ts,
-        side: delta > 0 ? 'BUY' : 'SELL',
-        qty: Math.abs(delta),
-        type: 'MARKET',
-        reason: reasonOfChange(now, delta),
-      };
       const protective: string[] = [];
       for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
-      place(lane, order, bracket, target, book.lastPrice(lane.symbol), protective);
+      if (lane.halt === 'killed' && now * target < 0) {
+        // Killed: a reversal goes as its exit, which passes (a kill never traps a position), and its entry, which
+        // the risk gate refuses; a resume sends the entry again.
+        market(lane, signal.ts, now, 0, undefined, protective);
+        market(lane, signal.ts, 0, target, bracket, []);
+        return;
+      }
+      market(lane, signal.ts, now, target, bracket, protective);
+    };
+
+    /** A MARKET order from `from` units held to `to` (none when they are equal); its id. */
+    const market = (lane: Lane, ts: number, from: number, to: number, bracket: BracketSpec | undefined, cancelFirst: readonly string[], flatten = false): string | undefined => {
+      const delta = to - from;
+      if (Math.abs(delta) < QTY_EPSILON) return undefined;
+      const order: Order = {
+        id: nextId(lane, ts),
+        strategyId: lane.strategyId,
+        symbol: lane.symbol,
+        ts,
+        side: delta > 0 ? 'BUY' : 'SELL',
+        qty: Math.abs(delta),
+        type: 'MARKET',
+        reason: reasonOfChange(from, delta),
+      };
+      place(lane, order, bracket, to, book.lastPrice(lane.symbol), cancelFirst, flatten);
+      return order.id;
+    };
+
+    /**
+     * A halts change: passed on first (the risk gate judges what follows by it), then every lane acts on it. A
+     * flattened lane cancels what it has working and closes its position; a lane no longer halted re-derives its
+     * orders from its latest target (a kill may have refused an exit or cancelled an entry the target still wants).
+     */
+    const onHalts = (change: HaltsChange): void => {
+      destination.next(change);
+      halts = change.halts;
+      for (const [strategyId, halt] of Object.entries(halts.strategies)) {
+        const home = halt === 'flat' ? options.homeSymbolOf?.(strategyId) : undefined;
+        if (home !== undefined) laneOf(strategyId, home);
+      }
+      for (const bySymbol of lanes.values()) {
+        for (const lane of bySymbol.values()) {
+          const before = lane.halt;
+          lane.halt = haltOf(halts, lane.strategyId);
+          const ts = Math.max(change.ts, lane.decisionTs);
+          if (lane.halt === 'flat') {
+            keepFlat(lane, ts);
+          } else if (before !== undefined && lane.halt === undefined) {
+            lane.cancelling.clear();
+            lane.closing.clear();
+            if (lane.lastTarget !== undefined && !lane.flatAfterProtective) align(lane, { ...lane.lastTarget, ts });
+          }
+        }
+      }
+    };
+
+    /**
+     * A flattened lane: cancels every working order but its own closes (protective ones included), then closes
+     * what is still held at market. Idempotent: an order is asked to cancel once, and a close already working
+     * counts, so a second flatten (or a fill while flat) sends only what is missing.
+     */
+    const keepFlat = (lane: Lane, ts: number): void => {
+      const orders = working(lane);
+      forgetGone(lane.cancelling, orders);
+      forgetGone(lane.closing, orders);
+      let held = book.position(lane.strategyId, lane.symbol);
+      for (const w of orders) {
+        const id = w.order.id;
+        if (lane.closing.has(id)) {
+          held += w.order.side === 'BUY' ? w.remaining : -w.remaining;
+        } else if (!lane.cancelling.has(id)) {
+          lane.cancelling.add(id);
+          cancel(lane, id, ts, 'FLATTEN');
+        }
+      }
+      const close = market(lane, ts, held, 0, undefined, [], true);
+      if (close !== undefined) lane.closing.add(close);
     };
 
     /** The working order a strategy's `clientId` names now, if any. */
@@ -365,6 +469,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
      */
     const onFill = (fill: Fill): void => {
       const lane = laneOf(fill.strategyId, fill.symbol);
+      // Flat: a fill of an order whose cancel came too late is closed too; no bracket is re-priced.
+      if (lane.halt === 'flat') return keepFlat(lane, Math.max(fill.ts, lane.decisionTs));
       const position = book.position(lane.strategyId, lane.symbol);
       if (isProtectiveReason(fill.reason)) {
         if (Math.abs(position) < QTY_EPSILON) lane.flatAfterProtective = true;
@@ -374,32 +480,43 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       if (bracket === undefined || Math.abs(position) < QTY_EPSILON) return;
       if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
       const lanesOrders = working(lane);
+      for (const id of [...lane.detached.keys()]) if (!lanesOrders.some((w) => w.order.id === id)) lane.detached.delete(id);
       for (const child of childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price)) {
         // By parent and reason: the parent's id is the very string the fill carries, no id is compared char by char.
         const existing = lanesOrders.find((w) => w.order.parentId === fill.orderId && w.order.reason === child.reason);
         if (existing === undefined) {
           // Not attached (or gone): on its own now that its parent has filled.
           const { parentId: _parent, ...standalone } = child;
+          lane.detached.set(standalone.id, fill.orderId);
           destination.next({ kind: 'place', order: standalone, children: [], cancelFirst: [] });
         } else if (!samePrices(existing.order, child)) {
           // The same child (id, side, reason, group) at the fill's prices and the whole position.
           destination.next({ kind: 'modify', order: child });
         }
       }
-      // One bracket protects a position: the children of older brackets go.
+      // One bracket protects a position: the children of other brackets go, attached or placed on their own (when
+      // fills come late, in a burst, an earlier order's children are placed after a later order was sent).
       for (const w of lanesOrders) {
-        if (isProtective(w.order) && w.order.parentId !== undefined && w.order.parentId !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
+        const parent = w.order.parentId ?? lane.detached.get(w.order.id);
+        if (isProtective(w.order) && parent !== undefined && parent !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
       }
     };
 
     return {
       next(input) {
         if (input.kind === 'fill') onFill(input);
+        else if (input.kind === 'halts') onHalts(input);
         else if (isTarget(input)) onTarget(input);
         else onIntent(input);
       },
     };
   });
+}
+
+/** Drops from `ids` the orders no longer working. */
+function forgetGone(ids: Set<string>, orders: readonly WorkingOrder[]): void {
+  if (ids.size === 0) return;
+  for (const id of ids) if (!orders.some((w) => w.order.id === id)) ids.delete(id);
 }
 
 function protectiveReason(type: PlaceOrderIntent['type']): OrderReason {

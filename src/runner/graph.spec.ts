@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { concat, filter, from, map, Observable, Subject, take, throwError, type OperatorFunction } from 'rxjs';
+import { BehaviorSubject, concat, filter, from, map, Observable, Subject, take, throwError, type OperatorFunction } from 'rxjs';
 import { createSimBroker } from '../broker/simBroker';
+import type { Broker } from '../broker/types';
 import { loadContracts } from '../core/contracts';
+import { NO_HALTS, type TradingHalts } from '../core/halts';
 import type { Bar, Signal, TargetPosition } from '../core/types';
 import { createBook } from '../portfolio/book';
 import { gotobi } from '../strategy/gotobi';
@@ -208,7 +210,7 @@ describe('buildGraph risk and events', () => {
     const { graph } = setup({
       bars$: from(bars(3)),
       strategies: [scripted('s', { 0: 1 })],
-      killSwitch$: from([true]),
+      halts$: from([{ killAll: true, strategies: {} }]),
     });
     expect(run(graph.events$)).toContain('Rejected s@1 KILL_SWITCH');
   });
@@ -524,5 +526,117 @@ describe('buildGraph warm-up hold (live start)', () => {
       cold.events$.subscribe((e) => coldEvents.push(e));
       expect(ordersOf(coldEvents)).toEqual(['BUY 100000 2024-01-04T23:31:00.000Z entry', 'SELL 100000 2024-01-05T00:55:00.000Z exit']);
     });
+  });
+});
+
+describe('buildGraph halts: kill, flatten and resume in the order path', () => {
+  /** A graph on pushed bars and halts, logging everything but marks and the broker's Submitted and Filled. */
+  function controlled(strategies: Strategy[]) {
+    const barsIn = new Subject<Bar>();
+    const halts = new BehaviorSubject<TradingHalts>(NO_HALTS);
+    const { graph, book } = setup({ bars$: barsIn, strategies, halts$: halts });
+    const log: string[] = [];
+    let completed = false;
+    graph.events$.subscribe({
+      next: (e) => {
+        const line = describeEvent(e);
+        if (!/^(mark|Submitted|Filled)/.test(line)) log.push(line);
+      },
+      error: (error: unknown) => log.push(`error ${String(error)}`),
+      complete: () => (completed = true),
+    });
+    const series = bars(8);
+    let next = 0;
+    return {
+      book,
+      /** Pushes the next bar(s); returns what they led to. */
+      bar(count = 1): string[] {
+        const from = log.length;
+        for (let i = 0; i < count; i++) barsIn.next(series[next++]);
+        return log.slice(from);
+      },
+      /** Sets the halts; returns what they led to at once. */
+      halt(killAll: boolean, strategiesHalted: TradingHalts['strategies'] = {}): string[] {
+        const from = log.length;
+        halts.next({ killAll, strategies: strategiesHalted, ts: Date.now() });
+        return log.slice(from);
+      },
+      end(): boolean {
+        barsIn.complete();
+        return completed;
+      },
+    };
+  }
+
+  it('flatten: cancels every working order (protective ones too), closes at market, refuses targets until resumed, then re-aligns', () => {
+    const g = controlled([{ ...scripted('s', { 0: 1, 2: 2 }), bracket: { stopLossTicks: 200, takeProfitTicks: 300 } }]);
+    expect(g.bar()).toEqual(['signal s 1', 'Accepted s@1', 'Accepted s@1.sl STOP 149.85', 'Accepted s@1.tp LIMIT 150.35']);
+    // The bracket is re-priced from the fill (a modification: Submitted, not logged).
+    expect(g.bar()).toEqual(['fill s@1 BUY 100000@150.1 bar 1 entry']);
+    // Flatten at the end of bar 1 (event time): the bracket goes, the close is sent.
+    expect(g.halt(false, { s: 'flat' })).toEqual(['Cancelled s@1.sl STOP 149.9 FLATTEN', 'Cancelled s@1.tp LIMIT 150.4 FLATTEN', 'Accepted s@2']);
+    // Asked again while the close is working: nothing new.
+    expect(g.halt(false, { s: 'flat' })).toEqual([]);
+    // The close fills at the next open; the strategy's new target is refused, reported as such.
+    expect(g.bar()).toEqual(['fill s@2 SELL 100000@150.2 bar 2 exit', 'trade s 10000 exit', 'signal s 2', 'Rejected s@3 FLATTENED', 'Rejected s@3.sl STOP 150.05 FLATTENED', 'Rejected s@3.tp LIMIT 150.55 FLATTENED']);
+    expect(g.book.position('s', 'USDJPY')).toBe(0);
+    expect(g.bar()).toEqual([]);
+    // Resume: the latest target (2) is re-derived at the end of bar 3, with its bracket.
+    expect(g.halt(false, {})).toEqual(['Accepted s@4', 'Accepted s@4.sl STOP 150.15', 'Accepted s@4.tp LIMIT 150.65']);
+    expect(g.bar()[0]).toBe('fill s@4 BUY 200000@150.4 bar 4 entry');
+    expect(g.book.position('s', 'USDJPY')).toBe(200_000);
+    expect(g.end()).toBe(true);
+  });
+
+  it('errors the run when the halts stream errors: trading never goes on unguarded', () => {
+    const { graph } = setup({ bars$: from(bars(3)), strategies: [scripted('s', { 0: 1 })], halts$: throwError(() => new Error('control lost')) });
+    let failure: unknown;
+    graph.events$.subscribe({ error: (error: unknown) => (failure = error) });
+    expect(failure).toEqual(new Error('control lost'));
+  });
+
+  it('kill: refuses new exposure and cancels working entries of the strategy killed only; resume sends what its target still wants', () => {
+    const g = controlled([scripted('a', { 0: 1, 2: -1 }), scripted('b', { 0: 1 })]);
+    expect(g.bar()).toEqual(['signal a 1', 'Accepted a@1', 'signal b 1', 'Accepted b@1']);
+    expect(g.halt(false, { a: 'killed' })).toEqual(['Cancelled a@1 KILL_SWITCH']);
+    expect(g.bar()).toEqual(['fill b@1 BUY 100000@150.1 bar 1 entry']);
+    expect(g.bar()).toEqual(['signal a -1', 'Rejected a@3 KILL_SWITCH']);
+    expect(g.halt(false, {})).toEqual(['Accepted a@3#2']);
+    expect(g.bar()).toEqual(['fill a@3#2 SELL 100000@150.3 bar 3 entry']);
+    expect([g.book.position('a', 'USDJPY'), g.book.position('b', 'USDJPY')]).toEqual([-100_000, 100_000]);
+  });
+
+  it('kill all: a reversal goes as its exit (never trapped) and its refused entry; resume re-sends the entry', () => {
+    const g = controlled([scripted('r', { 0: 1, 2: -1 })]);
+    g.bar(2);
+    expect(g.book.position('r', 'USDJPY')).toBe(100_000);
+    expect(g.halt(true)).toEqual([]);
+    expect(g.bar()).toEqual(['signal r -1', 'Accepted r@3', 'Rejected r@3#2 KILL_SWITCH']);
+    expect(g.bar()).toEqual(['fill r@3 SELL 100000@150.3 bar 3 exit', 'trade r 20000 exit']);
+    expect(g.book.position('r', 'USDJPY')).toBe(0);
+    // The kill switch off: the target (−1) is still unmet, so its entry goes now.
+    expect(g.halt(false)).toEqual(['Accepted r@4']);
+    expect(g.bar()).toEqual(['fill r@4 SELL 100000@150.4 bar 4 entry']);
+    expect(g.book.position('r', 'USDJPY')).toBe(-100_000);
+  });
+});
+
+describe('buildGraph with fills that come late, in a burst (live)', () => {
+  it('leaves one bracket, for the final position, when several reversals fill after all were sent', () => {
+    const sim = createSimBroker({ contracts });
+    // A broker without onBar: nothing fills with the bars; the test releases the fills when it wants.
+    const late: Broker = { name: 'late', events$: sim.events$, place: (o, c) => sim.place(o, c), cancel: (id, r) => sim.cancel(id, r), modify: (o) => sim.modify(o) };
+    const book = createBook({ contracts, accountCurrency: 'JPY', initialCash: 10_000_000 });
+    const barsIn = new Subject<Bar>();
+    const strategy: Strategy = { ...scripted('s', { 0: -1, 2: 1, 3: -1, 4: 1 }), bracket: { stopLossTicks: 300, takeProfitTicks: 500 } };
+    buildGraph({ bars$: barsIn, strategies: [strategy], broker: late, book, contracts }).events$.subscribe();
+    const series = bars(6);
+    barsIn.next(series[0]);
+    sim.onBar?.(series[1]); // the short fills in time
+    for (const bar of series.slice(1, 5)) barsIn.next(bar); // three reversals sent, none filled yet
+    sim.onBar?.(series[5]); // they fill together
+    expect(book.position('s', 'USDJPY')).toBe(100_000);
+    // Each fill re-placed its own bracket; the later fill's bracket replaced the earlier ones, attached or not.
+    expect(book.workingOrders().map((w) => `${short(w.order.id)} ${w.order.side} ${w.order.type} ${w.remaining}`)).toEqual(['s@5.sl SELL STOP 100000', 's@5.tp SELL LIMIT 100000']);
   });
 });

@@ -1,4 +1,4 @@
-import { merge, Observable } from 'rxjs';
+import { endWith, map, merge, Observable, takeUntil } from 'rxjs';
 import { operate } from '../../operators/operate';
 import { markToMarket } from '../../operators/markToMarket';
 import { riskGate } from '../../operators/riskGate';
@@ -8,9 +8,10 @@ import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { isProtective, isTarget } from '../core/orders';
 import { createFanout, type Fanout } from '../core/fanout';
+import type { TradingHalts } from '../core/halts';
 import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, Signal, StampedIntent, StrategyOutput } from '../core/types';
 import type { Book, BookView } from '../portfolio/book';
-import { ordersFromDecisions } from '../portfolio/orders';
+import { ordersFromDecisions, type HaltsChange } from '../portfolio/orders';
 import type { PortfolioUpdate } from '../portfolio/types';
 import type { RiskLimits } from '../risk/limits';
 import type { Sizer } from '../risk/sizers';
@@ -26,7 +27,11 @@ export interface GraphOptions {
   readonly contracts: ContractBook;
   /** Opt-in limits; none → nothing is refused. */
   readonly limits?: RiskLimits;
-  readonly killSwitch$?: Observable<boolean>;
+  /**
+   * What the operator has halted (kill switches, flattened strategies): each value is acted on in the order
+   * path at the time of the latest bar's end (see `TradingHalts`, `ordersFromDecisions`). None: nothing halted.
+   */
+  readonly halts$?: Observable<TradingHalts>;
   /** Re-sizes signal targets (sign kept) before orders are derived; none → targets as the strategies say. */
   readonly sizer?: Sizer;
   /** See `RouteOptions.drain`: false for replay (default), true for a live shutdown that waits for the broker. */
@@ -126,6 +131,7 @@ export function buildGraph(options: GraphOptions): Graph {
     contractFor(contracts, strategy.symbol);
     book.track(strategy.id, strategy.symbol);
   }
+  const homes = new Map(strategies.map((s) => [s.id, s.symbol] as const));
   const brackets = new Map(strategies.flatMap((s) => (s.bracket === undefined ? [] : [[s.id, s.bracket] as const])));
   /** What the order path may know of the book: queries only. */
   const view: BookView = book;
@@ -166,11 +172,23 @@ export function buildGraph(options: GraphOptions): Graph {
         return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent, admit));
       });
 
+      // Orders a halts change leads to are decided at the end of the latest bar (before the first: the change's
+      // own time): event time, so a replay driven by a control stays deterministic and ids never go back.
+      // The halts end with the bars; their error errors the run (trading must not go on unguarded).
+      let eventTs = Number.NEGATIVE_INFINITY;
+      const halts$: Observable<HaltsChange> =
+        options.halts$ === undefined
+          ? decisions.end$
+          : options.halts$.pipe(
+              takeUntil(decisions.end$.pipe(endWith(true))),
+              map((halts) => ({ kind: 'halts', halts, ts: Number.isFinite(eventTs) ? eventTs : (halts.ts ?? 0) })),
+            );
+
       // `decisions.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
       // every strategy completes early: fills of orders still working are never dropped.
-      const execution$ = merge(decisions.end$, feedback.observable, ...decided).pipe(
-        ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id) }),
-        riskGate(options.limits ?? {}, { book: view, contracts, killSwitch$: options.killSwitch$ }),
+      const execution$ = merge(decisions.end$, feedback.observable, halts$, ...decided).pipe(
+        ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id), homeSymbolOf: (id) => homes.get(id) }),
+        riskGate(options.limits ?? {}, { book: view, contracts }),
         route(broker, { drain: options.drain ?? false }),
         feedBack(() => drain()),
       );
@@ -223,6 +241,7 @@ export function buildGraph(options: GraphOptions): Graph {
             if (booked.length > 0) drain();
           }
           // 2. mark: the ledger marks the bar's close.
+          eventTs = Math.max(eventTs, bar.ts + bar.intervalMs);
           marks.next(bar);
           // A consumer that left on the mark (`take(n)` on events$) stops the bar here.
           if (subscriber.closed) return;

@@ -5,6 +5,7 @@ import { createSimBroker } from '../broker/simBroker';
 import type { Broker } from '../broker/types';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
+import type { TradingHalts } from '../core/halts';
 import type { Bar, ContractBook, Fill, RejectReason } from '../core/types';
 import { createBook, type Book } from '../portfolio/book';
 import { createSizer } from '../risk/sizers';
@@ -42,7 +43,8 @@ export interface TradeRunnerOptions {
   readonly equitySeries?: boolean;
   /** Live: remember execIds so a broker replaying executions cannot double a fill. */
   readonly dedupeFills?: boolean;
-  readonly killSwitch$?: Observable<boolean>;
+  /** What the operator halted (kill switches, flatten); see `GraphOptions.halts$`. */
+  readonly halts$?: Observable<TradingHalts>;
   /** Live warm-up: see `DecisionHold`. */
   readonly hold?: DecisionHold;
   /** Wall clock for the `run` timing block (ms). */
@@ -159,7 +161,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     book,
     contracts,
     limits: config.risk,
-    killSwitch$: options.killSwitch$,
+    halts$: options.halts$,
     hold: options.hold,
     sizer: config.sizer === undefined ? undefined : createSizer(config.sizer, book, contracts),
   });

@@ -105,7 +105,7 @@ describe('replay report', () => {
     expect(Object.keys(s.rejected.byReason)).toEqual([...REJECT_REASONS]);
     expect(s.rejected).toEqual({
       total: 3,
-      byReason: { MAX_POSITION: 2, MAX_ORDER_SIZE: 0, MAX_GROSS_NOTIONAL: 0, MAX_DAILY_LOSS: 0, ORDER_RATE: 0, MAX_LOSS_PER_TRADE: 0, KILL_SWITCH: 1, DISCONNECTED: 0, BROKER: 0 },
+      byReason: { MAX_POSITION: 2, MAX_ORDER_SIZE: 0, MAX_GROSS_NOTIONAL: 0, MAX_DAILY_LOSS: 0, ORDER_RATE: 0, MAX_LOSS_PER_TRADE: 0, KILL_SWITCH: 1, FLATTENED: 0, DISCONNECTED: 0, BROKER: 0 },
     });
     expect(s.position).toMatchObject({ qty: -100_000, avgPrice: 151, unrealizedPnl: -2_000, time: '2024-01-01T23:00:00.000Z' });
     expect(s.workingOrders).toEqual([
@@ -176,5 +176,9 @@ describe('replay report', () => {
     broken.strategies[0].fills[1].side = 'HOLD';
     expect(() => parseReplayReport(JSON.stringify(broken), 'out.json')).toThrow(/^out\.json: strategies\[0\]\.fills\[1\]\.side: /);
     expect(() => parseReplayReport('{', 'out.json')).toThrow(/^out\.json: not JSON/);
+    // A report saved before a refusal reason existed reads it as 0.
+    const older = JSON.parse(text);
+    delete older.strategies[0].rejected.byReason.FLATTENED;
+    expect(parseReplayReport(JSON.stringify(older)).strategies[0].rejected.byReason.FLATTENED).toBe(0);
   });
 });

@@ -44,6 +44,7 @@ export const REJECT_REASONS = [
   'ORDER_RATE',
   'MAX_LOSS_PER_TRADE',
   'KILL_SWITCH',
+  'FLATTENED',
   'DISCONNECTED',
   'BROKER',
 ] as const satisfies readonly RejectReason[];
@@ -149,11 +150,12 @@ const reportAnalyzersSchema = z
 /** Closed trades' sums, and their count by the reason of the fill that closed them (`exit`, `stop`, …). */
 const reportTotalsSchema = z.object({ trades: count, grossPnl: num, netPnl: num, netPnlAccount: num, exitsByReason: tradeExits }).readonly();
 
-/** Refused orders by reason code; every reason is present (0 when none), in a fixed order. */
+/** Refused orders by reason code; every reason is written (0 when none), in a fixed order. */
 const reportRejectionsSchema = z
   .object({
     total: count,
-    byReason: z.object(Object.fromEntries(REJECT_REASONS.map((r) => [r, count])) as Record<RejectReason, typeof count>).readonly(),
+    // A reason added later reads as 0 in a report saved before it existed.
+    byReason: z.object(Object.fromEntries(REJECT_REASONS.map((r) => [r, count.default(0)])) as Record<RejectReason, ReturnType<typeof count.default>>).readonly(),
   })
   .readonly();
 

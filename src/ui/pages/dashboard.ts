@@ -1,9 +1,9 @@
-import { createSeriesMarkers, LineSeries, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time } from 'lightweight-charts';
-import type { BookSnapshot, ControlEvent, EngineStatus, KillSwitchState, TransientEvent } from '../../control/control';
-import type { Bar, Fill, OrderEvent } from '../../core/types';
+import { createSeriesMarkers, LineSeries, LineStyle, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time } from 'lightweight-charts';
+import type { BookSnapshot, ControlEvent, EngineStatus, KillSwitchState, StrategyHaltState, TransientEvent } from '../../control/control';
+import type { Bar, Fill, Order, OrderEvent } from '../../core/types';
 import { adoptTokenFromUrl, api, currentToken, setToken, Unauthorized } from './lib/api';
 import { addCandles, baseChart, COLOURS, pricePrecisionFor, toTime, type Candle } from './lib/charts';
-import { byId, fillBody, row } from './lib/dom';
+import { byId, fillBody, row, type CellSpec } from './lib/dom';
 import { followEvents, type StreamState } from './lib/eventStream';
 import { formatMoney, formatNumber, formatPrice, formatSigned, formatUtc, tone } from './lib/format';
 
@@ -21,6 +21,8 @@ interface PageState {
   status: EngineStatus | null;
   book: BookSnapshot | null;
   killSwitch: KillSwitchState | null;
+  /** Strategies halted on their own (killed, flat). */
+  halts: Record<string, StrategyHaltState>;
   connection: { state: string; since: number; attempt?: number; retryInMs?: number; reason?: string } | null;
   readonly bars: Map<string, Map<number, Bar>>;
   readonly forming: Map<string, Bar>;
@@ -36,6 +38,7 @@ const state: PageState = {
   status: null,
   book: null,
   killSwitch: null,
+  halts: {},
   connection: null,
   bars: new Map(),
   forming: new Map(),
@@ -88,6 +91,11 @@ function apply(event: ControlEvent): void {
     case 'killSwitch':
       state.killSwitch = { on: event.on, reason: event.reason, since: event.ts };
       break;
+    case 'halt': {
+      const { [event.strategyId]: _previous, ...others } = state.halts;
+      state.halts = event.halt === null ? others : { ...others, [event.strategyId]: { halt: event.halt, reason: event.reason, since: event.ts } };
+      break;
+    }
     case 'notice':
       state.notices.push({ ts: event.ts, level: event.level, message: event.message });
       if (state.notices.length > MAX_NOTICES) state.notices.shift();
@@ -104,6 +112,7 @@ function applyTransient(event: TransientEvent): void {
 function applyStatus(status: EngineStatus): void {
   state.status = status;
   state.killSwitch = status.killSwitch;
+  state.halts = { ...status.halts };
   state.connection = { state: status.connection, ...status.connectionDetail };
   for (const bar of status.forming) state.forming.set(bar.symbol, bar);
   scheduleRender();
@@ -136,13 +145,14 @@ function render(): void {
 
 function renderHeader(): void {
   const status = state.status;
-  byId('mode').textContent = status === null ? '…' : status.mode;
+  byId('mode').textContent = status === null ? '…' : readOnly() ? 'journal: read-only' : status.mode;
   const kill = state.killSwitch;
   const killChip = byId('kill-state');
   killChip.textContent = kill === null ? 'kill switch ?' : kill.on ? `KILL SWITCH ON: ${kill.reason}` : 'kill switch off';
   killChip.dataset.state = kill?.on === true ? 'on' : 'off';
-  byId<HTMLButtonElement>('kill-all').hidden = kill?.on === true;
-  byId<HTMLButtonElement>('resume-all').hidden = kill?.on !== true;
+  byId<HTMLButtonElement>('kill-all').hidden = kill?.on === true || readOnly();
+  byId<HTMLButtonElement>('resume-all').hidden = (kill?.on !== true && Object.keys(state.halts).length === 0) || readOnly();
+  byId<HTMLButtonElement>('flatten-all').hidden = readOnly();
   renderConnection();
   const stream = byId('stream');
   stream.dataset.state = state.stream;
@@ -169,8 +179,8 @@ function renderConnection(): void {
   } else if (c.state === 'connecting') {
     text = `TWS connecting (attempt ${c.attempt ?? 1})`;
     level = 'warn';
-  } else if (c.state === 'replay') {
-    text = 'replay';
+  } else if (c.state === 'replay' || c.state === 'journal') {
+    text = c.state;
     level = 'ok';
   } else {
     text = `TWS down${c.reason ? `: ${c.reason}` : ''}`;
@@ -179,6 +189,11 @@ function renderConnection(): void {
   chip.textContent = text;
   chip.dataset.state = level;
   chip.title = c.reason ?? '';
+}
+
+/** A finished day read from a journal: nothing can be changed, so no button is offered. */
+function readOnly(): boolean {
+  return state.status?.mode === 'journal';
 }
 
 function currency(): string {
@@ -208,11 +223,13 @@ function renderStrategies(): void {
   const rows = [...ids].sort().flatMap((id) => {
     const legs = positions.filter((p) => p.strategyId === id);
     const pnl = state.book?.pnl.strategies.find((s) => s.strategyId === id);
-    if (legs.length === 0) return [row([id, '–', { text: 'flat', value: 0 }, '–', '–', '–', '–', '–', '–'], { 'data-strategy': id })];
+    const halt = haltCell(id);
+    if (legs.length === 0) return [withControls(row([id, halt, '–', { text: 'flat', value: 0 }, '–', '–', '–', '–', '–', '–'], { 'data-strategy': id }), id)];
     return legs.map((p) =>
-      row(
+      withControls(row(
         [
           id,
+          halt,
           p.symbol,
           { text: p.qty === 0 ? 'flat' : formatSigned(p.qty, 0), value: p.qty, className: `num ${tone(p.qty)}` },
           { text: p.qty === 0 ? '–' : formatPrice(p.avgPrice), value: p.avgPrice, className: 'num' },
@@ -223,10 +240,40 @@ function renderStrategies(): void {
           { text: pnl === undefined ? '–' : formatMoney(pnl.totalAccount, ccy, true), value: pnl?.totalAccount ?? '', className: `num ${tone(pnl?.totalAccount ?? 0)}` },
         ],
         { 'data-strategy': id, 'data-symbol': p.symbol },
-      ),
+      ), id),
     );
   });
   fillBody(byId<HTMLTableSectionElement>('strategies-body'), rows, 'no strategy');
+}
+
+/** How a strategy trades now: its own halt, else the engine-wide kill switch, else it trades. */
+function haltCell(id: string): CellSpec {
+  const own = Object.hasOwn(state.halts, id) ? state.halts[id] : undefined;
+  if (own?.halt === 'flat') return { text: 'flat (held)', value: 'flat', className: 'halt', title: own.reason };
+  if (own?.halt === 'killed') return { text: 'killed', value: 'killed', className: 'halt', title: own.reason };
+  if (state.killSwitch?.on === true) return { text: 'killed (all)', value: 'killed', className: 'halt', title: state.killSwitch.reason };
+  return { text: 'trading', value: 'trading', className: 'halt' };
+}
+
+/** The row's last cell: the buttons that make sense in the strategy's state. */
+function withControls(tr: HTMLTableRowElement, id: string): HTMLTableRowElement {
+  const stateCell = tr.cells[1];
+  stateCell.dataset.state = stateCell.dataset.v ?? '';
+  const own = Object.hasOwn(state.halts, id) ? state.halts[id].halt : null;
+  const actions: StrategyAction[] = readOnly() ? [] : own === 'flat' ? ['resume'] : own === 'killed' ? ['flatten', 'resume'] : ['kill', 'flatten'];
+  const td = document.createElement('td');
+  td.className = 'controls';
+  for (const action of actions) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = { kill: 'Kill', flatten: 'Flatten', resume: 'Resume' }[action];
+    if (action !== 'resume') button.className = 'danger';
+    button.dataset.action = action;
+    button.dataset.strategy = id;
+    td.append(button);
+  }
+  tr.append(td);
+  return tr;
 }
 
 function renderWorking(): void {
@@ -240,6 +287,7 @@ function renderWorking(): void {
         { text: formatNumber(o.qty, 0), value: o.qty, className: 'num' },
         o.type,
         { text: o.limitPrice !== undefined ? formatPrice(o.limitPrice) : o.stopPrice !== undefined ? formatPrice(o.stopPrice) : '–', className: 'num' },
+        PROTECTIVE_LABELS[o.reason]?.role ?? o.reason,
         formatUtc(o.ts),
       ],
       { 'data-order-id': o.id },
@@ -327,6 +375,7 @@ function renderChart(): void {
   }));
   marks.sort((a, b) => Number(a.time) - Number(b.time));
   markers?.setMarkers(marks);
+  drawProtectiveLevels(symbol);
   chartBox.dataset.bars = String(data.length);
   chartBox.dataset.markers = String(markers?.markers().length ?? 0);
   // The chart's text alternative: its fills as a list, for screen readers (and for the page's tests).
@@ -335,6 +384,47 @@ function renderChart(): void {
       const li = document.createElement('li');
       li.dataset.execId = f.execId;
       li.textContent = `${f.side} ${formatNumber(f.qty, 0)} ${f.symbol} at ${formatPrice(f.price)}, ${formatUtc(f.ts)} UTC`;
+      return li;
+    }),
+  );
+}
+
+/** What a protective order is called on the chart and in the working orders. */
+const PROTECTIVE_LABELS: Readonly<Partial<Record<Order['reason'], { readonly role: string; readonly short: string }>>> = {
+  stop: { role: 'stop-loss', short: 'SL' },
+  takeProfit: { role: 'take-profit', short: 'TP' },
+  trailingStop: { role: 'trailing stop', short: 'TS' },
+};
+
+let protectiveLines: IPriceLine[] = [];
+
+/** The working protective orders of `symbol` as dashed price lines, redrawn from the book each time. */
+function drawProtectiveLevels(symbol: string): void {
+  if (candles === null) return;
+  for (const line of protectiveLines) candles.removePriceLine(line);
+  const levels = (state.book?.workingOrders ?? []).flatMap((o) => {
+    const label = PROTECTIVE_LABELS[o.reason];
+    const price = o.type === 'LIMIT' ? o.limitPrice : o.stopPrice;
+    return o.symbol === symbol && label !== undefined && price !== undefined ? [{ order: o, label, price }] : [];
+  });
+  const series = candles;
+  protectiveLines = levels.map(({ order, label, price }) =>
+    series.createPriceLine({
+      price,
+      color: order.reason === 'takeProfit' ? COLOURS.up : COLOURS.down,
+      lineWidth: 1,
+      lineStyle: LineStyle.Dashed,
+      axisLabelVisible: true,
+      title: `${label.short} ${order.strategyId}`,
+    }),
+  );
+  chartBox.dataset.levels = String(protectiveLines.length);
+  // The levels' text alternative, as for the fills.
+  byId('chart-levels').replaceChildren(
+    ...levels.map(({ order, label, price }) => {
+      const li = document.createElement('li');
+      li.dataset.orderId = order.id;
+      li.textContent = `${label.role} of ${order.strategyId}: ${order.side} ${formatNumber(order.qty, 0)} ${order.symbol} at ${formatPrice(price)}`;
       return li;
     }),
   );
@@ -375,31 +465,41 @@ function setMessage(text: string, level: 'ok' | 'bad'): void {
   el.dataset.state = level;
 }
 
-function confirmKill(on: boolean): void {
-  byId('confirm-text').textContent = on
-    ? 'Turn the kill switch ON? New exposure is refused until it is turned off.'
-    : 'Turn the kill switch off and let the strategies trade again?';
-  const reason = byId<HTMLInputElement>('confirm-reason');
-  reason.value = on ? 'kill from the dashboard' : '';
-  byId('confirm-reason-row').hidden = !on;
-  confirmDialog.dataset.on = String(on);
+type StrategyAction = 'kill' | 'flatten' | 'resume';
+
+/** A change the operator asked for, waiting for the confirmation. */
+interface PendingAction {
+  readonly path: string;
+  /** Its body from the reason typed (undefined when the action takes none). */
+  readonly body: (reason: string) => object;
+  /** What the page says once it is done. */
+  readonly done: string;
+}
+
+let pending: PendingAction | null = null;
+
+/** Asks for confirmation (and a reason when `reason` is given), then sends `action` with the token. */
+function confirmAction(question: string, reason: string | null, action: PendingAction): void {
+  byId('confirm-text').textContent = question;
+  byId<HTMLInputElement>('confirm-reason').value = reason ?? '';
+  byId('confirm-reason-row').hidden = reason === null;
+  pending = action;
   confirmDialog.showModal();
 }
 
 confirmDialog.addEventListener('close', () => {
-  if (confirmDialog.returnValue !== 'ok') return;
-  const on = confirmDialog.dataset.on === 'true';
-  const reason = byId<HTMLInputElement>('confirm-reason').value.trim();
-  void sendKill(on, reason);
+  const action = pending;
+  pending = null;
+  if (confirmDialog.returnValue !== 'ok' || action === null) return;
+  void send(action, byId<HTMLInputElement>('confirm-reason').value.trim());
 });
 
-async function sendKill(on: boolean, reason: string): Promise<void> {
+async function send(action: PendingAction, reason: string): Promise<void> {
   try {
-    const body = on ? { on, reason: reason === '' ? 'kill from the dashboard' : reason } : { on };
-    const result = await api<{ killSwitch: KillSwitchState }>('/kill', { method: 'POST', body: JSON.stringify(body) });
-    state.killSwitch = result.killSwitch;
-    setMessage(on ? 'Kill switch is ON' : 'Kill switch is off', 'ok');
-    scheduleRender();
+    await api<unknown>(action.path, { method: 'POST', body: JSON.stringify(action.body(reason)) });
+    setMessage(action.done, 'ok');
+    // The events follow on the stream; the snapshot makes the page right at once.
+    applyStatus(await api<EngineStatus>('/status'));
   } catch (error) {
     if (error instanceof Unauthorized) {
       setMessage('The API refused the token: nothing was changed. Enter the token the engine printed.', 'bad');
@@ -410,8 +510,45 @@ async function sendKill(on: boolean, reason: string): Promise<void> {
   }
 }
 
-byId('kill-all').addEventListener('click', () => confirmKill(true));
-byId('resume-all').addEventListener('click', () => confirmKill(false));
+const withReason = (fallback: string) => (reason: string) => ({ reason: reason === '' ? fallback : reason });
+
+byId('kill-all').addEventListener('click', () =>
+  confirmAction('Turn the kill switch ON? New exposure is refused until it is turned off; exits and protective orders still go.', 'kill from the dashboard', {
+    path: '/kill',
+    body: (reason) => ({ on: true, reason: reason === '' ? 'kill from the dashboard' : reason }),
+    done: 'Kill switch is ON',
+  }),
+);
+byId('resume-all').addEventListener('click', () =>
+  confirmAction('Turn the kill switch off, resume every strategy and re-align each with its target?', null, {
+    path: '/resume',
+    body: withReason('resumed from the dashboard'),
+    done: 'Kill switch is off; every strategy resumed',
+  }),
+);
+byId('flatten-all').addEventListener('click', () =>
+  confirmAction('Flatten EVERY strategy? Working orders are cancelled, positions closed at market, and each is held flat until resumed.', 'flatten all from the dashboard', {
+    path: '/flatten',
+    body: withReason('flatten all from the dashboard'),
+    done: 'Flattening every strategy',
+  }),
+);
+
+const STRATEGY_QUESTIONS: Readonly<Record<StrategyAction, (id: string) => string>> = {
+  kill: (id) => `Kill ${id}? Its new exposure is refused and its working entries cancelled; exits and protective orders still go.`,
+  flatten: (id) => `Flatten ${id}? Its working orders are cancelled (protective ones too), its position closed at market, and it is held flat until resumed.`,
+  resume: (id) => `Resume ${id}? It is re-aligned with its latest target at once.`,
+};
+
+byId('strategies-body').addEventListener('click', (event) => {
+  const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
+  const id = button?.dataset.strategy;
+  const action = button?.dataset.action as StrategyAction | undefined;
+  if (id === undefined || action === undefined) return;
+  const path = `/${action}/${encodeURIComponent(id)}`;
+  const fallback = `${action} from the dashboard`;
+  confirmAction(STRATEGY_QUESTIONS[action](id), fallback, { path, body: withReason(fallback), done: `${id}: ${{ kill: 'killed', flatten: 'flattening', resume: 'resumed' }[action]}` });
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Start: the snapshot, then the events (history first).
