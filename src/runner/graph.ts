@@ -19,7 +19,10 @@ import { stamp, type Strategy } from '../strategy/types';
 export interface GraphOptions {
   /** Closed bars, any symbols, in event-time order; cold or hot, synchronous (replay) or not (live). */
   readonly bars$: Observable<Bar>;
-  /** Each trades its own symbol under its own id (unique in the graph); each still sees every bar of the stream. */
+  /**
+   * Each trades its own symbol under its own id (unique in the graph) and sees the bars of its symbol and of
+   * the symbols it `reads`, in stream order; bars of other symbols are marked but reach no strategy.
+   */
   readonly strategies: ReadonlyArray<Strategy>;
   readonly broker: Broker;
   readonly book: Book;
@@ -119,8 +122,20 @@ export function buildGraph(options: GraphOptions): Graph {
       subscribed = true;
       /** Bars to mark, fed by `step` (2). */
       const marks = createFanout<Bar>();
-      /** Bars to decide on, fed by `step` (3). */
-      const decisions = createFanout<Bar>();
+      /** Bars to decide on, fed by `step` (3): one fan-out per symbol, to the strategies reading it. */
+      const routes = new Map<string, Fanout<Bar>>();
+      const routeOf = (symbol: string): Fanout<Bar> => {
+        let route = routes.get(symbol);
+        if (route === undefined) {
+          route = createFanout<Bar>();
+          routes.set(symbol, route);
+        }
+        return route;
+      };
+      /** Ends with the bars (its `end$` keeps the order path alive until then). */
+      const decisionsEnd = createFanout<never>();
+      const barsOf = (strategy: Strategy): Observable<Bar> =>
+        strategy.reads === undefined ? routeOf(strategy.symbol).observable : merge(...[strategy.symbol, ...strategy.reads].map((s) => routeOf(s).observable));
       /** Booked fills, back to the order manager. */
       const feedback = createFanout<Fill>();
       /** Booked fills, back to the strategy that asked for its own. */
@@ -129,15 +144,15 @@ export function buildGraph(options: GraphOptions): Graph {
       const toEvent = (decision: Decision): void =>
         subscriber.next(isTarget(decision) ? { kind: 'signal', signal: decision } : { kind: 'intent', intent: decision });
       const decided = strategies.map((strategy): Observable<Decision> => {
-        if (strategy.input === 'bars') return decisions.observable.pipe(strategy.decide, stamping(strategy, toEvent));
+        if (strategy.input === 'bars') return barsOf(strategy).pipe(strategy.decide, stamping(strategy, toEvent));
         const fills = createFanout<Fill>();
         ownFills.set(strategy.id, fills);
-        return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent));
+        return merge(barsOf(strategy), fills.observable).pipe(strategy.decide, stamping(strategy, toEvent));
       });
 
-      // `decisions.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
+      // `decisionsEnd.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
       // every strategy completes early: fills of orders still working are never dropped.
-      const execution$ = merge(decisions.end$, feedback.observable, ...decided).pipe(
+      const execution$ = merge(decisionsEnd.end$, feedback.observable, ...decided).pipe(
         ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id) }),
         riskGate(options.limits ?? {}, { book: view, contracts, killSwitch$: options.killSwitch$ }),
         route(broker, { drain: options.drain ?? false }),
@@ -167,6 +182,8 @@ export function buildGraph(options: GraphOptions): Graph {
         .subscribe(subscriber);
 
       const settle = broker.onBar?.bind(broker);
+      // Bars come in runs of one symbol: the last one's route, without a Map lookup per bar.
+      const lastRoute: { symbol: string; route: Fanout<Bar> | undefined } = { symbol: '', route: undefined };
       return {
         // A throw (a broker that cannot settle) errors events$ and tears everything down.
         next: function step(bar) {
@@ -187,12 +204,19 @@ export function buildGraph(options: GraphOptions): Graph {
           if (subscriber.closed) return;
           // 3. decide: the strategies see the bar, one by one; each one's orders reach the broker and the ledger
           //    before the next sees it.
-          decisions.next(bar);
+          let route = lastRoute.route;
+          if (bar.symbol !== lastRoute.symbol) {
+            route = routes.get(bar.symbol);
+            lastRoute.symbol = bar.symbol;
+            lastRoute.route = route;
+          }
+          route?.next(bar);
         },
         // The end of the bars ends the strategies; events$ completes once the order path has (see route's drain).
         complete() {
           marks.complete();
-          decisions.complete();
+          for (const route of routes.values()) route.complete();
+          decisionsEnd.complete();
           feedback.complete();
           for (const fills of ownFills.values()) fills.complete();
         },
