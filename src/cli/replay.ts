@@ -257,7 +257,10 @@ function endJournal(journal: Journal, error: unknown): void {
 /** Bar and tick file names a directory argument stands for (hidden files and others left out). */
 const DATA_FILE = /\.(parquet|pq|csv|txt|tsv)(\.gz)?$/i;
 
-/** The files the arguments name, a directory standing for its data files in name order; each file once. */
+/**
+ * The files the arguments name, a directory standing for its data files; each file once, in path order, so a
+ * run (and its report) does not depend on the order they were given in.
+ */
 function replayFiles(args: readonly string[]): string[] {
   const files: string[] = [];
   for (const arg of args) {
@@ -277,7 +280,7 @@ function replayFiles(args: readonly string[]): string[] {
     if (seen.has(resolve(file))) throw new ConfigError(`${file} is given twice`, 'replay');
     seen.add(resolve(file));
   }
-  return files;
+  return files.sort();
 }
 
 /**

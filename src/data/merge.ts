@@ -143,10 +143,9 @@ function before(a: Bar, b: Bar): boolean {
 }
 
 function overlap(bar: Bar, last: { readonly ts: number; readonly name: string }, name: string): DataError {
-  const where = last.name === name ? `after its bar at ${isoUtc(last.ts)}` : `after its bar at ${isoUtc(last.ts)} in ${last.name}`;
   return new DataError(
     `${bar.symbol} bars of several files overlap`,
     { file: name },
-    `a ${bar.symbol} bar at ${isoUtc(bar.ts)} comes ${where}: give each symbol's files once, covering separate times`,
+    `its ${bar.symbol} bar at ${isoUtc(bar.ts)} is not after the one at ${isoUtc(last.ts)} from ${last.name}: give each symbol's files once, covering separate times`,
   );
 }
