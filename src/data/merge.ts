@@ -14,6 +14,17 @@ export interface MergeInput {
   readonly bars: (pace: () => Promise<void>) => Observable<Bar>;
 }
 
+export interface MergeOptions {
+  /**
+   * An input is let read its next batch once at most this many of its bars wait here, so the read overlaps the
+   * bars still being passed on. Default 8192 (one replay batch); 0: only when it has none left.
+   */
+  readonly readAheadBars?: number;
+}
+
+/** Passed-on bars are spliced off a queue's front in chunks, not one by one. */
+const COMPACT_AT = 8192;
+
 /** A bar's event time: when it closed, the moment a strategy may see it. */
 const closeOf = (bar: Bar): number => bar.ts + bar.intervalMs;
 
@@ -35,8 +46,8 @@ interface Lane {
  * there). Bars that close at the same time come out in a fixed order — by symbol name, then by the inputs'
  * order — so a run is deterministic whatever order the files were given in.
  *
- * Memory is flat in file length: an input is held (`pace`) while bars of its last batch wait here, so at most
- * one batch per input is queued. Bars of one symbol from several inputs (a year in monthly files) interleave
+ * Memory is flat in file length: an input is held (`pace`) while more than `readAheadBars` of its bars wait
+ * here, so at most that many and one batch per input are queued. Bars of one symbol from several inputs (a year in monthly files) interleave
  * by time; two bars of one symbol at the same time, or going back in time, are a DataError naming both
  * inputs. An input's error ends the merge with that error; unsubscribing stops every input.
  *
@@ -46,8 +57,9 @@ interface Lane {
  * merged:  x a b z c w d v e|   (equal close times: EURJPY before USDJPY)
  * ```
  */
-export function mergeByEventTime(inputs: readonly MergeInput[]): Observable<Bar> {
+export function mergeByEventTime(inputs: readonly MergeInput[], options: MergeOptions = {}): Observable<Bar> {
   if (inputs.length === 1) return inputs[0].bars(() => Promise.resolve());
+  const readAhead = options.readAheadBars ?? 8192;
   return new Observable<Bar>((subscriber) => {
     const lanes: Lane[] = inputs.map((input, index) => ({ input, index, queue: [], head: 0, done: false, resume: undefined }));
     /** Per symbol: the last bar passed on and the input it came from (one symbol may span several inputs). */
@@ -87,10 +99,15 @@ export function mergeByEventTime(inputs: readonly MergeInput[]): Observable<Bar>
             return;
           }
           const bar = next.queue[next.head++];
-          if (next.head === next.queue.length) {
+          const waiting = next.queue.length - next.head;
+          if (waiting === 0) {
             next.queue.length = 0;
             next.head = 0;
+          } else if (next.head >= COMPACT_AT) {
+            next.queue.splice(0, next.head);
+            next.head = 0;
           }
+          if (waiting <= readAhead) wake(next);
           const last = lastOf.get(bar.symbol);
           if (last === undefined) lastOf.set(bar.symbol, { ts: bar.ts, name: next.input.name });
           else {
@@ -113,6 +130,7 @@ export function mergeByEventTime(inputs: readonly MergeInput[]): Observable<Bar>
       const pace = (): Promise<void> =>
         new Promise<void>((resolve) => {
           lane.resume = resolve;
+          if (lane.queue.length - lane.head <= readAhead) wake(lane);
           pump();
         });
       subscriptions.push(
