@@ -198,6 +198,12 @@ describe('npm run replay: several files', () => {
     expect(untimed(reversed)).toEqual(untimed(json));
   });
 
+  it('runs a strategy of the user’s that reads the legs of the cross it trades (examples/triangleSpread.json)', async () => {
+    const c = capture();
+    expect(await runReplay([FIXTURE, EURUSD, EURJPY, '--config', join(ROOT, 'examples/triangleSpread.json'), '--to', '2024-01-08', '--no-progress'], c.io)).toBe(0);
+    expect(c.stdout()).toMatch(/^triangle\s+EURJPY\s+[1-9]/m);
+  });
+
   it('takes a directory of files', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'replay-dir-'));
     for (const f of [FIXTURE, EURUSD, EURJPY]) copyFileSync(f, join(folder, basename(f)));
