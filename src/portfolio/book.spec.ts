@@ -178,6 +178,19 @@ describe('book: rates at the time of each fill (several symbols on one stream)',
     expect(b.positions()[0].commissionAccount).toBeCloseTo(1_000 / 150.59, 9);
   });
 
+  it('a symbol that becomes a rate after its first marks (a rebuilt book) starts from the closes it kept', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0));
+    b.mark(mark('USDJPY', 160, 1));
+    b.mark(mark('USDJPY', 170, 2));
+    // Not tracked before: the first EURJPY fill resolves the conversion; minutes 1 and 2 are what USDJPY kept.
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(2), commission: 1_600 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_600 / 160, 9);
+    // Older than both: the oldest kept (an older journal holds only the latest mark before each fill).
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(0), commission: 1_600 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_600 / 160 + 1_600 / 160, 9);
+  });
+
   it('derives a rate through two pairs when the direct one is not loaded: JPY → USD → EUR', () => {
     const b = createBook({ contracts, accountCurrency: 'EUR', initialCash: 1_000_000, pricedSymbols: ['USDJPY', 'EURUSD'] });
     b.track('s', 'USDJPY');

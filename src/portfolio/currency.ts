@@ -91,8 +91,9 @@ export function resolveConversion(
     const cell = cellOf(pair);
     if (cell.history === undefined) {
       // A cell that becomes a rate after its first marks (a book rebuilt from a journal) starts from the two
-      // closes it kept; it also had dropped older ones, if any.
-      const history: RateHistory = { ts: [], price: [], head: 0, trimmed: !Number.isNaN(cell.previous) };
+      // closes it kept: what came before them is unknown, so an older fill takes the oldest of them (a journal
+      // written before fills were converted at their own time holds only the latest mark).
+      const history: RateHistory = { ts: [], price: [], head: 0, trimmed: !Number.isNaN(cell.last) };
       for (const [ts, price] of [[cell.previousTs, cell.previous], [cell.lastTs, cell.last]] as const) {
         if (Number.isNaN(price)) continue;
         history.ts.push(ts);
