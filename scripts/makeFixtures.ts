@@ -14,6 +14,10 @@
  *   with a small gap.
  * - Volume: integer tick counts, busier in the London and New York sessions.
  *
+ * fixtures/eurusd.parquet, fixtures/eurjpy.parquet — the two other legs of the USDJPY triangle for January 2024
+ * (multi-symbol replays): EURUSD its own seeded walk (EUR_SEED), EURJPY = EURUSD × USDJPY of the same minute
+ * within a few ticks (CROSS_NOISE_TICKS), each with gaps of its own (see `eurBars`).
+ *
  * fixtures/bad/ — small files each breaking one rule, for the data layer's error tests (see fixtures/README.md).
  *
  * fixtures/samples/ — one canonical set of bars and the same bars as each vendor writes them (vendorSamples.ts).
@@ -141,6 +145,79 @@ export function* walkBars(seed: number, start: number, end: number, startPrice: 
   }
 }
 
+/** The seed of the EUR legs' walk and noise (their own, so the USDJPY series is not disturbed). */
+export const EUR_SEED = 20240102;
+/** The EUR legs cover January 2024: small, and enough for crosses, gaps and weekends. */
+export const EUR_END = Date.UTC(2024, 1, 1);
+export const EURUSD_START_PRICE = 1.104;
+export const EURUSD_ANNUAL_VOLATILITY = 0.07;
+/** EURJPY's close is EURUSD × USDJPY of the same minute, moved by up to this many 0.001 ticks (its own quotes). */
+export const CROSS_NOISE_TICKS = 2;
+/** Each leg misses minutes of its own: EURUSD rarely, EURJPY more often, and EURJPY pauses 21:00–21:05 UTC daily. */
+export const EURUSD_MISSING_MINUTE_P = 1 / 3000;
+export const EURJPY_MISSING_MINUTE_P = 1 / 400;
+const EURJPY_PAUSE_FROM_MINUTE = 21 * 60;
+const EURJPY_PAUSE_TO_MINUTE = 21 * 60 + 5;
+const EURUSD_TICKS = 100_000;
+
+/**
+ * EURUSD and EURJPY 1-minute bars from 2024-01-01 to `EUR_END`, consistent with the USDJPY demo series:
+ * - EURUSD: geometric Brownian motion (EURUSD_ANNUAL_VOLATILITY), four steps a minute, on the 0.00001 grid,
+ *   in the same FX week as USDJPY;
+ * - EURJPY: open/high/low/close = EURUSD's × USDJPY's of the same minute (USDJPY's last close where its minute is
+ *   missing), each moved by up to CROSS_NOISE_TICKS, on the 0.001 grid (low ≤ open/close ≤ high kept);
+ * - gaps: each leg drops minutes with its own probability, EURJPY also pauses 21:00–21:05 UTC every day, so the
+ *   three files never have the same minutes (a replay of all three must not line them up on a master clock).
+ */
+export function eurBars(seed = EUR_SEED): { readonly eurusd: Bar[]; readonly eurjpy: Bar[] } {
+  const uniform = mulberry32(seed);
+  const normal = normals(uniform);
+  const sigma = EURUSD_ANNUAL_VOLATILITY / Math.sqrt(5 * 1440 * 52);
+  const stepSigma = sigma / Math.sqrt(STEPS_PER_MINUTE);
+  const usdjpy = new Map<number, Bar>();
+  for (const bar of usdJpyBars()) {
+    if (bar.ts >= EUR_END) break;
+    usdjpy.set(bar.ts, bar);
+  }
+  const eurusd: Bar[] = [];
+  const eurjpy: Bar[] = [];
+  let price = EURUSD_START_PRICE;
+  let lastUsdJpy: Bar | undefined;
+  const onEurUsdGrid = (p: number): number => Math.round(p * EURUSD_TICKS) / EURUSD_TICKS;
+  const noisy = (p: number): number => onGrid(p + (Math.floor(uniform() * (2 * CROSS_NOISE_TICKS + 1)) - CROSS_NOISE_TICKS) / TICKS_PER_YEN);
+  for (let ts = START; ts < EUR_END; ts += MINUTE_MS) {
+    if (!isFxOpen(ts)) continue;
+    const open = price;
+    let high = price;
+    let low = price;
+    for (let s = 0; s < STEPS_PER_MINUTE; s++) {
+      price *= Math.exp(-(stepSigma * stepSigma) / 2 + stepSigma * normal());
+      if (price > high) high = price;
+      if (price < low) low = price;
+    }
+    const volume = Math.max(1, Math.round(100 * activity(ts) * Math.exp(0.35 * normal())));
+    if (uniform() >= EURUSD_MISSING_MINUTE_P) {
+      eurusd.push(makeBar('EURUSD', ts, MINUTE_MS, onEurUsdGrid(open), onEurUsdGrid(high), onEurUsdGrid(low), onEurUsdGrid(price), volume));
+    }
+    const uj = usdjpy.get(ts) ?? flatBar(lastUsdJpy, ts);
+    if (usdjpy.has(ts)) lastUsdJpy = uj;
+    const minute = Math.floor((ts % DAY_MS) / MINUTE_MS);
+    const paused = minute >= EURJPY_PAUSE_FROM_MINUTE && minute < EURJPY_PAUSE_TO_MINUTE;
+    if (uj === undefined || paused || uniform() < EURJPY_MISSING_MINUTE_P) continue;
+    const o = noisy(open * uj.open);
+    const c = noisy(price * uj.close);
+    const h = Math.max(noisy(high * uj.high), o, c);
+    const l = Math.min(noisy(low * uj.low), o, c);
+    eurjpy.push(makeBar('EURJPY', ts, MINUTE_MS, o, h, l, c, Math.max(1, Math.round(volume * 0.6))));
+  }
+  return { eurusd, eurjpy };
+}
+
+/** A minute without a USDJPY bar: its last close, flat (undefined before the first). */
+function flatBar(last: Bar | undefined, ts: number): Bar | undefined {
+  return last === undefined ? undefined : makeBar('USDJPY', ts, MINUTE_MS, last.close, last.close, last.close, last.close, 0);
+}
+
 const HEADER = 'timestamp,open,high,low,close,volume';
 
 /** Small CSV files, each breaking one rule (or, for the vendor file, none). */
@@ -249,6 +326,11 @@ export async function writeFixtures(outDir: string, io: CliIo = PROCESS_IO): Pro
   const usdjpy = join(outDir, 'usdjpy.parquet');
   const { rows } = await writeBarsParquet(usdjpy, usdJpyBars());
   writeLine(io.stdout, `${usdjpy}: ${rows} bars`);
+  const legs = eurBars();
+  for (const [name, bars] of [['eurusd.parquet', legs.eurusd], ['eurjpy.parquet', legs.eurjpy]] as const) {
+    const written = await writeBarsParquet(join(outDir, name), bars);
+    writeLine(io.stdout, `${join(outDir, name)}: ${written.rows} bars`);
+  }
   for (const [name, text] of Object.entries(BAD_CSV)) {
     writeFileSync(join(badDir, name), text.endsWith('\n') ? text : `${text}\n`);
   }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadContracts } from '../core/contracts';
 import { parseReplayReport } from '../runner/report/replayReport';
 import { DEFAULT_CONFIG_PATH, runReplay, symbolFromFileName } from './replay';
@@ -166,6 +166,88 @@ describe('npm run replay: files traders have, and the rough edges', () => {
     const d = capture();
     expect(await runReplay([FIXTURE, '--bar', '7x'], d.io)).toBe(2);
     expect(d.stderr()).toContain("option '--bar <interval>' argument '7x' is invalid. expected a bar interval such as 1m, 5m, 15m, 1h, 4h or 1d");
+  });
+});
+
+describe('npm run replay: several files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replay-multi-'));
+  const EURUSD = join(ROOT, 'fixtures/eurusd.parquet');
+  const EURJPY = join(ROOT, 'fixtures/eurjpy.parquet');
+  const MULTI = join(ROOT, 'config/multi.json');
+  /** The report without its timing block, which alone may differ between runs. */
+  const untimed = (file: string) => {
+    const { run: _run, ...rest } = parseReplayReport(readFileSync(file, 'utf8'), file);
+    return rest;
+  };
+
+  it('merges the files by event time, says how the cross is converted, and reports the same whatever the order of the files', async () => {
+    const c = capture();
+    const json = join(dir, 'multi.json');
+    expect(await runReplay([FIXTURE, EURUSD, EURJPY, '--config', MULTI, '--to', '2024-02-01', '--json', json, '--no-progress'], c.io)).toBe(0);
+    expect(c.stderr()).toBe('PnL JPY → USD for EURJPY: ÷ USDJPY (fills at the last close at or before them, marks at the latest)\n');
+    for (const leg of ['long_into_fix\\s+USDJPY', 'eurusd_sma\\s+EURUSD', 'eurjpy_sma\\s+EURJPY']) expect(c.stdout()).toMatch(new RegExp(leg));
+    const report = parseReplayReport(readFileSync(json, 'utf8'), json);
+    expect(report.input).toBeUndefined();
+    expect(report.inputs?.map((i) => [i.file, i.symbol])).toEqual([
+      ['eurjpy.parquet', 'EURJPY'],
+      ['eurusd.parquet', 'EURUSD'],
+      ['usdjpy.parquet', 'USDJPY'],
+    ]);
+    const reversed = join(dir, 'reversed.json');
+    expect(await runReplay([EURJPY, EURUSD, FIXTURE, '--config', MULTI, '--to', '2024-02-01', '--json', reversed, '--no-progress'], capture().io)).toBe(0);
+    expect(untimed(reversed)).toEqual(untimed(json));
+  });
+
+  it('runs a strategy of the user’s that reads the legs of the cross it trades (examples/triangleSpread.json)', async () => {
+    const c = capture();
+    expect(await runReplay([FIXTURE, EURUSD, EURJPY, '--config', join(ROOT, 'examples/triangleSpread.json'), '--to', '2024-01-08', '--no-progress'], c.io)).toBe(0);
+    expect(c.stdout()).toMatch(/^triangle\s+EURJPY\s+[1-9]/m);
+  });
+
+  it('takes a directory of files', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'replay-dir-'));
+    for (const f of [FIXTURE, EURUSD, EURJPY]) copyFileSync(f, join(folder, basename(f)));
+    writeFileSync(join(folder, 'notes.md'), 'not data');
+    const c = capture();
+    expect(await runReplay([folder, '--config', MULTI, '--to', '2024-01-15', '--no-progress'], c.io)).toBe(0);
+    expect(c.stdout()).toMatch(/eurjpy_sma\s+EURJPY/);
+  });
+
+  it('runs a EUR account on USDJPY once EURUSD is given, and says what is missing without it', async () => {
+    const eur = join(dir, 'eur.json');
+    writeFileSync(
+      eur,
+      JSON.stringify({
+        account: { currency: 'EUR', initialCash: 1_000_000 },
+        strategies: [{ id: 'long_into_fix', type: 'gotobi', symbol: 'USDJPY', side: 'long', contracts: 1, entry: '01:00', exit: '09:55', timezone: 'Asia/Tokyo' }],
+      }),
+    );
+    const alone = capture();
+    expect(await runReplay([FIXTURE, '--config', eur, '--to', '2024-02-01', '--no-progress'], alone.io)).toBe(2);
+    expect(alone.stderr()).toContain('cannot convert JPY to the account currency EUR for USDJPY: no rate can be derived from the symbols loaded (USDJPY); load EURJPY bars beside it');
+    const both = capture();
+    expect(await runReplay([FIXTURE, EURUSD, '--config', eur, '--to', '2024-02-01', '--no-progress'], both.io)).toBe(0);
+    expect(both.stderr()).toContain('PnL JPY → EUR for USDJPY: ÷ its own price, then ÷ EURUSD');
+    expect(both.stdout()).toMatch(/Account\s+\d+.*\n[\s\S]*Equity: 1,000,000\.00 EUR → /);
+  });
+
+  it('refuses what cannot be merged: --symbol with several files, a file twice, overlapping files of one symbol, a strategy without its file', async () => {
+    const a = capture();
+    expect(await runReplay([FIXTURE, EURUSD, '--symbol', 'USDJPY'], a.io)).toBe(2);
+    expect(a.stderr()).toContain('--symbol names the bars of one file; with 2 files each file');
+    const b = capture();
+    expect(await runReplay([FIXTURE, FIXTURE], b.io)).toBe(2);
+    expect(b.stderr()).toMatch(/usdjpy\.parquet is given twice/);
+    const copy = join(dir, 'USDJPY-copy.parquet');
+    copyFileSync(FIXTURE, copy);
+    const c = capture();
+    expect(await runReplay([FIXTURE, copy, '--to', '2024-01-03', '--no-progress'], c.io)).toBe(1);
+    expect(c.stderr()).toMatch(
+      /^invalid data: .*(usdjpy|USDJPY-copy)\.parquet: USDJPY bars of several files overlap \(its USDJPY bar at 2024-01-01T00:00:00\.000Z is not after the one at 2024-01-01T00:00:00\.000Z from .*(usdjpy|USDJPY-copy)\.parquet/,
+    );
+    const d = capture();
+    expect(await runReplay([FIXTURE, EURUSD, '--config', MULTI, '--no-progress'], d.io)).toBe(2);
+    expect(d.stderr()).toContain('the files have EURUSD, USDJPY bars but strategies "eurjpy_sma" (EURJPY) need other symbols; add their files or fix the config');
   });
 });
 

@@ -86,7 +86,7 @@ describe('journal: what is written is read back', () => {
     journal.close('done');
   });
 
-  it('keeps the marks the book saw before each fill, once each', () => {
+  it('keeps the marks the book saw before each fill (the last two of a symbol: a fill takes the rate of its time), once each', () => {
     const { file } = tempJournal();
     const journal = openJournal(file, liveOptions());
     const bar = (symbol: string, minute: number, close: number) => ({ kind: 'bar' as const, symbol, ts: T0 + minute * MIN, intervalMs: MIN, open: close, high: close, low: close, close, volume: 0 });
@@ -97,7 +97,7 @@ describe('journal: what is written is read back', () => {
     journal.recordFill(testFill(testOrder(2)));
     journal.noteMark(bar('USDJPY', 2, 144.2));
     journal.recordFill(testFill(testOrder(3)));
-    expect(journal.fills().map((f) => f.marks.map((m) => `${m.symbol}@${m.close}`))).toEqual([['USDJPY@144.1', 'EURUSD@1.09'], [], ['USDJPY@144.2']]);
+    expect(journal.fills().map((f) => f.marks.map((m) => `${m.symbol}@${m.close}`))).toEqual([['USDJPY@144', 'USDJPY@144.1', 'EURUSD@1.09'], [], ['USDJPY@144.2']]);
     journal.close('done');
   });
 });

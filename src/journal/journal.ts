@@ -247,7 +247,11 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
   let timer: NodeJS.Timeout | undefined;
   let failure: JournalError | undefined;
   let closed = false;
-  const marks = new Map<string, { bar: Bar; journaled: boolean }>();
+  /**
+   * Per symbol, its last marked bar and the one before, and the start of the last one journaled: a fill is
+   * converted at a rate's last close at or before its time, which may be the mark before the latest.
+   */
+  const marks = new Map<string, { bar: Bar; previous: Bar | undefined; journaledTs: number }>();
 
   const commit = (): void => {
     if (timer !== undefined) {
@@ -304,9 +308,11 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
   const takeMarks = (): string | null => {
     let out: JournaledMark[] | undefined;
     for (const entry of marks.values()) {
-      if (entry.journaled) continue;
-      const { symbol, ts, intervalMs, close } = entry.bar;
-      (out ??= []).push({ symbol, ts, intervalMs, close });
+      if (entry.bar.ts === entry.journaledTs) continue;
+      const { previous } = entry;
+      // NaN (nothing journaled yet) compares false: the previous mark goes too.
+      if (previous !== undefined && !(previous.ts <= entry.journaledTs)) (out ??= []).push(journaledMark(previous));
+      (out ??= []).push(journaledMark(entry.bar));
     }
     return out === undefined ? null : JSON.stringify(out);
   };
@@ -354,7 +360,7 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
         ).changes;
         if (changes === 1) {
           seq++;
-          if (markJson !== null) for (const entry of marks.values()) entry.journaled = true;
+          if (markJson !== null) for (const entry of marks.values()) entry.journaledTs = entry.bar.ts;
         }
         return changes === 1;
       });
@@ -393,10 +399,10 @@ function createJournal(db: Database, file: string, lock: JournalLock, options: J
     },
     noteMark(bar) {
       const entry = marks.get(bar.symbol);
-      if (entry === undefined) marks.set(bar.symbol, { bar, journaled: false });
+      if (entry === undefined) marks.set(bar.symbol, { bar, previous: undefined, journaledTs: Number.NaN });
       else {
+        entry.previous = entry.bar;
         entry.bar = bar;
-        entry.journaled = false;
       }
     },
     recordPositions(positions) {
@@ -474,4 +480,9 @@ export function adjustmentFill(adjustment: ReconcileAdjustment, seq: number, hel
     commission: 0,
     reason: reasonOfChange(heldBefore, adjustment.qty),
   };
+}
+
+function journaledMark(bar: Bar): JournaledMark {
+  const { symbol, ts, intervalMs, close } = bar;
+  return { symbol, ts, intervalMs, close };
 }

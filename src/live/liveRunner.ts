@@ -132,7 +132,8 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   const intervalMs = barIntervalMs(live.bar);
   if (intervalMs === undefined) throw new ConfigError(`not a bar interval: "${live.bar}"`, 'live.bar');
   const ibConfig = resolveIbConnectionConfig(config.ib, options.env ?? {}, 'ib');
-  const symbols = [...new Set(config.strategies.map((s) => s.symbol))];
+  // The symbols traded and those strategies read besides (a spread's other legs): each gets its real-time bars.
+  const symbols = [...new Set(config.strategies.flatMap((s) => [s.symbol, ...(s.reads ?? [])]))];
   const specs = symbols.map((symbol) => contractFor(contracts, symbol));
 
   const connection = createIbConnection(ibConfig);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadContracts, parseContracts } from '../core/contracts';
+import { contractFor, loadContracts, parseContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import type { Fill, Order, OrderEvent, Side } from '../core/types';
 import { makeBar } from '../testkit/marbles';
 import { DAY_MS } from '../core/time';
 import { createBook, type BookOptions } from './book';
+import { describeConversion } from './currency';
 import { ACCOUNT_ID } from './types';
 
 const contracts = loadContracts();
@@ -144,6 +145,75 @@ describe('book: a cross (EURJPY) with a USD account', () => {
     const b = createBook({ contracts: only, accountCurrency: 'USD', initialCash: 0 });
     expect(() => b.track('s', 'EURJPY')).toThrow(ConfigError);
     expect(() => b.track('s', 'EURJPY')).toThrow(/no USD\/JPY or JPY\/USD pair/);
+  });
+});
+
+describe('book: rates at the time of each fill (several symbols on one stream)', () => {
+  // Bars of several symbols come in close-time order; a fill is at the open of its bar, before that bar's close.
+  const at = (minute: number) => T0 + minute * MIN;
+
+  it('converts a fill at the last rate close at or before it, never a close that came after it', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0)); // closes at minute 1
+    b.mark(mark('USDJPY', 160, 1)); // closes at minute 2: marked before the EURJPY bar of minute 1 settles
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(1), commission: 1_500 }));
+    // The rate at minute 1 is 150 (look-ahead would take 160).
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_500 / 150, 9);
+    b.mark(mark('USDJPY', 170, 2));
+    const { closedTrade } = b.applyFill(fill('SELL', 100_000, 161, { symbol: 'EURJPY', ts: at(2) }));
+    expect(closedTrade?.pnlNetAccount).toBeCloseTo(100_000 / 160 - 1_500 / 150, 9);
+    // Marks value what is open at the latest close: nothing open now.
+    expect(b.equity()).toBeCloseTo(1_000_000 + 100_000 / 160 - 1_500 / 150, 9);
+  });
+
+  it('keeps a rate’s closes as far back as the longest bar marked may need', () => {
+    const b = book();
+    b.track('s', 'EURJPY');
+    // In close-time order: USDJPY minutes 0–58, the hourly EURJPY bar [0, 60) (closing with minute 59: E before U), minutes 59–119.
+    for (let m = 0; m < 59; m++) b.mark(mark('USDJPY', 150 + m / 100, m));
+    b.mark(makeBar({ symbol: 'EURJPY', ts: at(0), intervalMs: 60 * MIN, close: 161 }));
+    for (let m = 59; m < 120; m++) b.mark(mark('USDJPY', 150 + m / 100, m));
+    // The next hourly bar [60, 120) settles now: its fill at minute 60 takes minute 59's close, an hour back.
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(60), commission: 1_000 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_000 / 150.59, 9);
+  });
+
+  it('a symbol that becomes a rate after its first marks (a rebuilt book) starts from the closes it kept', () => {
+    const b = book();
+    b.mark(mark('USDJPY', 150, 0));
+    b.mark(mark('USDJPY', 160, 1));
+    b.mark(mark('USDJPY', 170, 2));
+    // Not tracked before: the first EURJPY fill resolves the conversion; minutes 1 and 2 are what USDJPY kept.
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(2), commission: 1_600 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_600 / 160, 9);
+    // Older than both: the oldest kept (an older journal holds only the latest mark before each fill).
+    b.applyFill(fill('BUY', 100_000, 160, { symbol: 'EURJPY', ts: at(0), commission: 1_600 }));
+    expect(b.positions()[0].commissionAccount).toBeCloseTo(1_600 / 160 + 1_600 / 160, 9);
+  });
+
+  it('derives a rate through two pairs when the direct one is not loaded: JPY → USD → EUR', () => {
+    const b = createBook({ contracts, accountCurrency: 'EUR', initialCash: 1_000_000, pricedSymbols: ['USDJPY', 'EURUSD'] });
+    b.track('s', 'USDJPY');
+    b.mark(mark('EURUSD', 1.1, 0));
+    b.mark(mark('USDJPY', 150, 0));
+    b.applyFill(fill('BUY', 100_000, 150, { ts: at(1) }));
+    b.mark(mark('EURUSD', 1.2, 1));
+    const { closedTrade } = b.applyFill(fill('SELL', 100_000, 151, { ts: at(2) }));
+    // 100,000 JPY ÷ 151 (its own fill price) = USD, ÷ 1.2 (EURUSD at the fill) = EUR.
+    expect(closedTrade?.pnlNetAccount).toBeCloseTo(100_000 / 151 / 1.2, 9);
+  });
+
+  it('refuses at the start a conversion no loaded symbol can make, naming what to load', () => {
+    const eurAccount = createBook({ contracts, accountCurrency: 'EUR', initialCash: 1_000_000, pricedSymbols: ['USDJPY'] });
+    expect(() => eurAccount.track('s', 'USDJPY')).toThrow(ConfigError);
+    expect(() => eurAccount.track('s', 'USDJPY')).toThrow(/cannot convert JPY to the account currency EUR for USDJPY: no rate can be derived from the symbols loaded \(USDJPY\); load EURJPY bars beside it/);
+  });
+
+  it('says how it converts', () => {
+    const eur = ['USDJPY', 'EURUSD'];
+    expect(describeConversion(contractFor(contracts, 'USDJPY'), 'EUR', contracts, new Set(eur))).toBe('JPY → EUR for USDJPY: ÷ its own price, then ÷ EURUSD');
+    expect(describeConversion(contractFor(contracts, 'EURJPY'), 'USD', contracts)).toBe('JPY → USD for EURJPY: ÷ USDJPY');
+    expect(describeConversion(contractFor(contracts, 'EURUSD'), 'JPY', contracts)).toBe('USD → JPY for EURUSD: × USDJPY');
   });
 });
 

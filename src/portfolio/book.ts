@@ -3,7 +3,7 @@ import { isProtective } from '../core/orders';
 import { contractFor } from '../core/contracts';
 import { DAY_MS } from '../core/time';
 import type { Bar, ContractBook, ContractSpec, EquityPoint, Fill, OrderEvent, OrderReason, Trade } from '../core/types';
-import { resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
+import { newPriceCell, recordRate, resolveConversion, toAccount, type Conversion, type PriceCell } from './currency';
 import { ACCOUNT_ID, type PositionSnapshot, type WorkingOrder } from './types';
 
 /** Quantities closer to zero than this (units) are zero: guards sums of fractional contracts. */
@@ -26,6 +26,12 @@ export interface BookOptions {
    * long replay.
    */
   readonly dedupe?: boolean;
+  /**
+   * The symbols whose bars the stream carries: only their closes convert other instruments' PnL into the
+   * account currency (see `resolveConversion`), so a conversion no loaded symbol can make is an error when
+   * the run starts. Default: any contract, a rate not seen yet then being an error at its first use.
+   */
+  readonly pricedSymbols?: readonly string[];
 }
 
 /** What applying a fill did. */
@@ -196,16 +202,17 @@ export function createBook(options: BookOptions): Book {
   const cellOf = (symbol: string): PriceCell => {
     let cell = cells.get(symbol);
     if (cell === undefined) {
-      cell = { symbol, last: Number.NaN };
+      cell = newPriceCell(symbol);
       cells.set(symbol, cell);
     }
     return cell;
   };
+  const priced = options.pricedSymbols === undefined ? undefined : new Set(options.pricedSymbols);
   const conversions = new Map<string, Conversion>();
   const conversionOf = (spec: ContractSpec): Conversion => {
     let c = conversions.get(spec.symbol);
     if (c === undefined) {
-      c = resolveConversion(spec, accountCurrency, contracts, cellOf);
+      c = resolveConversion(spec, accountCurrency, contracts, cellOf, priced);
       conversions.set(spec.symbol, c);
     }
     return c;
@@ -224,7 +231,8 @@ export function createBook(options: BookOptions): Book {
 
   // Per-mark state in an object's number fields: V8 updates those in place, while every write of a double
   // to a closure variable allocates a fresh heap number (once per bar here).
-  const clock = { now: 0, markedDay: Number.NaN, dayStart: initialCash, period: Number.NaN, lastMarkTs: Number.NaN };
+  // `maxIntervalMs`: the longest bar marked, how far back a rate's closes are kept (see `RateHistory`).
+  const clock = { now: 0, markedDay: Number.NaN, dayStart: initialCash, period: Number.NaN, lastMarkTs: Number.NaN, maxIntervalMs: 0 };
   let cachedSymbol = '';
   let cachedCell: PriceCell | undefined;
   /**
@@ -304,7 +312,7 @@ export function createBook(options: BookOptions): Book {
     const q = fill.qty;
     const price = fill.price;
     const sign = fill.side === 'BUY' ? 1 : -1;
-    const commissionAccount = toAccount(fill.commission, ledger.conversion, price);
+    const commissionAccount = toAccount(fill.commission, ledger.conversion, price, fill.ts);
     ledger.commission += fill.commission;
     ledger.commissionAccount += commissionAccount;
     ledger.owner.cash -= commissionAccount;
@@ -317,7 +325,7 @@ export function createBook(options: BookOptions): Book {
     if (openQty < QTY_EPSILON) openQty = 0;
     if (closeQty > 0) {
       const realized = closeQty * (price - ledger.avgPrice) * Math.sign(before);
-      realizedAccount = toAccount(realized, ledger.conversion, price);
+      realizedAccount = toAccount(realized, ledger.conversion, price, fill.ts);
       ledger.realized += realized;
       ledger.realizedAccount += realizedAccount;
       ledger.owner.cash += realizedAccount;
@@ -505,7 +513,14 @@ export function createBook(options: BookOptions): Book {
       }
       clock.period = p;
     }
+    if (bar.intervalMs > clock.maxIntervalMs) clock.maxIntervalMs = bar.intervalMs;
+    if (cell.history !== undefined) recordRate(cell.history, closeTs, bar.close, clock.maxIntervalMs);
+    else {
+      cell.previous = cell.last;
+      cell.previousTs = cell.lastTs;
+    }
     cell.last = bar.close;
+    cell.lastTs = closeTs;
     clock.lastMarkTs = closeTs;
     account.equity = sampleAccountEquity();
     return account.equity;

@@ -153,6 +153,26 @@ describe('buildGraph ordering (synchronous replay)', () => {
     expect(log).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
   });
 
+  it('gives each strategy the bars of its symbol and of those it reads, in stream order, and no others', () => {
+    const log: string[] = [];
+    const spy = (id: string, symbol: string, reads?: readonly string[]): Strategy =>
+      makeStrategy({
+        id,
+        symbol,
+        ...(reads !== undefined ? { reads } : {}),
+        decide: (bars$) =>
+          new Observable<TargetPosition>((subscriber) =>
+            bars$.subscribe({ next: (bar) => log.push(`${id}:${bar.symbol}${(bar.ts - T0) / MIN}`), complete: () => subscriber.complete() }),
+          ),
+      });
+    const stream = [0, 1].flatMap((i) => [bars(2, 'EURJPY')[i], bars(2, 'EURUSD')[i], bars(2)[i]]);
+    const { graph, book } = setup({ bars$: from(stream), strategies: [spy('u', 'USDJPY'), spy('spread', 'EURJPY', ['USDJPY']), spy('e', 'EURUSD')] });
+    run(graph.events$);
+    expect(log).toEqual(['spread:EURJPY0', 'e:EURUSD0', 'u:USDJPY0', 'spread:USDJPY0', 'spread:EURJPY1', 'e:EURUSD1', 'u:USDJPY1', 'spread:USDJPY1']);
+    // Every bar is still marked, read by a strategy or not.
+    expect(book.lastPrice('EURUSD')).toBe(150.15);
+  });
+
   it('keeps each strategy’s own position on a shared symbol; a target re-sent after its fill orders nothing', () => {
     const { graph, book } = setup({
       bars$: from(bars(4)),

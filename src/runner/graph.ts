@@ -20,7 +20,10 @@ import { stamp, type Strategy } from '../strategy/types';
 export interface GraphOptions {
   /** Closed bars, any symbols, in event-time order; cold or hot, synchronous (replay) or not (live). */
   readonly bars$: Observable<Bar>;
-  /** Each trades its own symbol under its own id (unique in the graph); each still sees every bar of the stream. */
+  /**
+   * Each trades its own symbol under its own id (unique in the graph) and sees the bars of its symbol and of
+   * the symbols it `reads`, in stream order; bars of other symbols are marked but reach no strategy.
+   */
   readonly strategies: ReadonlyArray<Strategy>;
   readonly broker: Broker;
   readonly book: Book;
@@ -48,7 +51,7 @@ export interface GraphOptions {
  * decisions is traded.
  *
  * The graph tells which decisions a bar caused by the order of `step`: the strategies decide on a bar
- * synchronously, inside `decisions.next(bar)` (as the rest of the graph already relies on).
+ * synchronously, inside its symbol's route's `next(bar)` (as the rest of the graph already relies on).
  */
 export interface DecisionHold {
   isHistory(bar: Bar): boolean;
@@ -144,8 +147,20 @@ export function buildGraph(options: GraphOptions): Graph {
       subscribed = true;
       /** Bars to mark, fed by `step` (2). */
       const marks = createFanout<Bar>();
-      /** Bars to decide on, fed by `step` (3). */
-      const decisions = createFanout<Bar>();
+      /** Bars to decide on, fed by `step` (3): one fan-out per symbol, to the strategies reading it. */
+      const routes = new Map<string, Fanout<Bar>>();
+      const routeOf = (symbol: string): Fanout<Bar> => {
+        let route = routes.get(symbol);
+        if (route === undefined) {
+          route = createFanout<Bar>();
+          routes.set(symbol, route);
+        }
+        return route;
+      };
+      /** Ends with the bars (its `end$` keeps the order path alive until then). */
+      const decisionsEnd = createFanout<never>();
+      const barsOf = (strategy: Strategy): Observable<Bar> =>
+        strategy.reads === undefined ? routeOf(strategy.symbol).observable : merge(...[strategy.symbol, ...strategy.reads].map((s) => routeOf(s).observable));
       /** Booked fills, back to the order manager. */
       const feedback = createFanout<Fill>();
       /** Booked fills, back to the strategy that asked for its own. */
@@ -166,10 +181,10 @@ export function buildGraph(options: GraphOptions): Graph {
               return false;
             };
       const decided = strategies.map((strategy): Observable<Decision> => {
-        if (strategy.input === 'bars') return decisions.observable.pipe(strategy.decide, stamping(strategy, toEvent, admit));
+        if (strategy.input === 'bars') return barsOf(strategy).pipe(strategy.decide, stamping(strategy, toEvent, admit));
         const fills = createFanout<Fill>();
         ownFills.set(strategy.id, fills);
-        return merge(decisions.observable, fills.observable).pipe(strategy.decide, stamping(strategy, toEvent, admit));
+        return merge(barsOf(strategy), fills.observable).pipe(strategy.decide, stamping(strategy, toEvent, admit));
       });
 
       // Orders a halts change leads to are decided at the end of the latest bar (before the first: the change's
@@ -178,15 +193,15 @@ export function buildGraph(options: GraphOptions): Graph {
       let eventTs = Number.NEGATIVE_INFINITY;
       const halts$: Observable<HaltsChange> =
         options.halts$ === undefined
-          ? decisions.end$
+          ? decisionsEnd.end$
           : options.halts$.pipe(
-              takeUntil(decisions.end$.pipe(endWith(true))),
+              takeUntil(decisionsEnd.end$.pipe(endWith(true))),
               map((halts) => ({ kind: 'halts', halts, ts: Number.isFinite(eventTs) ? eventTs : (halts.ts ?? 0) })),
             );
 
-      // `decisions.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
+      // `decisionsEnd.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
       // every strategy completes early: fills of orders still working are never dropped.
-      const execution$ = merge(decisions.end$, feedback.observable, halts$, ...decided).pipe(
+      const execution$ = merge(decisionsEnd.end$, feedback.observable, halts$, ...decided).pipe(
         ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id), homeSymbolOf: (id) => homes.get(id) }),
         riskGate(options.limits ?? {}, { book: view, contracts }),
         route(broker, { drain: options.drain ?? false }),
@@ -216,6 +231,8 @@ export function buildGraph(options: GraphOptions): Graph {
         .subscribe(subscriber);
 
       const settle = broker.onBar?.bind(broker);
+      // Bars come in runs of one symbol: the last one's route, without a Map lookup per bar.
+      const lastRoute: { symbol: string; route: Fanout<Bar> | undefined } = { symbol: '', route: undefined };
       return {
         // A throw (a broker that cannot settle) errors events$ and tears everything down.
         next: function step(bar) {
@@ -223,7 +240,7 @@ export function buildGraph(options: GraphOptions): Graph {
           if (hold !== undefined && hold.isHistory(bar)) {
             onHistory = true;
             try {
-              decisions.next(bar);
+              routes.get(bar.symbol)?.next(bar);
             } finally {
               onHistory = false;
             }
@@ -247,12 +264,19 @@ export function buildGraph(options: GraphOptions): Graph {
           if (subscriber.closed) return;
           // 3. decide: the strategies see the bar, one by one; each one's orders reach the broker and the ledger
           //    before the next sees it.
-          decisions.next(bar);
+          let route = lastRoute.route;
+          if (bar.symbol !== lastRoute.symbol) {
+            route = routes.get(bar.symbol);
+            lastRoute.symbol = bar.symbol;
+            lastRoute.route = route;
+          }
+          route?.next(bar);
         },
         // The end of the bars ends the strategies; events$ completes once the order path has (see route's drain).
         complete() {
           marks.complete();
-          decisions.complete();
+          for (const route of routes.values()) route.complete();
+          decisionsEnd.complete();
           feedback.complete();
           for (const fills of ownFills.values()) fills.complete();
         },

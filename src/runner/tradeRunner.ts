@@ -1,5 +1,5 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
-import { fxInvert } from '../../operators/fxInvert';
+import { fxInvert, swapCurrencies } from '../../operators/fxInvert';
 import { commissionModel } from '../broker/commission';
 import { createSimBroker } from '../broker/simBroker';
 import type { Broker } from '../broker/types';
@@ -37,6 +37,12 @@ export interface TradeRunnerOptions {
   readonly contracts: ContractBook;
   /** The bars to trade (before `config.data.invert`). Replay: a file; live: a real-time source. */
   readonly bars$: Observable<Bar>;
+  /**
+   * The symbols `bars$` carries (before `config.data.invert`), when known in advance: only their closes may
+   * convert PnL into the account currency, and a conversion none of them can make is an error before the first
+   * bar (see `BookOptions.pricedSymbols`). Default: unknown, any contract may be a rate.
+   */
+  readonly symbols?: readonly string[];
   /** Default: a SimBroker with the config's commission and slippage. */
   readonly broker?: Broker;
   /** Keep downsampled equity curves for the HTML report. */
@@ -119,6 +125,7 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
     accountCurrency: config.account.currency,
     initialCash: config.account.initialCash,
     dedupe: options.dedupeFills ?? false,
+    ...(options.symbols !== undefined ? { pricedSymbols: invert ? options.symbols.map((s) => swapCurrencies(s)) : options.symbols } : {}),
   });
   const broker = options.broker ?? simBrokerFor(config, contracts);
   const analyzerNames = config.analyzers ?? DEFAULT_ANALYZERS;

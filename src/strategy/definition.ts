@@ -9,6 +9,8 @@ import { makeStrategy, warmupProblem, type BarsStrategy, type FillsStrategy, typ
 export interface StrategyContext {
   readonly id: string;
   readonly symbol: string;
+  /** The symbols it reads besides its own (the config entry's `reads`): empty when none. */
+  readonly reads: readonly string[];
   readonly contract: ContractSpec;
 }
 
@@ -40,6 +42,8 @@ export type StrategyDefinitionSpec<S extends ParamsSchema> = BarsDefinitionSpec<
 export interface StrategyInstanceSpec {
   readonly id: string;
   readonly symbol: string;
+  /** Symbols whose bars it reads besides its own. */
+  readonly reads?: readonly string[];
   /** Checked against `params` here: a ConfigError names the field (see `ParamsLocation`). */
   readonly params: unknown;
   readonly contract: ContractSpec;
@@ -111,8 +115,14 @@ export function defineStrategy<S extends ParamsSchema>(spec: StrategyDefinitionS
     warmup: (params) => warmupOf(parseParams(params)),
     create(instance) {
       const params = parseParams(instance.params, instance.at);
-      const context: StrategyContext = { id: instance.id, symbol: instance.symbol, contract: instance.contract };
-      const base = { id: instance.id, symbol: instance.symbol, warmup: warmupOf(params), ...(instance.bracket !== undefined ? { bracket: instance.bracket } : {}) };
+      const context: StrategyContext = { id: instance.id, symbol: instance.symbol, reads: instance.reads ?? [], contract: instance.contract };
+      const base = {
+        id: instance.id,
+        symbol: instance.symbol,
+        ...(instance.reads !== undefined ? { reads: instance.reads } : {}),
+        warmup: warmupOf(params),
+        ...(instance.bracket !== undefined ? { bracket: instance.bracket } : {}),
+      };
       return spec.input === 'barsAndFills'
         ? makeStrategy({ ...base, input: 'barsAndFills', decide: spec.create(params, context) })
         : makeStrategy({ ...base, decide: spec.create(params, context) });

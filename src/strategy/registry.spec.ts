@@ -180,6 +180,26 @@ describe('createStrategy', () => {
 
   it('gives the strategy the id and symbol of its spec', () => {
     expect(createStrategy(parse(SMA), USDJPY)).toMatchObject({ id: 'sma', symbol: 'USDJPY' });
+    expect(createStrategy(parse(SMA), USDJPY).reads).toBeUndefined();
+  });
+
+  it('gives it the symbols it reads besides its own, which are not params', () => {
+    const spread = parse({ ...SMA, reads: ['EURUSD', 'EURJPY', 'USDJPY'] });
+    expect(strategyParamsOf(spread)).toEqual({ fast: 20, slow: 50, contracts: 1 });
+    expect(createStrategy(spread, USDJPY).reads).toEqual(['EURUSD', 'EURJPY']);
+    expect(problemsOf({ ...SMA, reads: ['eurusd'] })).toMatch(/^reads\[0\]: an upper-case symbol/);
+    expect(problemsOf({ ...SMA, reads: [] })).toMatch(/^reads: at least one symbol/);
+    let seen: readonly string[] | undefined;
+    const definition = defineStrategy({
+      params: z.strictObject({}),
+      warmup: { bars: 0 },
+      create: (_params, context) => {
+        seen = context.reads;
+        return map(() => ({ ts: 0, target: 0 }));
+      },
+    });
+    definition.create({ id: 'x', symbol: 'EURJPY', reads: ['EURUSD', 'USDJPY'], params: {}, contract: contractFor(contracts, 'EURJPY') });
+    expect(seen).toEqual(['EURUSD', 'USDJPY']);
   });
 
   it('refuses the contract of another symbol', () => {

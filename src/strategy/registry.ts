@@ -16,7 +16,7 @@ import type { Strategy } from './types';
  * - a module of the user's, by `module` (a path relative to the config file), its params under `params`:
  *   `{ "id": "rsi", "module": "./strategies/rsiRevert.ts", "symbol": "USDJPY", "params": { "period": 14 } }`.
  *
- * Either may carry a `bracket`. Both are checked by their definition's zod params (objects are strict, so a
+ * Either may carry a `bracket`, and `reads`: the symbols it reads besides its own (a spread). Both are checked by their definition's zod params (objects are strict, so a
  * misspelt field is an error that names it: `strategies[1].fast: …`, `strategies[2].params.period: …`).
  */
 
@@ -28,6 +28,7 @@ export interface BuiltInStrategyEntry {
   readonly id: string;
   readonly type: string;
   readonly symbol: string;
+  readonly reads?: readonly string[];
   readonly bracket?: BracketSpec;
   readonly [param: string]: unknown;
 }
@@ -37,6 +38,7 @@ export interface ModuleStrategyEntry {
   readonly id: string;
   readonly module: string;
   readonly symbol: string;
+  readonly reads?: readonly string[];
   readonly params: Readonly<Record<string, unknown>>;
   readonly bracket?: BracketSpec;
 }
@@ -46,12 +48,15 @@ export type StrategyEntry = BuiltInStrategyEntry | ModuleStrategyEntry;
 const id = z.string().min(1, 'a non-empty strategy id');
 const symbol = z.string().regex(/^[A-Z0-9._-]+$/, 'an upper-case symbol present in contracts.json, such as "USDJPY"');
 
-const builtInEntrySchema = z.object({ id, type: z.string(), symbol, bracket: bracketSpecSchema.optional() }).catchall(z.unknown());
+const reads = z.array(symbol).min(1, 'at least one symbol').optional();
+
+const builtInEntrySchema = z.object({ id, type: z.string(), symbol, reads, bracket: bracketSpecSchema.optional() }).catchall(z.unknown());
 
 const moduleEntrySchema = z.strictObject({
   id,
   module: z.string().min(1, 'the path of a strategy module, relative to the config file'),
   symbol,
+  reads,
   params: z.record(z.string(), z.unknown()).default({}),
   bracket: bracketSpecSchema.optional(),
 });
@@ -73,14 +78,21 @@ export const strategyEntrySchema = z.unknown().transform((entry, ctx): StrategyE
   }
   const parsed = builtInEntrySchema.safeParse(entry);
   if (!parsed.success) return fail(parsed.error.issues);
-  const { id: entryId, type, symbol: entrySymbol, bracket, ...params } = parsed.data;
+  const { id: entryId, type, symbol: entrySymbol, reads: entryReads, bracket, ...params } = parsed.data;
   const definition = BUILT_IN_STRATEGIES[type];
   if (definition === undefined) {
     return fail([{ path: ['type'], message: `unknown strategy type "${type}": one of ${Object.keys(BUILT_IN_STRATEGIES).join(', ')}, or a "module": "./path/to/strategy.ts" of yours` }]);
   }
   const checked = definition.params.safeParse(params);
   if (!checked.success) return fail(checked.error.issues);
-  return { id: entryId, type, symbol: entrySymbol, ...(bracket !== undefined ? { bracket } : {}), ...(checked.data as Record<string, unknown>) };
+  return {
+    id: entryId,
+    type,
+    symbol: entrySymbol,
+    ...(entryReads !== undefined ? { reads: entryReads } : {}),
+    ...(bracket !== undefined ? { bracket } : {}),
+    ...(checked.data as Record<string, unknown>),
+  };
 });
 
 /**
@@ -139,10 +151,10 @@ export function strategyDefinitionOf(entry: StrategyEntry): StrategyDefinition {
   return definition;
 }
 
-/** An entry's params: a module's `params`, a built-in's fields besides id, type, symbol and bracket. */
+/** An entry's params: a module's `params`, a built-in's fields besides id, type, symbol, reads and bracket. */
 export function strategyParamsOf(entry: StrategyEntry): Readonly<Record<string, unknown>> {
   if (isModuleEntry(entry)) return entry.params;
-  const { id: _id, type: _type, symbol: _symbol, bracket: _bracket, ...params } = entry;
+  const { id: _id, type: _type, symbol: _symbol, reads: _reads, bracket: _bracket, ...params } = entry;
   return params;
 }
 
@@ -158,6 +170,7 @@ export function createStrategy(entry: StrategyEntry, contract: ContractSpec): St
   return strategyDefinitionOf(entry).create({
     id: entry.id,
     symbol: entry.symbol,
+    ...(entry.reads !== undefined ? { reads: entry.reads } : {}),
     params: strategyParamsOf(entry),
     contract,
     ...(entry.bracket !== undefined ? { bracket: entry.bracket } : {}),

@@ -14,6 +14,11 @@ interface StrategyIdentity {
   readonly id: string;
   /** The symbol it trades (its contract comes from the contract book). */
   readonly symbol: string;
+  /**
+   * Symbols it reads besides its own (a spread on EURJPY reads EURUSD and USDJPY): their bars reach `decide`
+   * with its own, in stream order. None: only its own symbol's bars.
+   */
+  readonly reads?: readonly string[];
   readonly warmup: Warmup;
   /** Protective orders for every fill of its own orders, unless a target or intent says otherwise. */
   readonly bracket?: BracketSpec;
@@ -35,8 +40,8 @@ export interface FillsStrategy extends StrategyIdentity {
  * A strategy: who it is, what it trades, the history it needs, and how it decides. A plain readonly object made
  * by `makeStrategy` (or by a strategy definition's `create`, see `definition.ts`).
  *
- * `decide` is a pure operator. It sees each bar of the stream once, when the bar has closed (bars of other
- * symbols too, which it ignores unless it needs them), and — when `input` is `barsAndFills` — each fill of its
+ * `decide` is a pure operator. It sees each bar of its symbol and of the symbols it `reads` once, when the bar
+ * has closed, in the stream's order, and — when `input` is `barsAndFills` — each fill of its
  * own orders, right after the book has applied it and before the next bar. It emits target positions
  * (`{ ts, target }`, in contracts, whenever its target changes) and order intents (`{ kind: 'place' | 'cancel' |
  * 'modify', … }`). It never names itself in what it emits: the graph stamps each output with `id` and
@@ -52,6 +57,7 @@ export type StrategyParts =
   | {
       readonly id: string;
       readonly symbol: string;
+      readonly reads?: readonly string[];
       readonly warmup?: Warmup;
       readonly bracket?: BracketSpec;
       readonly input?: 'bars';
@@ -60,6 +66,7 @@ export type StrategyParts =
   | {
       readonly id: string;
       readonly symbol: string;
+      readonly reads?: readonly string[];
       readonly warmup?: Warmup;
       readonly bracket?: BracketSpec;
       readonly input: 'barsAndFills';
@@ -85,8 +92,25 @@ export function makeStrategy(parts: StrategyParts): Strategy {
   const warmup = parts.warmup ?? { bars: 0 };
   const problem = warmupProblem(warmup);
   if (problem !== undefined) throw new RangeError(`strategy "${id}": warmup: ${problem}`);
-  const identity = parts.bracket === undefined ? { id, symbol, warmup } : { id, symbol, warmup, bracket: parts.bracket };
+  const reads = readsOf(id, symbol, parts.reads);
+  const identity = {
+    id,
+    symbol,
+    ...(reads !== undefined ? { reads } : {}),
+    warmup,
+    ...(parts.bracket !== undefined ? { bracket: parts.bracket } : {}),
+  };
   return parts.input === 'barsAndFills' ? { ...identity, input: 'barsAndFills', decide: parts.decide } : { ...identity, input: 'bars', decide: parts.decide };
+}
+
+/** The other symbols a strategy reads, each once, its own left out; undefined when none. */
+function readsOf(id: string, symbol: string, reads: readonly string[] | undefined): readonly string[] | undefined {
+  if (reads === undefined) return undefined;
+  if (!Array.isArray(reads) || reads.some((s) => typeof s !== 'string' || s === '')) {
+    throw new RangeError(`strategy "${id}": reads must be a list of symbols, such as ["EURUSD", "USDJPY"]`);
+  }
+  const others = [...new Set(reads)].filter((s) => s !== symbol);
+  return others.length === 0 ? undefined : Object.freeze(others);
 }
 
 /** Why `warmup` is not one; undefined when it is. */

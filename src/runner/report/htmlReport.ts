@@ -72,7 +72,8 @@ export async function renderHtmlReport(report: ReplayReport, series: ReportSerie
     : 'no bar';
   const { run } = report;
   const speed = run.barsPerSec === null ? '' : ` · ${formatNumber(run.barsPerSec, 0)} bars/s`;
-  const input = report.input === undefined ? '' : `<span>${escapeHtml(report.input.file)}</span>`;
+  const files = report.inputs ?? (report.input === undefined ? [] : [report.input]);
+  const input = files.length === 0 ? '' : `<span>${escapeHtml(files.map((f) => f.file).join(', '))}</span>`;
 
   return `<!doctype html>
 <html lang="en">
@@ -174,8 +175,7 @@ function strategySection(report: ReplayReport, s: StrategyReport, index: number,
 
 function runSection(report: ReplayReport): string {
   const rows: string[] = [];
-  const input = report.input;
-  if (input !== undefined) {
+  for (const input of report.inputs ?? (report.input === undefined ? [] : [report.input])) {
     rows.push(kv('Input file', input.file));
     rows.push(kv('SHA-256', input.sha256));
     rows.push(kv('Size', `${formatNumber(input.bytes, 0)} bytes`));

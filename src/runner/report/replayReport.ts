@@ -233,6 +233,8 @@ export const replayReportSchema = z
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
     /** What ran: the input file (replays), the config with its defaults filled in, and the contracts traded. */
     input: reportInputSchema.optional(),
+    /** A replay of several files (merged by event time): each of them, instead of `input`. */
+    inputs: z.array(reportInputSchema).readonly().optional(),
     config: runnerConfigSchema.optional(),
     contracts: z.record(z.string(), reportContractSchema).optional(),
     account: accountReportSchema,
@@ -352,10 +354,14 @@ function assertFiniteNumbers(value: unknown, path: string): void {
   }
 }
 
-/** The report with the input file it read, placed right after `schemaVersion`. */
-export function withReportInput(report: ReplayReport, input: ReportInput): ReplayReport {
+/** The report with the input file it read (`input`), or the files (`inputs`), placed right after `schemaVersion`. */
+export function withReportInput(report: ReplayReport, input: ReportInput | readonly ReportInput[]): ReplayReport {
   const { schemaVersion, ...rest } = report;
-  return { schemaVersion, input: { ...input }, ...rest };
+  return isInputList(input) ? { schemaVersion, inputs: input.map((i) => ({ ...i })), ...rest } : { schemaVersion, input: { ...input }, ...rest };
+}
+
+function isInputList(input: ReportInput | readonly ReportInput[]): input is readonly ReportInput[] {
+  return Array.isArray(input);
 }
 
 /** The report as JSON text: 2-space indentation (0 for one line), a final newline. Same report → same text. */
