@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { tap } from 'rxjs';
@@ -8,6 +7,7 @@ import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import { withConnection } from '../data/duckdb';
+import { sha256OfFile } from '../data/fileHash';
 import { formatDuration } from '../data/intervals';
 import { isParquetFile, replayFile, type OpenedFile, type ValidationReport } from '../data/replay';
 import { describeSkipped } from '../data/validation';
@@ -251,17 +251,6 @@ function reportEmpty(file: string, opts: ReplayCliOptions, io: CliIo): number {
   }
   io.stderr.write(`invalid data: ${file}: no bars to replay\n`);
   return EXIT_DATA;
-}
-
-/** The input file's SHA-256 and size, read beside the replay (the report records them). */
-async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Rows in a Parquet file from its footer (for the progress bar). */
