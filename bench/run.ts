@@ -206,17 +206,7 @@ async function measureReplayProcess(args: readonly string[], options: Options, b
     BENCH_RSS_FILE: rssFile,
   });
   if (run.code !== 0) throw new Error(`${bundle ?? 'npm run replay'} -- ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.trim()}`);
-  let peakKb = 0;
-  let cpuMs = 0;
-  try {
-    for (const line of readFileSync(rssFile, 'utf8').split('\n')) {
-      const [, kb, ms] = line.split(' ').map(Number);
-      if (kb > peakKb) peakKb = kb;
-      if (ms > 0) cpuMs += ms;
-    }
-  } finally {
-    rmSync(rssFile, { force: true });
-  }
+  const { peakKb, cpuMs } = readProbe(rssFile);
   // "187,172 bars in 0.463 s · 404,166 bars/s": the replay's own figure, start-up excluded.
   const summary = /([\d,]+) bars in ([\d.]+) s/.exec(run.stdout);
   const bars = summary ? Number(summary[1].replaceAll(',', '')) : 0;
@@ -454,39 +444,77 @@ function sweepArgs(file: string, quick: boolean): string[] {
   return [file, '--config', config, '--no-progress', '--grid', quick ? 'sma.fast=5..20:5' : 'sma.fast=5..50:5', '--grid', quick ? 'sma.slow=60..240:60' : 'sma.slow=60..240:20'];
 }
 
-/** `npm run sweep` as a whole process (compiled entry point): configs / wall time, file read included. */
-async function measureSweepProcess(args: readonly string[]): Promise<MeasureResult> {
-  const run = await runProcess(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/sweep.ts', ...args]);
-  if (run.code !== 0) throw new Error(`npm run sweep failed (exit ${run.code}):\n${run.stderr.trim()}`);
-  const done = /(\d+) of (\d+) configs done/.exec(run.stdout);
-  return { items: done === null ? 0 : Number(done[1]), seconds: run.seconds, cpuSeconds: 0, peakRssMb: 0, detail: run.stdout.trim().split('\n').pop() ?? '' };
+/** Reads what `rssProbe.cjs` wrote for a process tree: the largest peak RSS (kB) and the total CPU (ms). */
+function readProbe(rssFile: string): { peakKb: number; cpuMs: number } {
+  let peakKb = 0;
+  let cpuMs = 0;
+  try {
+    for (const line of readFileSync(rssFile, 'utf8').split('\n')) {
+      const [, kb, ms] = line.split(' ').map(Number);
+      if (kb > peakKb) peakKb = kb;
+      if (ms > 0) cpuMs += ms;
+    }
+  } finally {
+    rmSync(rssFile, { force: true });
+  }
+  return { peakKb, cpuMs };
 }
 
-/** Sweeps: the local pool on 1 and on every core, and 2 local workers over Redis beside the local pool. */
+/**
+ * `npm run sweep` as a whole process (compiled entry point): configs / wall time, file read included, with the
+ * CPU time of all its threads (cores = CPU / wall: how much of the machine the sweep got).
+ */
+async function measureSweepProcess(args: readonly string[]): Promise<MeasureResult> {
+  const rssFile = join(RESULTS_DIR, `rss-sweep-${process.pid}.txt`);
+  rmSync(rssFile, { force: true });
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${join(__dirname, 'rssProbe.cjs')}`].join(' ').trim();
+  const run = await runProcess(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/sweep.ts', ...args], { ...process.env, NODE_OPTIONS: nodeOptions, BENCH_RSS_FILE: rssFile });
+  const { peakKb, cpuMs } = readProbe(rssFile);
+  if (run.code !== 0) throw new Error(`npm run sweep failed (exit ${run.code}):\n${run.stderr.trim()}`);
+  const done = /(\d+) of (\d+) configs done/.exec(run.stdout);
+  return { items: done === null ? 0 : Number(done[1]), seconds: run.seconds, cpuSeconds: cpuMs / 1000, peakRssMb: peakKb / 1024, detail: run.stdout.trim().split('\n').pop() ?? '' };
+}
+
+/**
+ * Sweeps: the local pool on 1 and on every core, and 2 local workers over Redis beside the local pool.
+ *
+ * The rounds are interleaved (1 worker, all workers, the machine check on 1 thread, on all threads; again), so
+ * a change in the machine's load hits both sides of the speed-up alike; and the machine check's own speed-up,
+ * measured in the same rounds, says what the cores gave at the time: on a VM shared with other jobs the pool
+ * cannot scale further than an allocation-free loop does.
+ */
 async function measureSweeps(file: string, options: Options, figures: Figure[], attempt: (name: string, work: () => Promise<void>) => Promise<void>): Promise<void> {
   const cores = availableParallelism();
   const args = sweepArgs(file, options.quick);
-  const figure = (workers: number, measured: { runs: MeasureResult[]; load: [number, number] }, label: string, target?: Target): Figure =>
+  const figure = (measured: { runs: MeasureResult[]; load: [number, number] }, label: string, target?: Target): Figure =>
     rateFigure({ id: `sweep-${label}`, stage: 'sweep', label, unit: 'configs/s', ...(target !== undefined ? { target } : {}) }, measured);
-  let one: Figure | undefined;
   let all: Figure | undefined;
-  await attempt('sweep 1 worker', async () => {
-    one = figure(1, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', '1'])), 'npm run sweep: 100-config SMA grid on 1M bars, 1 worker');
-    figures.push(one);
-  });
-  await attempt(`sweep ${cores} workers`, async () => {
-    all = figure(cores, await repeat(options.rounds, () => measureSweepProcess([...args, '--workers', String(cores)])), `npm run sweep: the same grid, ${cores} workers`, { kind: 'rate', min: 15 });
-    figures.push(all);
-    if (one !== undefined) {
-      const speedup = all.best / one.best;
-      figures.push({ ...all, id: 'sweep-speedup', label: `sweep speed-up, ${cores} workers vs 1`, unit: '×', size: 0, best: speedup, median: all.median / one.median, target: { kind: 'speedup', min: 0.9 * cores }, met: speedup >= 0.9 * cores });
+  await attempt('sweep 1 and all workers', async () => {
+    const runs = { one: [] as MeasureResult[], all: [] as MeasureResult[], checkOne: [] as MeasureResult[], checkAll: [] as MeasureResult[] };
+    const before = loadavg()[0];
+    for (let round = 0; round < options.rounds; round++) {
+      runs.one.push(await measureSweepProcess([...args, '--workers', '1']));
+      runs.all.push(await measureSweepProcess([...args, '--workers', String(cores)]));
+      runs.checkOne.push(await measureInChild({ stage: 'cpuCheck', workers: 1 }, options));
+      runs.checkAll.push(await measureInChild({ stage: 'cpuCheck', workers: cores }, options));
     }
+    const load: [number, number] = [before, loadavg()[0]];
+    const one = figure({ runs: runs.one, load }, 'npm run sweep: 100-config SMA grid on 1M bars, 1 worker');
+    all = figure({ runs: runs.all, load }, `npm run sweep: the same grid, ${cores} workers`, { kind: 'rate', min: 15 });
+    figures.push(one, all);
+    const speedup = all.best / one.best;
+    figures.push({ ...all, id: 'sweep-speedup', label: `sweep speed-up, ${cores} workers vs 1`, unit: '×', size: 0, best: speedup, median: all.median / one.median, target: { kind: 'speedup', min: 0.9 * cores }, met: speedup >= 0.9 * cores });
+    const checkOne = rateFigure({ id: 'sweep-cpu-1', stage: 'sweep', label: '  machine check in the same rounds: allocation-free loop, 1 thread', unit: 'it/s' }, { runs: runs.checkOne, load });
+    const checkAll = rateFigure({ id: `sweep-cpu-${cores}`, stage: 'sweep', label: `  machine check in the same rounds: ${cores} threads`, unit: 'it/s' }, { runs: runs.checkAll, load });
+    figures.push(checkOne, checkAll, { ...checkAll, id: 'sweep-cpu-speedup', label: `  the machine's own speed-up then, ${cores} threads vs 1`, unit: '×', size: 0, best: checkAll.best / checkOne.best, median: checkAll.median / checkOne.median });
   });
   await attempt('sweep over redis', async () => {
     const redis = await startLocalRedis();
     const workers = Array.from({ length: 2 }, () => spawn(process.execPath, [join(ROOT, 'scripts', 'launch.cjs'), 'src/cli/worker.ts', '--queue', redis.url, '--threads', '1'], { cwd: ROOT, stdio: 'ignore' }));
     try {
-      const remote = figure(2, await repeat(options.rounds, () => measureSweepProcess([...args, '--queue', redis.url])), 'npm run sweep --queue: 2 local workers (1 thread each) over Redis');
+      // The CPU of the worker processes is not the sweep process's: no cores figure for this one.
+      const measured = await repeat(options.rounds, async () => ({ ...(await measureSweepProcess([...args, '--queue', redis.url])), cpuSeconds: 0 }));
+      const remote = figure(measured, 'npm run sweep --queue: 2 local workers (1 thread each) over Redis');
       figures.push(remote);
       if (all !== undefined) {
         const ratio = all.bestSeconds / remote.bestSeconds;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { first, firstValueFrom } from 'rxjs';
-import { controlSurfacesConfigSchema } from '../control/surfaces';
+import { controlSurfacesConfigSchema } from '../control/surfacesConfig';
 import { ConfigError } from '../core/errors';
 import { DAY_MS, isoUtc } from '../core/time';
 import type { Bar } from '../core/types';

@@ -8,7 +8,7 @@ import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
 import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
 import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
-import { controlSurfacesConfigSchema } from '../control/surfaces';
+import { controlSurfacesConfigSchema } from '../control/surfacesConfig';
 import { serializeReport } from '../runner/report/replayReport';
 import { formatSummaryTable } from '../runner/report/summaryTable';
 import { EXIT_INTERRUPTED, EXIT_OK, PROCESS_IO, onStopSignals, parseArgs, reportError, runMain, type CliIo, type SignalSource } from './io';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { tap } from 'rxjs';
@@ -10,6 +9,7 @@ import type { ContractBook } from '../core/types';
 import { describeConversion } from '../portfolio/currency';
 import { isoUtc } from '../core/time';
 import { withConnection } from '../data/duckdb';
+import { sha256OfFile } from '../data/fileHash';
 import { formatDuration } from '../data/intervals';
 import { mergeByEventTime } from '../data/merge';
 import { isParquetFile, replayFile, type OpenedFile, type ValidationReport } from '../data/replay';
@@ -335,17 +335,6 @@ function reportEmpty(files: readonly string[], opts: ReplayCliOptions, io: CliIo
   }
   io.stderr.write(`invalid data: ${named}: no bars to replay\n`);
   return EXIT_DATA;
-}
-
-/** The input file's SHA-256 and size, read beside the replay (the report records them). */
-async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Rows in Parquet files from their footers (for the progress bar). */

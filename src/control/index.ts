@@ -41,10 +41,5 @@ export { journalControlStore, restoreControl } from './controlStore';
 export { startHttpApi, type HttpApi, type HttpApiOptions } from './httpApi';
 export { startTelegramBot, type TelegramBot, type TelegramBotClosed, type TelegramBotOptions, type TelegramLogEntry } from './telegramBot';
 export { escapeMarkdownV2 } from './telegramFormat';
-export {
-  controlSurfacesConfigSchema,
-  startControlSurfaces,
-  type ControlSurfaces,
-  type ControlSurfacesConfig,
-  type ControlSurfacesEnvironment,
-} from './surfaces';
+export { startControlSurfaces, type ControlSurfaces, type ControlSurfacesEnvironment } from './surfaces';
+export { controlSurfacesConfigSchema, type ControlSurfacesConfig } from './surfacesConfig';

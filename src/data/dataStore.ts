@@ -1,10 +1,10 @@
 import { access, rename, rm } from 'node:fs/promises';
-import { quotedString, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { Subscription, isObservable, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { DataError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { BAR_RULE_TEXT, checkOhlcv } from './barRules';
-import { duckdbReason, withConnection } from './duckdb';
+import { duckdbApi, duckdbReason, withConnection } from './duckdb';
 import { planParquetProjection } from './parquetReader';
 import { replayParquet, type ReplayOptions } from './replay';
 
@@ -126,6 +126,7 @@ async function stage(appender: DuckDBAppender, bars: BarSource, path: string): P
 }
 
 async function writeWith(connection: DuckDBConnection, path: string, bars: BarSource, options: WriteBarsOptions): Promise<WriteBarsResult> {
+  const { quotedString } = duckdbApi();
   await connection.run(
     'CREATE TEMP TABLE incoming (seq DOUBLE, ts DOUBLE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)',
   );

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /**
  * One in-memory DuckDB instance per process, opened on first use. DuckDB reads and writes Parquet here:
@@ -7,10 +7,24 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
  * the process exits (it holds no event-loop handle, so it never keeps the process alive).
  */
 
+type DuckDBApi = typeof import('@duckdb/node-api');
+
+let api: DuckDBApi | undefined;
+
+/**
+ * The DuckDB bindings, loaded on first use: loading them takes ~100 ms of CPU, which a command that reads no
+ * Parquet file (`--help`, a CSV replay, a sweep's worker threads) does not pay.
+ */
+export function duckdbApi(): DuckDBApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load (see above)
+  api ??= require('@duckdb/node-api') as DuckDBApi;
+  return api;
+}
+
 let instance: Promise<DuckDBInstance> | undefined;
 
 async function createInstance(): Promise<DuckDBInstance> {
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await duckdbApi().DuckDBInstance.create(':memory:');
   const connection = await db.connect();
   try {
     // TIMESTAMPTZ casts and text rendering must never depend on the host's TZ.

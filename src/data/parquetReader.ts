@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
-import { DuckDBVector, quotedIdentifier, quotedString, type DuckDBConnection, type DuckDBDataChunk, type DuckDBDoubleVector, type DuckDBResult, type DuckDBVarCharVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBDoubleVector, DuckDBResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import { DataError } from '../core/errors';
 import { DAY_MS } from '../core/time';
 import { allocateBatch, type BarBatch, type BarBatchReader, type BarColumnNames, type BarFileMetadata, type BarReaderOptions, type OpenBarReader } from './barBatch';
 import { resolveColumns, type ResolvedColumn } from './columns';
-import { duckdbReason, openConnection } from './duckdb';
+import { duckdbApi, duckdbReason, openConnection } from './duckdb';
 import { MS_PER_EPOCH_UNIT, createTimestampParser, epochUnitOf, wallToUtc, type EpochUnit } from './timestamps';
 
 /**
@@ -55,6 +55,7 @@ async function rowsOf(connection: DuckDBConnection, sql: string): Promise<unknow
 
 /** Resolves the file's columns and types into the SQL that projects them to bar fields. */
 export async function planParquetProjection(connection: DuckDBConnection, file: string, withRowNumbers = false): Promise<ParquetProjection> {
+  const { quotedIdentifier, quotedString } = duckdbApi();
   try {
     await access(file);
   } catch (e) {
@@ -133,6 +134,7 @@ export async function planParquetProjection(connection: DuckDBConnection, file: 
 }
 
 async function readMetadata(connection: DuckDBConnection, file: string): Promise<BarFileMetadata> {
+  const { quotedString } = duckdbApi();
   const rows = await rowsOf(connection, `SELECT decode(key), decode(value) FROM parquet_kv_metadata(${quotedString(file)})`);
   const map = new Map(rows.map((r) => [String(r[0]), String(r[1])]));
   const symbol = map.get('symbol');
@@ -221,7 +223,7 @@ export const openParquetReader: OpenBarReader = async (file: string, options: Ba
 
     const rowColumn = plan.hasVolume ? 6 : 5;
     // Chunks are appended whole, so a batch may run past batchRows by less than one chunk.
-    const batch = allocateBatch(options.batchRows + DuckDBVector.standardSize());
+    const batch = allocateBatch(options.batchRows + duckdbApi().DuckDBVector.standardSize());
     let nextRow = 1;
     let exhausted = false;
     // Asks for the next chunk before the current one is copied: DuckDB decodes it on a worker thread while

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Observable } from 'rxjs';
 import { DataError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { makeBar } from '../data/bar';
+import { sha256OfFile } from '../data/fileHash';
 import { replayFile, type ReplayOptions, type ValidationReport } from '../data/replay';
 
 /**
@@ -134,15 +133,4 @@ export function indexAtOrAfter(columns: BarColumns, ts: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** A file's SHA-256 and size, streamed. */
-export async function sha256OfFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }

@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { ContractBook } from '../core/types';
+import type { ReplayReport } from '../runner/report/replayReport';
 import { sharedBars, type BarColumns } from './dataset';
-import type { ConfigOutcome, PassTask, SweepWorkerData } from './sweepWorker';
+import type { ConfigOutcome, PassTask, ReplayTask, SweepWorkerData } from './sweepWorker';
 
 /**
  * The local pool of a sweep: worker threads (piscina) sized to the cores, each started once with the decoded
@@ -11,9 +12,10 @@ import type { ConfigOutcome, PassTask, SweepWorkerData } from './sweepWorker';
  * given passes (see `runPass`) one at a time; a thread takes the next pass when it is done, so the pool stays
  * busy while passes outnumber threads.
  *
- * piscina rather than the engine's own `runPool`: the sweep's workers never open DuckDB (the file was read once,
- * before), so piscina may end a thread with `terminate()` (what the old pool avoided) — which is also how a
- * Ctrl-C stops a pass that is running: its thread is ended at once and the passes already done are kept.
+ * The engine's one pool: `runPool` (whole replays with full reports) runs on it too. Its workers never open
+ * DuckDB (files are read on the main thread, once), so piscina may end a thread with `terminate()` — which
+ * DuckDB finishing an asynchronous call in that thread would not survive — and that is how a Ctrl-C stops a
+ * pass that is running: its thread is ended at once and the passes already done are kept.
  */
 export interface PoolOptions {
   /** Threads; default `os.availableParallelism()`, never more than there are passes. */
@@ -48,14 +50,19 @@ export interface PassPool {
   destroy(): Promise<void>;
 }
 
+/** The engine's one pool of worker threads: `threads` sweep workers, each started with `workerData`. */
+function startWorkers<Task extends PassTask | ReplayTask, Result>(threads: number, workerData: SweepWorkerData): Piscina<Task, Result> {
+  const size = Math.max(1, threads);
+  return new Piscina<Task, Result>({ filename: WORKER_ENTRY, minThreads: size, maxThreads: size, idleTimeout: 60_000, workerData });
+}
+
 export function createPassPool(columns: BarColumns, contracts: ContractBook, options: { readonly workers: number; readonly progress?: Float64Array }): PassPool {
-  const threads = Math.max(1, options.workers);
   const workerData: SweepWorkerData = {
     bars: sharedBars(columns),
     contracts,
     ...(options.progress !== undefined ? { progress: options.progress.buffer as SharedArrayBuffer } : {}),
   };
-  const pool = new Piscina<PassTask, ConfigOutcome[]>({ filename: WORKER_ENTRY, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, workerData });
+  const pool = startWorkers<PassTask, ConfigOutcome[]>(options.workers, workerData);
   return {
     async run(tasks, runOptions = {}) {
       const done = new Array<readonly ConfigOutcome[] | undefined>(tasks.length);
@@ -89,4 +96,15 @@ export async function runPasses(columns: BarColumns, contracts: ContractBook, ta
   } finally {
     await pool.destroy();
   }
+}
+
+/** A pool that runs whole replays (`runPool`): each task brings its own bars, so one pool serves several files. */
+export interface ReplayPool {
+  run(task: ReplayTask): Promise<ReplayReport>;
+  destroy(): Promise<void>;
+}
+
+export function createReplayPool(contracts: ContractBook, workers: number): ReplayPool {
+  const pool = startWorkers<ReplayTask, ReplayReport>(workers, { contracts });
+  return { run: (task) => pool.run(task), destroy: () => pool.destroy() };
 }

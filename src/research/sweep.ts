@@ -7,7 +7,7 @@ import type { EquitySeries } from '../runner/report/equitySampler';
 import type { Dataset } from './dataset';
 import { applyGridPoint, expandGrid, type GridAxis, type GridFilter, type GridParams } from './grid';
 import { compareBy, METRICS, type MetricName, type Metrics } from './metrics';
-import { describePoolError, type PoolJobError } from '../runner/poolWorker';
+import { describePoolError, type PoolJobError } from '../runner/poolJob';
 import { planPasses, type SweepConfig } from './pass';
 import { isFailure, type ConfigOutcome, type PassTask } from './sweepWorker';
 

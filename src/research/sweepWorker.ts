@@ -1,6 +1,9 @@
 import type { ContractBook } from '../core/types';
-import { describePoolError, type PoolJobError } from '../runner/poolWorker';
-import { columnsOf, type BarColumns, type SharedBars } from './dataset';
+import type { RunnerConfig } from '../runner/config';
+import { describePoolError, type PoolJobError } from '../runner/poolJob';
+import type { ReplayReport } from '../runner/report/replayReport';
+import { runTradeRunner } from '../runner/tradeRunner';
+import { barsOf, columnsOf, type BarColumns, type SharedBars } from './dataset';
 import { runPass, type ConfigResult, type SweepConfig } from './pass';
 
 /**
@@ -8,9 +11,12 @@ import { runPass, type ConfigResult, type SweepConfig } from './pass';
  * runs in a worker thread of the local pool (`pool.ts`), in a cluster worker (`cluster.ts`) and in-process.
  */
 
-/** What every worker of a pool is started with: the decoded bars (shared memory) and the contracts. */
+/**
+ * What every worker of a pool is started with: the contracts, and for a sweep the decoded bars (shared memory)
+ * its passes run over.
+ */
 export interface SweepWorkerData {
-  readonly bars: SharedBars;
+  readonly bars?: SharedBars;
   readonly contracts: ContractBook;
   /** One double per pass: the share of its bars done, written by the worker that runs it (progress bar). */
   readonly progress?: SharedArrayBuffer;
@@ -59,12 +65,34 @@ export async function runPassTask(task: PassTask, columns: BarColumns, contracts
   return outcomes;
 }
 
+/**
+ * One whole replay (`runPool`): a config over bars a task carries itself (shared memory, so a pool can serve
+ * several files), answered with the full report.
+ */
+export interface ReplayTask {
+  readonly kind: 'replay';
+  readonly bars: SharedBars;
+  readonly config: RunnerConfig;
+}
+
+/** The full report of a replay task, as `runTradeRunner` gives it in-process over the same bars. */
+export async function runReplayTask(task: ReplayTask, contracts: ContractBook): Promise<ReplayReport> {
+  return (await runTradeRunner({ config: task.config, contracts, bars$: barsOf(columnsFor(task.bars)) }).result).report;
+}
+
 let columns: BarColumns | undefined;
 let progress: Float64Array | undefined;
 
+/** The columns over shared bars, kept while tasks keep coming with the same buffer. */
+function columnsFor(bars: SharedBars): BarColumns {
+  if (columns?.buffer !== bars.buffer) columns = columnsOf(bars);
+  return columns;
+}
+
 /** The worker thread's task function (piscina calls it with each task; `workerData` is the pool's). */
-export function servePassTask(task: PassTask, data: SweepWorkerData): Promise<ConfigOutcome[]> {
-  if (columns?.buffer !== data.bars.buffer) columns = columnsOf(data.bars);
+export function serveTask(task: PassTask | ReplayTask, data: SweepWorkerData): Promise<ConfigOutcome[] | ReplayReport> {
+  if ('kind' in task) return runReplayTask(task, data.contracts);
+  if (data.bars === undefined) throw new Error('a pass needs a pool started with its bars');
   if (data.progress !== undefined && progress?.buffer !== data.progress) progress = new Float64Array(data.progress);
-  return runPassTask(task, columns, data.contracts, progress);
+  return runPassTask(task, columnsFor(data.bars), data.contracts, progress);
 }

@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors';
 import { barIntervalMs } from '../data/barSpec';
 import { columnMapSchema } from '../data/columnMap';
 import { FORMATS } from '../data/layouts';
-import { controlSurfacesConfigSchema } from '../control/surfaces';
+import { controlSurfacesConfigSchema } from '../control/surfacesConfig';
 import { riskLimitsSchema } from '../risk/limits';
 import { sizerConfigSchema } from '../risk/sizers';
 import { resolveStrategyModules, strategyEntriesSchema } from '../strategy/registry';

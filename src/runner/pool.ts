@@ -1,14 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
 import type { ContractBook } from '../core/types';
-import type { PoolJob, PoolResult, PoolTask, PoolWorkerMessage } from './poolWorker';
+import type { ValidationReport } from '../data/replay';
+import { parseInstant } from '../data/timestamps';
+import { loadDataset, sharedBars, type Dataset } from '../research/dataset';
+import { createReplayPool } from '../research/pool';
+import { loadRunnerConfig, parseRunnerConfig, type RunnerConfig } from './config';
+import { describePoolError, type PoolJob, type PoolResult } from './poolJob';
 
-export type { PoolJob, PoolJobError, PoolResult } from './poolWorker';
+export type { PoolJob, PoolJobError, PoolResult } from './poolJob';
 
 /**
  * A pool of TradeRunners: many replays (a parameter grid, several files) on worker threads.
@@ -22,17 +25,13 @@ export type { PoolJob, PoolJobError, PoolResult } from './poolWorker';
  * for (const r of await runPool(grid, { workers: 2 })) console.log(r.id, r.ok ? r.report.account.netPnl : r.error.message);
  * ```
  *
- * Each worker reads its job's file itself (only the job and its result cross threads), takes the next job
- * when it is done, and so the pool scales with cores while jobs outnumber workers. Results come back in job
- * order, each the same `ReplayReport` an in-process `runTradeRunner` over the same bars gives (only the
- * `run` block, the wall time, differs). A failing job (bad file, bad row, bad config) yields
- * `{ ok: false, error }` with its DataError/ConfigError message and the other jobs run on; so does a job
- * whose worker dies (a replacement worker takes the remaining jobs).
- *
- * Plain `worker_threads` rather than piscina: piscina ends its workers with `terminate()`, and terminating a
- * thread while DuckDB still finishes an asynchronous call (a reader closing its connection right after the
- * last batch) aborts the whole process (`Napi::Error` in a native callback). Here a worker is told to stop,
- * closes its port and exits on its own once DuckDB is done.
+ * It runs on the sweep's pool (`src/research/pool.ts`): each distinct file (with its read options: symbol,
+ * time zone, from/to, policy) is read and validated once, on this thread, into shared memory, and the worker
+ * threads run the replays over those bars — so DuckDB never runs in a worker, and jobs on the same file do not
+ * read it again. Results come back in job order, each the same `ReplayReport` an in-process `runTradeRunner`
+ * over the same bars gives (only the `run` block, the wall time, differs). A failing job (bad file, bad row,
+ * bad config) yields `{ ok: false, error }` with its DataError/ConfigError message and the other jobs run on;
+ * so does a job whose worker dies (the pool replaces the thread).
  */
 export interface PoolOptions {
   /** Worker threads; default `os.availableParallelism()`, never more than there are jobs. */
@@ -42,8 +41,6 @@ export interface PoolOptions {
   /** Called as each job finishes (in completion order), e.g. for progress. */
   readonly onResult?: (result: PoolResult, index: number) => void;
 }
-
-const WORKER_ENTRY = join(__dirname, 'poolWorker.cjs');
 
 const timeSchema = z.union([z.number().finite(), z.string().min(1)]);
 const jobSchema = z.strictObject({
@@ -61,11 +58,35 @@ const optionsSchema = z.strictObject({
   onResult: z.custom<PoolOptions['onResult']>((v) => typeof v === 'function', 'a function').optional(),
 });
 
+function instant(value: number | string | undefined, field: 'from' | 'to', job: PoolJob, timezone: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return parseInstant(`job "${job.id}": ${field}`, value, timezone);
+  if (!Number.isFinite(value)) throw new ConfigError(`${field} must be a finite epoch-ms number, got ${value}`, `job "${job.id}"`);
+  return value;
+}
+
+/** A job checked on this thread: its config parsed and the bars it reads (a file and how it is read). */
+interface PlannedJob {
+  readonly index: number;
+  readonly config: RunnerConfig;
+  readonly read: { readonly file: string; readonly symbol?: string; readonly timezone?: string; readonly from?: number; readonly to?: number; readonly policy?: NonNullable<RunnerConfig['data']>['policy'] };
+}
+
+function planJob(job: PoolJob, index: number): PlannedJob {
+  const config = typeof job.config === 'string' ? loadRunnerConfig(job.config) : parseRunnerConfig(job.config, `job "${job.id}" config`);
+  const timezone = config.data?.timezone;
+  return {
+    index,
+    config,
+    read: { file: job.file, symbol: job.symbol, timezone, from: instant(job.from, 'from', job, timezone), to: instant(job.to, 'to', job, timezone), policy: config.data?.policy },
+  };
+}
+
 /** Runs every job and resolves with one result per job, in job order. Rejects only on bad pool options. */
 export async function runPool(jobs: readonly PoolJob[], options: PoolOptions = {}): Promise<PoolResult[]> {
   const parsedOptions = optionsSchema.safeParse(options);
   if (!parsedOptions.success) throw new ConfigError(formatZodError(parsedOptions.error), 'pool options');
-  const contracts =
+  const contracts: ContractBook =
     typeof options.contracts === 'object' ? options.contracts : loadContracts(options.contracts ?? DEFAULT_CONTRACTS_PATH);
 
   const results = new Array<PoolResult | undefined>(jobs.length);
@@ -73,54 +94,56 @@ export async function runPool(jobs: readonly PoolJob[], options: PoolOptions = {
     results[index] = result;
     options.onResult?.(result, index);
   };
-  const queue: number[] = [];
+  const fail = (index: number, error: unknown): void => settle(index, { id: jobs[index].id, ok: false, error: describePoolError(error) });
+  const planned: PlannedJob[] = [];
   jobs.forEach((job, index) => {
     const parsed = jobSchema.safeParse(job);
-    if (parsed.success) queue.push(index);
-    else {
+    if (!parsed.success) {
       const id = typeof job?.id === 'string' ? job.id : `#${index}`;
       settle(index, { id, ok: false, error: { name: 'ConfigError', message: `job ${index} (${id}): ${formatZodError(parsed.error)}` } });
+      return;
+    }
+    try {
+      planned.push(planJob(job, index));
+    } catch (error) {
+      fail(index, error);
     }
   });
+  if (planned.length === 0) return results.map((result, index) => result ?? { id: jobs[index].id, ok: false, error: { name: 'Error', message: 'not run' } });
 
-  const workers = Math.min(options.workers ?? availableParallelism(), queue.length);
-  await new Promise<void>((resolve) => {
-    let running = 0;
-    const start = (): void => {
-      running++;
-      const worker = new Worker(WORKER_ENTRY);
-      let current: number | undefined;
-      const next = (): void => {
-        current = queue.shift();
-        if (current === undefined) worker.postMessage({ type: 'stop' } satisfies PoolWorkerMessage);
-        else worker.postMessage({ type: 'job', index: current, task: { job: jobs[current], contracts } satisfies PoolTask } satisfies PoolWorkerMessage);
-      };
-      worker.on('message', (message: { readonly index: number; readonly result: PoolResult }) => {
-        if (message.index !== current) return;
-        current = undefined;
-        settle(message.index, message.result);
-        next();
-      });
-      // An uncaught error ends the thread; 'exit' follows and accounts for the job it held.
-      worker.on('error', (error) => {
-        if (current !== undefined) {
-          settle(current, { id: jobs[current].id, ok: false, error: { name: 'Error', message: `worker failed: ${error.message}` } });
-          current = undefined;
-        }
-      });
-      worker.on('exit', (code) => {
-        running--;
-        if (current !== undefined) {
-          settle(current, { id: jobs[current].id, ok: false, error: { name: 'Error', message: `worker exited (code ${code}) during the job` } });
-          current = undefined;
-        }
-        if (queue.length > 0) start();
-        else if (running === 0) resolve();
-      });
-      next();
-    };
-    if (workers === 0) resolve();
-    for (let i = 0; i < workers; i++) start();
-  });
+  const pool = createReplayPool(contracts, Math.min(options.workers ?? availableParallelism(), planned.length));
+  try {
+    // Each distinct read once, in job order; its jobs are queued as soon as it is decoded, so the workers
+    // replay one file while this thread reads the next.
+    const reads = new Map<string, PlannedJob[]>();
+    for (const job of planned) {
+      const key = JSON.stringify(job.read);
+      reads.set(key, [...(reads.get(key) ?? []), job]);
+    }
+    const running: Promise<void>[] = [];
+    for (const group of reads.values()) {
+      const { file, ...read } = group[0].read;
+      let dataset: Dataset;
+      try {
+        dataset = await loadDataset(file, read);
+      } catch (error) {
+        for (const job of group) fail(job.index, error);
+        continue;
+      }
+      const validation: ValidationReport | undefined = dataset.validation;
+      const bars = sharedBars(dataset.columns);
+      for (const job of group) {
+        running.push(
+          pool.run({ kind: 'replay', bars, config: job.config }).then(
+            (report) => settle(job.index, { id: jobs[job.index].id, ok: true, report, validation }),
+            (error: unknown) => fail(job.index, error),
+          ),
+        );
+      }
+    }
+    await Promise.all(running);
+  } finally {
+    await pool.destroy();
+  }
   return results.map((result, index) => result ?? { id: jobs[index].id, ok: false, error: { name: 'Error', message: 'not run' } });
 }

@@ -27,6 +27,8 @@ export function loadStrategyModule(path: string): StrategyDefinition {
   return definition;
 }
 
+let tsxRegistered = false;
+
 function requireModule(path: string): unknown {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the user's module, by its path
@@ -36,9 +38,17 @@ function requireModule(path: string): unknown {
     // any of it): load it through tsx then. Loaded only when needed, so a compiled engine does not pay tsx's
     // start-up otherwise.
     if (!(error instanceof SyntaxError) || !TYPESCRIPT.has(extname(path))) throw error;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load (config parsing is synchronous)
-    const tsx = require('tsx/cjs/api') as typeof import('tsx/cjs/api');
-    return tsx.require(path, __filename);
+    // Registered for the process (and left so: the module may require more TypeScript later), not through
+    // tsx's namespaced `require`: a namespace loads every module the user's file imports again under keys of
+    // its own, rxjs included, and the strategy must get the engine's rxjs (one Observable class, one set of
+    // schedulers; test/support/strategies/sameRxjs.ts checks it).
+    if (!tsxRegistered) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load (config parsing is synchronous)
+      (require('tsx/cjs/api') as typeof import('tsx/cjs/api')).register();
+      tsxRegistered = true;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the user's module, by its path
+    return require(path);
   }
 }
 

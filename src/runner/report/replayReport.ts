@@ -345,13 +345,34 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
  * hundreds of thousands of trades.
  */
 function assertFiniteNumbers(value: unknown, path: string): void {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError(`replay report: ${path || '(root)'}: expected a finite number, got ${value}`);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) assertFiniteNumbers(value[i], `${path}[${i}]`);
-  } else if (value !== null && typeof value === 'object') {
-    for (const key of Object.keys(value)) assertFiniteNumbers((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+  // The walk builds no path (a report has ~10 fields per fill and trade: half a million strings for a busy
+  // year, measured at a third of the report's CPU); the failure's path is found again once one is known.
+  if (!allFinite(value)) {
+    const found = firstNonFinite(value, path);
+    throw new RangeError(`replay report: ${found.path || '(root)'}: expected a finite number, got ${found.value}`);
   }
+}
+
+function allFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!allFinite(value[i])) return false;
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) if (!allFinite((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/** The path and value of the first number that is not finite, in the order `allFinite` walks. */
+function firstNonFinite(value: unknown, path: string): { path: string; value: number } {
+  if (typeof value === 'number') return { path, value };
+  if (Array.isArray(value)) {
+    const i = value.findIndex((item) => !allFinite(item));
+    return firstNonFinite(value[i], `${path}[${i}]`);
+  }
+  const record = value as Record<string, unknown>;
+  const key = Object.keys(record).find((k) => !allFinite(record[k]))!;
+  return firstNonFinite(record[key], path ? `${path}.${key}` : key);
 }
 
 /** The report with the input file it read (`input`), or the files (`inputs`), placed right after `schemaVersion`. */
