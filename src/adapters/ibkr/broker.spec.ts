@@ -367,9 +367,13 @@ describe('createIbkrBroker against the fake TWS', () => {
     broker.events$.subscribe((e) => events.push(e));
     await until(() => reports.some((r) => r.kind === 'recovered'), 'recovery');
     expect(reports).toContainEqual({ kind: 'adopted-order', orderId: o.id, ibOrderId: 100 });
+    // In flight like one of this run's: announced, then filled.
+    expect(events).toEqual([expect.objectContaining({ kind: 'order', status: 'Submitted', order: expect.objectContaining({ id: o.id }) })]);
+    expect(broker.workingOrders().map((w) => w.id)).toEqual([o.id]);
     h.tws.fillOrder(100, { commission: 3 }, 21);
-    await until(() => events.length === 1, 'the fill');
-    expect(events[0]).toMatchObject({ kind: 'fill', orderId: o.id, strategyId: 'gotobi', symbol: 'USDJPY', qty: 100_000, price: 149, commission: 3 });
+    await until(() => events.length === 3, 'the fill and Filled');
+    expect(events[1]).toMatchObject({ kind: 'fill', orderId: o.id, strategyId: 'gotobi', symbol: 'USDJPY', qty: 100_000, price: 149, commission: 3 });
+    expect(events[2]).toMatchObject({ kind: 'order', status: 'Filled' });
   });
 
   it('reports an execution correction instead of a second fill, and executions of other orders as foreign', async () => {
