@@ -101,7 +101,7 @@ describe('npm run live: a session', () => {
     expect(out).toMatch(/^2024-01-04T16:00:00\.000Z signal +strategyId=long_into_fix symbol=USDJPY target=1 reason=gotobi entry$/m);
     expect(out).toMatch(/ order +status=Accepted orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 orderType=MARKET/);
     expect(out).toMatch(/ fill +execId=\S+ orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry$/m);
-    expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0\}\] mismatches=\[\]$/m);
+    expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0,"brokerAvgPrice":0\}\] mismatches=\[\]$/m);
     expect(out).toMatch(/^Strategy +Symbol +Trades/m);
     expect(out).toMatch(/^long_into_fix +USDJPY +0 /m);
     expect(cap.stderr()).toContain('SIGINT: shutting down (cancelling working orders, again to exit at once)');

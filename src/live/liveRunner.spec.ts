@@ -139,7 +139,7 @@ describe('startLiveRunner', () => {
     h.tws.setPositions([{ account: 'DU42', contract: USDJPY_WIRE, position: 200_000, avgCost: 143 }]);
     // Set before the runner has even connected: it asks for positions once the connection is up.
     const report = await h.runner.ready;
-    expect(report.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 0 }]);
+    expect(report.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 0, brokerAvgPrice: 143 }]);
     const reconcile = h.events.find((e) => e.kind === 'reconcile');
     expect(reconcile?.kind === 'reconcile' && reconcile.report.account).toBe('DU42');
     expect(h.events.some((e) => e.kind === 'broker-report' && e.report.kind === 'position-mismatch')).toBe(true);

@@ -42,6 +42,11 @@ export interface TradeRunnerOptions {
   readonly equitySeries?: boolean;
   /** Live: remember execIds so a broker replaying executions cannot double a fill. */
   readonly dedupeFills?: boolean;
+  /**
+   * The book to go on from (live recovery: `rebuildBook` of the run's journal, with its positions, average prices
+   * and realized PnL); default a new one with the config's account. It becomes the run's book (one writer: the ledger).
+   */
+  readonly book?: Book;
   readonly killSwitch$?: Observable<boolean>;
   /** Wall clock for the `run` timing block (ms). */
   readonly now?: () => number;
@@ -110,12 +115,14 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
   const invert = config.data?.invert === true;
   const bars$ = invert ? options.bars$.pipe(fxInvert<Bar>()) : options.bars$;
 
-  const book = createBook({
-    contracts,
-    accountCurrency: config.account.currency,
-    initialCash: config.account.initialCash,
-    dedupe: options.dedupeFills ?? false,
-  });
+  const book =
+    options.book ??
+    createBook({
+      contracts,
+      accountCurrency: config.account.currency,
+      initialCash: config.account.initialCash,
+      dedupe: options.dedupeFills ?? false,
+    });
   const broker = options.broker ?? simBrokerFor(config, contracts);
   const analyzerNames = config.analyzers ?? DEFAULT_ANALYZERS;
   const initialEquity = config.account.initialCash;

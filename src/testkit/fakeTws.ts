@@ -460,7 +460,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       case 'reqAllOpenOrders':
         return onOpenOrders(s, req.type === 'reqAllOpenOrders');
       case 'reqExecutions':
-        return onExecutions(s, req.request.reqId, req.request.clientId);
+        return onExecutions(s, req.request.reqId, req.request.clientId, req.request.time);
       case 'reqPositions':
         for (const p of positions) send(s, positionMsg(p));
         return send(s, positionEndMsg());
@@ -910,17 +910,16 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     send(s, openOrderEndMsg());
   }
 
-  function onExecutions(s: Session, reqId: number, clientId: number | undefined): void {
-    for (const e of executions) {
-      if (clientId !== undefined && clientId !== e.clientId) continue;
-      send(s, execDetailsMsg(reqId, e));
-    }
+  /** The executions of `clientId` (all when undefined) at or after the filter's `time` ("yyyyMMdd-HH:mm:ss" UTC, or with a zone), as TWS filters them. */
+  function onExecutions(s: Session, reqId: number, clientId: number | undefined, time: string | undefined): void {
+    const since = time === undefined || time.trim() === '' ? undefined : parseExecutionTime(time, 'UTC');
+    const listed = executions.filter(
+      (e) => (clientId === undefined || clientId === e.clientId) && (since === undefined || (parseExecutionTime(e.time, timeZoneLabel) ?? since) >= since),
+    );
+    for (const e of listed) send(s, execDetailsMsg(reqId, e));
     send(s, execDetailsEndMsg(reqId));
     // TWS follows an executions answer with the commission reports of those executions.
-    for (const e of executions) {
-      if (clientId !== undefined && clientId !== e.clientId) continue;
-      if (e.reportCommission) send(s, commissionReportMsg(e.execId, e.commission, e.commissionCurrency));
-    }
+    for (const e of listed) if (e.reportCommission) send(s, commissionReportMsg(e.execId, e.commission, e.commissionCurrency));
   }
 
   // ---- start ----------------------------------------------------------------------------------------------------

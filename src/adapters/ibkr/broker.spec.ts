@@ -342,7 +342,7 @@ describe('createIbkrBroker against the fake TWS', () => {
       { symbol: 'EURUSD', qty: 0 },
     ]);
     expect(result.account).toBe('DU777');
-    expect(result.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000 }]);
+    expect(result.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000, brokerAvgPrice: 150 }]);
     expect(h.reports.filter((r) => r.kind === 'position-mismatch')).toEqual([
       { kind: 'position-mismatch', account: 'DU777', symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000 },
     ]);

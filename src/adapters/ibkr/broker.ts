@@ -46,6 +46,11 @@ export interface IbkrBrokerOptions {
   readonly knownExecIds?: Iterable<string>;
   /** Executions earlier than this (epoch ms) are not emitted as fills (default: broker creation time). */
   readonly recoverExecutionsSince?: number;
+  /**
+   * The time filter of each recovery's reqExecutions (epoch ms), asked anew at every recovery (e.g. the last fill a
+   * journal holds); undefined or absent: every execution TWS keeps.
+   */
+  readonly executionsSince?: () => number | undefined;
   /** Zone of execution times that carry none (TWS writes its own zone after the time). Default UTC. */
   readonly twsTimeZone?: string;
   /** How long recovery after a (re)connection may take before held orders are released anyway. */
@@ -270,6 +275,7 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
       execution,
       account: account(),
       timeoutMs: recoveryTimeoutMs,
+      executionsSince: options.executionsSince?.(),
       report,
       guard,
       // Only the recovery in progress ends: an abandoned one never calls back.
