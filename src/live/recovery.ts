@@ -144,7 +144,10 @@ export function createTradingGate(broker: Broker, now: () => number): TradingGat
       },
       cancel: (orderId, reason) => broker.cancel(orderId, reason),
       modify: (order) => broker.modify(order),
-      ...(broker.close === undefined ? {} : { close: broker.close.bind(broker) }),
+      async close() {
+        await broker.close?.();
+        injected.complete();
+      },
     },
     stop: (symbol, why) => void stoppedSymbols.set(symbol, why),
     resume: (symbol) => void stoppedSymbols.delete(symbol),

@@ -179,8 +179,8 @@ export async function reconcilePositions(book: readonly BookPosition[], options:
           const perUnit = spec ? ibQuantityPerUnit(spec) : 1;
           const units = m.pos / perUnit;
           brokerQty.set(key, (brokerQty.get(key) ?? 0) + units);
-          // TWS's average cost is per IB unit (a contract's multiplier included): per engine unit it is that times IB units per unit.
-          if (m.avgCost !== undefined && units !== 0) brokerAvgPrice.set(key, (m.avgCost * perUnit) / (m.contract.multiplier ?? 1));
+          // TWS's average cost is per IB unit, a contract's multiplier included (none, or 0 as TWS sends for cash: 1).
+          if (m.avgCost !== undefined && units !== 0) brokerAvgPrice.set(key, (m.avgCost * perUnit) / (m.contract.multiplier || 1));
         } catch (e) {
           sub.unsubscribe();
           reject(e);
