@@ -67,7 +67,7 @@ describe('npm run live: arguments and config', () => {
   it('exits 1 with a clear message when TWS is not there', async () => {
     const port = await closedPort();
     const cap = captureIo();
-    const code = await runLive(['--config', writeConfig('refused.json', { connectTimeoutMs: 300 })], { io: cap.io, env: { IB_PORT: String(port) }, signals: noSignals });
+    const code = await runLive(['--config', writeConfig('refused.json', { connectTimeoutMs: 300 }), '--journal', join(dir, 'refused.db')], { io: cap.io, env: { IB_PORT: String(port) }, signals: noSignals });
     expect(code).toBe(EXIT_DATA);
     expect(cap.stderr()).toContain(`error: cannot connect to TWS at 127.0.0.1:${port} (clientId 17) within 300 ms — is TWS/IB Gateway running with the API enabled?`);
   });
@@ -81,7 +81,7 @@ describe('npm run live: a session', () => {
     let runner: LiveRunner | undefined;
     const reportPath = join(dir, 'report.json');
     const config = writeConfig('session.json', {}, { interfaces: { http: { port: 9, logLevel: 'silent' } } });
-    const exit = runLive(['--config', config, '--report', reportPath, '--http', '127.0.0.1:0'], {
+    const exit = runLive(['--config', config, '--report', reportPath, '--http', '127.0.0.1:0', '--journal', 'none'], {
       io: cap.io,
       env: { IB_PORT: String(tws.port), IB_CLIENT_ID: '31' },
       signals: { on: (s: StopSignal, fn: () => void) => signals.on(s, fn), off: (s: StopSignal, fn: () => void) => signals.off(s, fn) },
@@ -105,6 +105,7 @@ describe('npm run live: a session', () => {
     expect(out).toMatch(/^Strategy +Symbol +Trades/m);
     expect(out).toMatch(/^long_into_fix +USDJPY +0 /m);
     expect(cap.stderr()).toContain('SIGINT: shutting down (cancelling working orders, again to exit at once)');
+    expect(cap.stderr()).toContain('warning: --journal none: nothing is journaled');
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { strategies: { fills: { price: number; commission: number }[] }[] };
     expect(report.strategies[0].fills).toEqual([expect.objectContaining({ price: 144.5, commission: 289 })]);
     expect(runner?.connection.state().status).toBe('closed');
@@ -113,7 +114,7 @@ describe('npm run live: a session', () => {
   it('as a process: JSON lines on stdout, SIGINT cancels the working order, summary last, exit 0', async () => {
     tws = await startFakeTws({ realTimeBars: { everyMs: 10, startTime: FEED_START }, fills: { hold: true } });
     const config = writeConfig('process.json');
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/live.ts', '--config', config, '--json-log'], {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/live.ts', '--config', config, '--json-log', '--journal', join(dir, 'process.db')], {
       cwd: ROOT,
       env: { ...process.env, IB_PORT: String(tws.port), IB_CLIENT_ID: '41' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
+import { resolveIbConnectionConfig } from '../adapters/ibkr/connection';
+import { journalConfigHash, openJournal, type Journal } from '../journal';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
@@ -24,6 +26,8 @@ interface LiveCliOptions {
   readonly jsonLog: boolean;
   readonly logBars: boolean;
   readonly report?: string;
+  readonly journal?: string;
+  readonly adoptBrokerPositions: boolean;
 }
 
 export interface LiveCliContext {
@@ -58,18 +62,40 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--json-log', 'one JSON object per line on stdout (type first)', false)
     .option('--log-bars', 'also log every bar the strategies see', false)
     .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
-    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http');
+    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http')
+    .option('--journal <file>', 'the journal (SQLite) the run writes ahead and recovers from; "none": no journal (nothing survives a restart)', undefined)
+    .option('--adopt-broker-positions', 'at start, book a position at TWS that differs from the journal\'s as a journaled adjustment instead of not trading the symbol', false);
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const opts = program.opts<LiveCliOptions>();
 
   let runner: LiveRunner;
   let config: LiveConfig;
+  let journal: Journal | undefined;
   try {
     const contracts = loadIbContracts(opts.contracts);
     config = withHttp(loadLiveConfig(opts.config), opts.http);
-    runner = startLiveRunner({ config, contracts, env });
+    const journalPath = opts.journal ?? defaultJournalPath(opts.config);
+    if (journalPath === 'none') {
+      if (opts.adoptBrokerPositions) throw new ConfigError('needs a journal (the adjustment is journaled): drop --journal none', '--adopt-broker-positions');
+      io.stderr.write('warning: --journal none: nothing is journaled; a restart will not know the positions, orders or kill switch of this run\n');
+    } else {
+      const { account } = resolveIbConnectionConfig(config.ib, env, 'ib');
+      journal = openJournal(journalPath, {
+        mode: 'live',
+        // Without IB_ACCOUNT the login's only account is traded: the journal names the TWS it was written against.
+        account: account ?? `the only account of ${config.ib.host ?? env.IB_HOST ?? '127.0.0.1'}`,
+        configHash: journalConfigHash(config),
+        accountCurrency: config.account.currency,
+        initialCash: config.account.initialCash,
+        // A journal that fails stops the trading (the write-ahead broker refuses to send; this stops the run).
+        onFailure: (error) => void runner.shutdown(`the journal failed: ${error.message}`),
+      });
+      io.stderr.write(`Journal: ${journal.file}${journal.previousRun === undefined ? ' (new)' : ''}\n`);
+    }
+    runner = startLiveRunner({ config, contracts, env, journal, adoptBrokerPositions: opts.adoptBrokerPositions });
   } catch (e) {
+    journal?.close('failed to start');
     return reportLiveError(e, io);
   }
   context.onStart?.(runner);
@@ -127,7 +153,12 @@ export function withHttp(config: LiveConfig, spec: string | undefined): LiveConf
   return { ...config, interfaces };
 }
 
-/** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
+/** `config/live.json` → `data/live.journal.db` (under the working directory): one journal per config. */
+export function defaultJournalPath(configPath: string): string {
+  return resolve('data', `${basename(configPath, extname(configPath))}.journal.db`);
+}
+
+/** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed, journal) → 1. */
 function reportLiveError(error: unknown, io: CliIo): number {
   return reportError(error, io, { data: 'invalid data from TWS', other: 'error' });
 }
@@ -239,6 +270,39 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       const r = event.report;
       return { type: 'reconcile', ts: event.ts, account: r.account, positions: r.positions, mismatches: r.mismatches };
     }
+    case 'recovered-position': {
+      const p = event.position;
+      return {
+        type: 'recovered-position',
+        ts: event.ts,
+        strategyId: p.strategyId,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPrice: p.avgPrice,
+        realizedPnl: p.realizedPnl,
+        realizedPnlAccount: p.realizedPnlAccount,
+        commission: p.commission,
+      };
+    }
+    case 'recovery': {
+      const r = event.summary;
+      return {
+        type: 'recovery',
+        ts: event.ts,
+        journal: r.journal,
+        previousRun: r.previousRun ?? null,
+        positionsRecovered: r.positionsRecovered,
+        fillsWhileDown: r.fillsWhileDown.map((f) => ({ execId: f.execId, orderId: f.orderId, side: f.side, qty: f.qty, price: f.price })),
+        ordersAdopted: r.ordersAdopted,
+        ordersNotAtBroker: r.ordersNotAtBroker,
+        killSwitch: r.killSwitch.on ? r.killSwitch : null,
+        stoppedSymbols: r.stoppedSymbols,
+      };
+    }
+    case 'already-sent':
+      return { type: 'already-sent', ts: event.ts, orderId: event.orderId, runId: event.runId };
+    case 'reconciled':
+      return { type: 'reconciled', ts: event.ts, strategyId: event.strategyId, symbol: event.symbol, qty: event.qty, price: event.price, source: event.source };
     case 'broker-report':
       return { type: 'broker', ts: event.ts, ...event.report };
     case 'subscribed':
