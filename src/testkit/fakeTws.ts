@@ -130,6 +130,11 @@ export interface FillScript {
   readonly reject?: { readonly code?: number; readonly message: string };
   /** Leave the order working (Submitted) until cancelled. */
   readonly hold?: boolean;
+  /**
+   * TWS takes the order at once (it is listed by reqOpenOrders, it can be filled) but tells the client this much
+   * later (its openOrder and orderStatus, and the order only works then): an order sent, not yet acknowledged.
+   */
+  readonly ackDelayMs?: number;
   /** Delay from placement to the first execution (default 0: on the next turn of the event loop). */
   readonly latencyMs?: number;
   /** Execution price (default: the limit for LMT, the stop for STP, else the last quote mid, else 150). */
@@ -713,8 +718,17 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       return;
     }
     order.status = 'Submitted';
-    announce(order);
-    work(order);
+    const ackDelay = order.script.ackDelayMs ?? 0;
+    if (ackDelay <= 0) {
+      announce(order);
+      work(order);
+      return;
+    }
+    later(ackDelay, () => {
+      if (order.status !== 'Submitted') return;
+      announce(order);
+      work(order);
+    });
   }
 
   /** Fills a working order as its script says: at once (after its latency), or when the market reaches it. */

@@ -1,0 +1,198 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadIbContracts } from '../adapters/ibkr/contracts';
+import type { Bar } from '../core/types';
+import { readJournal, rebuildBook } from '../journal';
+import { startFakeTws, type FakeTws, type FillScript, type PlaceOrderRequest } from '../testkit/fakeTws';
+import { startLiveProcess, type LiveLogLine, type LiveProcess } from '../../test/support/liveProcess';
+import { until } from '../../test/support/until';
+import { startLiveRunner } from './liveRunner';
+import { parseLiveConfig } from './liveConfig';
+
+/**
+ * A restart is a non-event: the engine runs as `npm run live` in a child process against a fake TWS (the real
+ * wire protocol), is killed (SIGKILL) or stopped (SIGINT) at a dangerous point, and started again on the same
+ * journal. Each case checks what the broker saw (no order twice), what the journal booked (no fill lost or
+ * twice) and that the positions and realized PnL equal those of the same bars run without a break.
+ *
+ * The market is sent by hand (5-second bars), so the tests wait on the engine, never on wall-clock pacing.
+ * 2024-01-05 (a Friday) is a gotobi day: 01:00 JST is 2024-01-04T16:00Z, 09:55 JST is 2024-01-05T00:55Z.
+ */
+
+const ROOT = resolve(__dirname, '../..');
+const contracts = loadIbContracts();
+const shipped = JSON.parse(readFileSync(join(ROOT, 'config/live.json'), 'utf8')) as { strategies: { id: string }[]; live: Record<string, unknown>; ib: Record<string, unknown> };
+const ACCOUNT = 'DU1234567';
+const LONG_ENTRY = 'long_into_fix.USDJPY.20240104T160000Z.1';
+const LONG_EXIT = 'long_into_fix.USDJPY.20240105T005500Z.1';
+/** TWS's prices: the entry at 144.155, the exit at 144.62, 2 USD commission an execution. */
+const prices = (order: PlaceOrderRequest): FillScript => ({ price: order.action === 'BUY' ? 144.155 : 144.62, commission: 2, commissionCurrency: 'USD' });
+
+let dir: string;
+let tws: FakeTws | undefined;
+const engines: LiveProcess[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'live-restart-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const engine of engines.splice(0)) engine.kill('SIGKILL');
+  await tws?.close();
+  tws = undefined;
+});
+
+/** config/live.json with the long leg only (flat at the broker after its exit), short timeouts, fast reconnects. */
+function longLegConfig(): Record<string, unknown> {
+  return {
+    ...shipped,
+    strategies: shipped.strategies.filter((s) => s.id === 'long_into_fix'),
+    ib: { ...shipped.ib, reconnect: { initialMs: 10, maxMs: 40, factor: 2 } },
+    live: { ...shipped.live, connectTimeoutMs: 5000, commissionTimeoutMs: 1000, cancelTimeoutMs: 2000 },
+  };
+}
+
+function writeConfig(name: string, config: Record<string, unknown>): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/** 5-second MIDPOINT bars of USDJPY from `startIso`: a gentle deterministic walk. */
+function fiveSecondBars(startIso: string, count: number, base: number): Bar[] {
+  const start = Date.parse(startIso);
+  return Array.from({ length: count }, (_, i) => {
+    const open = Number((base + 0.001 * ((i * 7) % 11) + 0.0005 * i).toFixed(3));
+    const close = Number((base + 0.001 * (((i + 1) * 7) % 11) + 0.0005 * (i + 1)).toFixed(3));
+    const high = Number((Math.max(open, close) + 0.002).toFixed(3));
+    const low = Number((Math.min(open, close) - 0.002).toFixed(3));
+    return { kind: 'bar', symbol: 'USDJPY', ts: start + i * 5000, intervalMs: 5000, open, high, low, close, volume: 0 };
+  });
+}
+
+/** Up to 15:59:55Z: the 15:59 bar closes at 01:00 JST and the long leg buys. */
+const BEFORE_ENTRY = fiveSecondBars('2024-01-04T15:58:00Z', 24, 144.1);
+/** Two more minutes in the position. */
+const HOLDING = fiveSecondBars('2024-01-04T16:00:00Z', 24, 144.11);
+/** Around 09:55 JST: the long leg exits. */
+const AROUND_EXIT = fiveSecondBars('2024-01-05T00:53:00Z', 48, 144.6);
+
+const sendBars = (fake: FakeTws, bars: readonly Bar[]): void => {
+  for (const b of bars) fake.sendRealTimeBar({ time: b.ts / 1000, open: b.open, high: b.high, low: b.low, close: b.close, volume: -1, wap: -1, count: -1 });
+};
+
+function engine(config: string, journal: string, clientId: number, extra: readonly string[] = []): LiveProcess {
+  if (tws === undefined) throw new Error('no fake TWS');
+  const started = startLiveProcess(['--config', config, '--journal', journal, ...extra], { IB_PORT: String(tws.port), IB_CLIENT_ID: String(clientId), IB_ACCOUNT: ACCOUNT });
+  engines.push(started);
+  return started;
+}
+
+/** The engine subscribed and the fake has its real-time bar subscription (bars sent before it would be lost). */
+async function subscribed(e: LiveProcess): Promise<void> {
+  await e.waitFor((l) => l.type === 'subscribed', 'the market data subscribed');
+  await until(() => tws?.subscriptions().realTimeBars === 1, 'the real-time bars subscription at TWS');
+}
+const fills = (e: LiveProcess) => e.lines().filter((l) => l.type === 'fill');
+const ordersAtTws = (fake: FakeTws) => fake.orders().map((o) => [o.request.action, o.request.totalQuantity, o.request.orderRef]);
+const ref = (orderId: string, reason: string) => `rx:long_into_fix:${orderId}:${reason}`;
+
+/** The same bars without a break, in process, against a fake TWS of their own with the same prices. */
+async function uninterrupted(configDoc: Record<string, unknown>, bars: readonly Bar[]) {
+  const fake = await startFakeTws({ accounts: [ACCOUNT], fills: prices });
+  try {
+    const config = parseLiveConfig({ ...configDoc, ib: { ...(configDoc.ib as object), host: fake.host, port: fake.port, clientId: 90 } });
+    const runner = startLiveRunner({ config, contracts, env: { IB_ACCOUNT: ACCOUNT } });
+    let fillCount = 0;
+    runner.events$.subscribe((e) => e.kind === 'fill' && fillCount++);
+    await runner.ready;
+    await fake.waitForRequest((r) => r.request?.type === 'reqRealTimeBars');
+    sendBars(fake, bars);
+    await until(() => fillCount === 2, 'the entry and the exit');
+    const { book } = await runner.shutdown('reference done');
+    return book.positions().map((p) => ({ strategyId: p.strategyId, qty: p.qty, realizedPnl: p.realizedPnl, realizedPnlAccount: p.realizedPnlAccount, commission: p.commission }));
+  } finally {
+    await fake.close();
+  }
+}
+
+/** Positions and realized PnL as the journal books them (what the next start recovers). */
+function journaledBook(file: string) {
+  const reader = readJournal(file);
+  try {
+    return rebuildBook(reader, { contracts })
+      .positions()
+      .map((p) => ({ strategyId: p.strategyId, qty: p.qty, realizedPnl: p.realizedPnl, realizedPnlAccount: p.realizedPnlAccount, commission: p.commission }));
+  } finally {
+    reader.close();
+  }
+}
+
+function journaledFills(file: string) {
+  const reader = readJournal(file);
+  try {
+    return reader.fills().map((f) => [f.fill.orderId, f.fill.side, f.fill.qty, f.fill.price]);
+  } finally {
+    reader.close();
+  }
+}
+
+const indexOf = (lines: readonly LiveLogLine[], match: (l: LiveLogLine) => boolean) => lines.findIndex(match);
+
+describe('a restart is a non-event (npm run live in a child process, fake TWS)', () => {
+  for (const stop of ['SIGKILL', 'SIGINT'] as const) {
+    it(`${stop} right after the 01:00 JST entry fill: the position is recovered, no second buy, one exit at 09:55 JST, flat at TWS`, async () => {
+      tws = await startFakeTws({ accounts: [ACCOUNT], fills: prices });
+      const configDoc = longLegConfig();
+      const config = writeConfig(`probe-${stop}.json`, configDoc);
+      const journal = join(dir, `probe-${stop}.db`);
+
+      const first = engine(config, journal, 51);
+      await subscribed(first);
+      sendBars(tws, BEFORE_ENTRY);
+      await first.waitFor((l) => l.type === 'fill', 'the entry fill');
+      first.kill(stop);
+      expect(await first.exited).toBe(stop === 'SIGINT' ? 0 : null);
+
+      const second = engine(config, journal, 51);
+      await subscribed(second);
+      const lines = second.lines();
+      // The first lines: the position recovered, then TWS agreeing with it, before any trading.
+      const recovered = lines.filter((l) => l.type === 'recovered-position');
+      expect(recovered).toEqual([expect.objectContaining({ strategyId: 'long_into_fix', symbol: 'USDJPY', qty: 100_000, avgPrice: 144.155 })]);
+      const reconcile = lines.find((l) => l.type === 'reconcile');
+      expect(reconcile).toMatchObject({ positions: [{ symbol: 'USDJPY', brokerQty: 100_000, bookQty: 100_000 }], mismatches: [] });
+      expect(lines.find((l) => l.type === 'recovery')).toMatchObject({
+        positionsRecovered: 1,
+        fillsWhileDown: [],
+        ordersAdopted: [],
+        ordersNotAtBroker: [],
+        stoppedSymbols: {},
+        previousRun: { id: 1, stoppedAt: stop === 'SIGINT' ? expect.any(Number) : null },
+      });
+      expect(indexOf(lines, (l) => l.type === 'recovered-position')).toBeLessThan(indexOf(lines, (l) => l.type === 'reconcile'));
+
+      sendBars(tws, [...HOLDING, ...AROUND_EXIT]);
+      await second.waitFor((l) => l.type === 'fill', 'the exit fill');
+      await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
+      second.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+
+      // TWS saw one buy and one sell, the exit decided at 09:55 JST, and is flat.
+      expect(ordersAtTws(tws)).toEqual([
+        ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
+        ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
+      ]);
+      expect(tws.positions().map((p) => p.position)).toEqual([0]);
+      expect(fills(second).map((f) => [f.orderId, f.side])).toEqual([[LONG_EXIT, 'SELL']]);
+      // Each fill booked once, and the book equals the one of a run without a break.
+      expect(journaledFills(journal)).toEqual([
+        [LONG_ENTRY, 'BUY', 100_000, 144.155],
+        [LONG_EXIT, 'SELL', 100_000, 144.62],
+      ]);
+      expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
+    }, 40_000);
+  }
+});
