@@ -88,6 +88,8 @@ export function settleOrdersNotAtBroker(journal: Journal, atBroker: ReadonlySet<
     });
     settled.push(order.id);
   }
+  // Committed now: a second crash must not find them working again.
+  if (settled.length > 0) journal.flush();
   return settled;
 }
 

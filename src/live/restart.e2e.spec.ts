@@ -195,4 +195,128 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
     }, 40_000);
   }
+
+  /**
+   * The rest of a long-leg day after a restart: two minutes holding, then 09:55 JST. Checks the broker saw
+   * `expectedOrders`, the journal booked entry and exit once each, and its book equals a run without a break.
+   */
+  async function finishAfterRestart(second: LiveProcess, journal: string, configDoc: Record<string, unknown>, expectedOrders: readonly unknown[]): Promise<void> {
+    if (tws === undefined) throw new Error('no fake TWS');
+    sendBars(tws, [...HOLDING, ...AROUND_EXIT]);
+    await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
+    second.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(ordersAtTws(tws)).toEqual(expectedOrders);
+    expect(tws.positions().map((p) => p.position)).toEqual([0]);
+    expect(journaledFills(journal).map(([orderId, side]) => [orderId, side])).toEqual([
+      [expect.stringMatching(/^long_into_fix\.USDJPY\.20240104T160[01]00Z\.1$/), 'BUY'],
+      [LONG_EXIT, 'SELL'],
+    ]);
+    expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
+  }
+
+  it('SIGKILL after the fill reached the engine but before the journal saw it (its commission report still on the way): booked once after the restart', async () => {
+    // TWS reports the execution at once and its commission a minute later (recovery replays both).
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: (order) => ({ ...prices(order), ...(order.action === 'BUY' ? { commissionDelayMs: 60_000 } : {}) }) });
+    const configDoc = { ...longLegConfig(), live: { ...longLegConfig().live as object, commissionTimeoutMs: 10_000 } };
+    const config = writeConfig('unjournaled-fill.json', configDoc);
+    const journal = join(dir, 'unjournaled-fill.db');
+
+    const first = engine(config, journal, 52);
+    await subscribed(first);
+    sendBars(tws, BEFORE_ENTRY);
+    await until(() => tws?.executions().length === 1, 'the execution at TWS');
+    // The execution is on the socket; its fill waits (up to 10 s) for the commission report.
+    await new Promise((r) => setTimeout(r, 200));
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(fills(first)).toEqual([]);
+    expect(journaledFills(journal)).toEqual([]);
+
+    const second = engine(config, journal, 52);
+    await subscribed(second);
+    const lines = second.lines();
+    expect(lines.filter((l) => l.type === 'recovered-position')).toEqual([]);
+    expect(lines.find((l) => l.type === 'recovery')).toMatchObject({
+      positionsRecovered: 0,
+      fillsWhileDown: [{ orderId: LONG_ENTRY, side: 'BUY', qty: 100_000, price: 144.155, execId: expect.any(String) }],
+    });
+    expect(lines.find((l) => l.type === 'reconcile')).toMatchObject({ positions: [{ symbol: 'USDJPY', brokerQty: 100_000, bookQty: 100_000 }], mismatches: [] });
+    await finishAfterRestart(second, journal, configDoc, [
+      ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
+      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
+    ]);
+  }, 40_000);
+
+  it('SIGKILL after the order was sent, before TWS acknowledged it: adopted as in flight, not sent again, its fill booked once', async () => {
+    // TWS takes the entry but answers only after a minute (and does not fill it by itself).
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: (order) => (order.action === 'BUY' ? { ackDelayMs: 60_000, hold: true } : prices(order)) });
+    const configDoc = longLegConfig();
+    const config = writeConfig('unacknowledged.json', configDoc);
+    const journal = join(dir, 'unacknowledged.db');
+
+    const first = engine(config, journal, 53);
+    await subscribed(first);
+    sendBars(tws, BEFORE_ENTRY);
+    await until(() => tws?.orders().length === 1, 'the order at TWS');
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(first.lines().filter((l) => l.type === 'order').map((l) => l.status)).toEqual(['Accepted']);
+
+    const second = engine(config, journal, 53);
+    await subscribed(second);
+    expect(second.lines().find((l) => l.type === 'recovery')).toMatchObject({ positionsRecovered: 0, fillsWhileDown: [], ordersAdopted: [LONG_ENTRY], ordersNotAtBroker: [] });
+    // In flight: the next bars' target (long) is covered by it, nothing more is bought.
+    sendBars(tws, HOLDING);
+    await second.waitFor((l) => l.type === 'signal', 'a decision after the restart');
+    tws.fillOrder(tws.orders()[0].request.orderId, { price: 144.155, commission: 2, commissionCurrency: 'USD' }, 53);
+    await second.waitFor((l) => l.type === 'fill', 'the adopted order\'s fill');
+    sendBars(tws, AROUND_EXIT);
+    await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
+    second.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(ordersAtTws(tws)).toEqual([
+      ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
+      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
+    ]);
+    expect(tws.positions().map((p) => p.position)).toEqual([0]);
+    expect(journaledFills(journal)).toEqual([
+      [LONG_ENTRY, 'BUY', 100_000, 144.155],
+      [LONG_EXIT, 'SELL', 100_000, 144.62],
+    ]);
+    expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
+  }, 40_000);
+
+  it('SIGKILL after the intent was journaled, before it was sent (TWS had lost its link to IB): journaled as never sent, one entry after the restart', async () => {
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: prices });
+    const configDoc = longLegConfig();
+    const config = writeConfig('unsent.json', configDoc);
+    const journal = join(dir, 'unsent.db');
+
+    const first = engine(config, journal, 54);
+    await subscribed(first);
+    // 1100: TWS lost IB; the broker holds orders until it is back.
+    tws.sendConnectivity(1100);
+    await first.waitFor((l) => l.type === 'connectivity' && l.code === 1100, 'the link lost');
+    sendBars(tws, BEFORE_ENTRY);
+    await first.waitFor((l) => l.type === 'broker' && l.kind === 'held', 'the entry held');
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(tws.orders()).toEqual([]);
+
+    const second = engine(config, journal, 54);
+    await subscribed(second);
+    expect(second.lines().find((l) => l.type === 'recovery')).toMatchObject({ positionsRecovered: 0, ordersAdopted: [], ordersNotAtBroker: [LONG_ENTRY] });
+    const reader = readJournal(journal);
+    try {
+      expect(reader.sentOrder(LONG_ENTRY)).toMatchObject({ status: 'Rejected', reason: 'DISCONNECTED' });
+    } finally {
+      reader.close();
+    }
+    // The leg is still long-wanted: it buys once, on the first bar after the restart.
+    await finishAfterRestart(second, journal, configDoc, [
+      ['BUY', 100_000, ref('long_into_fix.USDJPY.20240104T160100Z.1', 'entry')],
+      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
+    ]);
+  }, 40_000);
 });
