@@ -319,4 +319,61 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
     ]);
   }, 40_000);
+
+  it('SIGKILL while a bracket is working: its children are re-adopted, not placed again, and go at the 09:55 JST exit, which happens once', async () => {
+    // The entry fills at 144.12, the exit at 144.3; stop and take-profit rest until the market reaches them (it does not).
+    tws = await startFakeTws({
+      accounts: [ACCOUNT],
+      fills: (order) =>
+        order.orderType === 'MKT' ? { price: order.action === 'BUY' ? 144.12 : 144.3, commission: 2, commissionCurrency: 'USD' } : { match: 'price', commission: 2, commissionCurrency: 'USD' },
+    });
+    const base = longLegConfig();
+    const configDoc = { ...base, strategies: [{ ...(base.strategies as object[])[0], bracket: { stopLossTicks: 200, takeProfitTicks: 300 } }] };
+    const config = writeConfig('bracket.json', configDoc);
+    const journal = join(dir, 'bracket.db');
+    const flat = (startIso: string, count: number) => fiveSecondBars(startIso, count, 144.2).map((b) => ({ ...b, open: 144.2, high: 144.21, low: 144.19, close: 144.2 }));
+
+    const first = engine(config, journal, 55);
+    await subscribed(first);
+    sendBars(tws, BEFORE_ENTRY);
+    // The bracket, then its children re-priced from the entry's fill; both acknowledged.
+    await first.waitFor((l) => l.type === 'fill', 'the entry fill');
+    await until(() => first.lines().filter((l) => l.type === 'order' && l.status === 'Submitted' && String(l.orderId).endsWith('.tp')).length === 2, 'the re-priced take-profit acknowledged');
+    const placedBefore = tws.requestsOf('placeOrder').length;
+    first.kill('SIGKILL');
+    await first.exited;
+
+    const second = engine(config, journal, 55);
+    await subscribed(second);
+    expect(second.lines().find((l) => l.type === 'recovery')).toMatchObject({
+      positionsRecovered: 1,
+      ordersAdopted: expect.arrayContaining([`${LONG_ENTRY}.sl`, `${LONG_ENTRY}.tp`]),
+      ordersNotAtBroker: [],
+    });
+    sendBars(tws, flat('2024-01-04T16:00:00Z', 24));
+    await second.waitFor((l) => l.type === 'signal', 'a decision after the restart');
+    // Nothing placed again: the children protect the position from TWS.
+    expect(tws.requestsOf('placeOrder')).toHaveLength(placedBefore);
+    expect(tws.orders().map((o) => [o.request.orderRef, o.status])).toEqual([
+      [ref(LONG_ENTRY, 'entry'), 'Filled'],
+      [`rx:long_into_fix:${LONG_ENTRY}.sl:stop`, 'Submitted'],
+      [`rx:long_into_fix:${LONG_ENTRY}.tp:takeProfit`, 'Submitted'],
+    ]);
+    sendBars(tws, flat('2024-01-05T00:53:00Z', 48));
+    await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
+    second.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    // At 09:55 JST: the children cancelled, one market exit.
+    expect(tws.orders().map((o) => [o.request.action, o.request.orderType, o.request.orderRef, o.status])).toEqual([
+      ['BUY', 'MKT', ref(LONG_ENTRY, 'entry'), 'Filled'],
+      ['SELL', 'STP', `rx:long_into_fix:${LONG_ENTRY}.sl:stop`, 'Cancelled'],
+      ['SELL', 'LMT', `rx:long_into_fix:${LONG_ENTRY}.tp:takeProfit`, 'Cancelled'],
+      ['SELL', 'MKT', ref(LONG_EXIT, 'exit'), 'Filled'],
+    ]);
+    expect(tws.positions().map((p) => p.position)).toEqual([0]);
+    expect(journaledFills(journal)).toEqual([
+      [LONG_ENTRY, 'BUY', 100_000, 144.12],
+      [LONG_EXIT, 'SELL', 100_000, 144.3],
+    ]);
+  }, 40_000);
 });
