@@ -9,7 +9,8 @@ import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
 import { DAY_MS } from '../core/time';
 import type { Bar, Fill, Order, Position, Tick } from '../core/types';
-import { recordGraphEvents, writeAheadBroker, type ControlAction, type Journal, type KillState } from '../journal';
+import { JournalError, recordGraphEvents, writeAheadBroker, type ControlAction, type Journal, type KillState } from '../journal';
+import type { Broker } from '../broker/types';
 import { adoptBrokerPosition, createTradingGate, recoverFromJournal, settleOrdersNotAtBroker, strategyForSymbol } from './recovery';
 import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
@@ -223,14 +224,16 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
 
   // Write-ahead: intents and fills reach the journal before TWS and the book; a gate in front stops the symbols
   // whose positions disagree with TWS.
-  const gate = createTradingGate(
+  const journaled =
     journal === undefined
       ? broker
-      : writeAheadBroker(broker, journal, {
-          onAlreadySent: (order, previous) => emit({ kind: 'already-sent', ts: now(), orderId: order.id, runId: previous.runId }),
-        }),
-    now,
-  );
+      : stopsOnJournalFailure(
+          writeAheadBroker(broker, journal, {
+            onAlreadySent: (order, previous) => emit({ kind: 'already-sent', ts: now(), orderId: order.id, runId: previous.runId }),
+          }),
+          (error) => fatal(error),
+        );
+  const gate = createTradingGate(journaled, now);
 
   // The graph's source: bars are pushed once the runner is connected and reconciled; completing it ends the run.
   const bars = new Subject<Bar>();
@@ -615,6 +618,24 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       return after.positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
     },
     stoppedSymbols: () => gate.stopped(),
+  };
+}
+
+/**
+ * `broker` whose `place` failing with a JournalError (the intent could not be committed: a full disk, an I/O
+ * error) stops the run: the order was not sent (route reports it rejected) and no later one may be.
+ */
+function stopsOnJournalFailure(broker: Broker, stop: (error: JournalError) => void): Broker {
+  return {
+    ...broker,
+    place(order, children) {
+      try {
+        broker.place(order, children);
+      } catch (error) {
+        if (error instanceof JournalError) queueMicrotask(() => stop(error));
+        throw error;
+      }
+    },
   };
 }
 

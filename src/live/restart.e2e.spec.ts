@@ -9,6 +9,10 @@ import { startFakeTws, type FakeTws, type FillScript, type PlaceOrderRequest } f
 import { startLiveProcess, type LiveLogLine, type LiveProcess } from '../../test/support/liveProcess';
 import { until } from '../../test/support/until';
 import { startLiveRunner } from './liveRunner';
+import { runLive } from '../cli/live';
+import { EXIT_DATA } from '../cli/io';
+import { JournalError, journalConfigHash, openJournal, type Journal } from '../journal';
+import { unwritableDirectory } from '../../test/support/journalFixtures';
 import { parseLiveConfig } from './liveConfig';
 
 /**
@@ -376,4 +380,66 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       [LONG_EXIT, 'SELL', 100_000, 144.3],
     ]);
   }, 40_000);
+});
+
+/** `npm run live` in process, its output captured; no signals (it is expected to refuse before trading). */
+async function runLiveRefusing(args: readonly string[], env: Readonly<Record<string, string>>): Promise<{ code: number; stderr: string }> {
+  const err: string[] = [];
+  const io = { stdout: { write: (_: string) => undefined }, stderr: { write: (text: string) => void err.push(text) } };
+  const code = await runLive(args, { io, env, signals: { on: () => undefined, off: () => undefined } });
+  return { code, stderr: err.join('') };
+}
+
+describe('a journal that cannot be used stops the engine before it trades', () => {
+  it('a second engine on the same journal refuses (naming the first), and the first trades on', async () => {
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: prices });
+    const config = writeConfig('two-engines.json', longLegConfig());
+    const journal = join(dir, 'two-engines.db');
+    const first = engine(config, journal, 56);
+    await subscribed(first);
+    const second = await runLiveRefusing(['--config', config, '--journal', journal], { IB_PORT: String(tws.port), IB_CLIENT_ID: '57', IB_ACCOUNT: ACCOUNT });
+    expect(second.code).toBe(EXIT_DATA);
+    expect(second.stderr).toMatch(new RegExp(`journal ${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* in use by another running engine: pid \\d+`));
+    // It never connected: TWS knows the first engine only.
+    expect(tws.clients().map((c) => c.clientId)).toEqual([56]);
+    sendBars(tws, BEFORE_ENTRY);
+    await first.waitFor((l) => l.type === 'fill', 'the first engine trading on');
+  }, 30_000);
+
+  it('a journal on a read-only path: a clear error, no connection to TWS', async () => {
+    tws = await startFakeTws({ accounts: [ACCOUNT] });
+    const config = writeConfig('read-only.json', longLegConfig());
+    const journal = join(unwritableDirectory(), 'live.journal.db');
+    const refused = await runLiveRefusing(['--config', config, '--journal', journal], { IB_PORT: String(tws.port), IB_CLIENT_ID: '58', IB_ACCOUNT: ACCOUNT });
+    expect(refused.code).toBe(EXIT_DATA);
+    expect(refused.stderr).toContain(`journal ${journal}`);
+    expect(refused.stderr).toMatch(/cannot|read-only|permission|EACCES|EROFS/i);
+    expect(tws.requests).toEqual([]);
+  });
+
+  it('a journal write that fails mid-run (as on a full disk): the order whose intent cannot be committed is not sent, and the engine stops', async () => {
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: prices });
+    const configDoc = longLegConfig();
+    const config = parseLiveConfig({ ...configDoc, ib: { ...(configDoc.ib as object), host: tws.host, port: tws.port, clientId: 59, account: ACCOUNT } });
+    const file = join(dir, 'failing.db');
+    const journal = openJournal(file, { mode: 'live', account: ACCOUNT, configHash: journalConfigHash(config), accountCurrency: 'USD', initialCash: 1_000_000 });
+    // The journal's own refusal of a full disk is its spec's; here its intent write fails as it would then.
+    const full: Journal = {
+      ...journal,
+      beforeSend: (order) => {
+        throw new JournalError('full', file, `full while journaling the intent of order ${order.id} (database or disk is full); nothing of that write was kept`);
+      },
+    };
+    const runner = startLiveRunner({ config, contracts, journal: full });
+    const orders: string[] = [];
+    runner.events$.subscribe({ next: (e) => e.kind === 'order' && orders.push(`${e.status} ${e.reason ?? ''}`), error: () => undefined });
+    await runner.ready;
+    await until(() => tws?.subscriptions().realTimeBars === 1, 'the real-time bars subscription at TWS');
+    sendBars(tws, BEFORE_ENTRY);
+    await expect(runner.done).rejects.toThrow(/full while journaling the intent of order long_into_fix\.USDJPY\.20240104T160000Z\.1/);
+    // Never sent: TWS has no order; the order path reported it refused; the connection is closed.
+    expect(tws.orders()).toEqual([]);
+    expect(orders).toEqual(['Accepted ', 'Rejected BROKER']);
+    expect(runner.connection.state().status).toBe('closed');
+  }, 20_000);
 });
