@@ -23,6 +23,13 @@ export interface EngineControl {
   setKillSwitch(on: boolean, reason: string): KillSwitchState;
   /** Closes every position of one strategy. Absent when the runner does not support it. */
   flatten?(strategyId: string): void;
+  /** Fills the run's journal holds (every run's), event time from `from` to before `to`, in journal order. Absent without a journal. */
+  journalFills?(range: { readonly from?: number; readonly to?: number }): readonly JournalFillRecord[];
+  /**
+   * Resolves a position mismatch: books the broker's position in `symbol` as a journaled adjustment (to
+   * `strategyId`, default the first strategy trading it) and trades the symbol again. Absent without a journal.
+   */
+  reconcile?(symbol: string, options: { readonly strategyId?: string; readonly reason: string; readonly source: string }): Promise<ReconcileOutcome>;
   /** Fills, order events, connection changes, kill-switch changes, notices: hot, never completes while running. */
   readonly events$: Observable<ControlEvent>;
   /** Updates superseded by the next one (the bar still forming): not numbered, not retained, not replayed. */
@@ -30,6 +37,21 @@ export interface EngineControl {
 }
 
 export type EngineMode = 'replay' | 'live';
+
+/** A fill as the journal holds it: its place in the journal, its run, when it was written (wall ms). */
+export interface JournalFillRecord {
+  readonly seq: number;
+  readonly runId: number;
+  readonly recordedAt: number;
+  readonly fill: Fill;
+}
+
+/** A symbol's position at the broker and in the book after a reconcile (equal). */
+export interface ReconcileOutcome {
+  readonly symbol: string;
+  readonly brokerQty: number;
+  readonly bookQty: number;
+}
 
 export interface KillSwitchState {
   readonly on: boolean;
@@ -172,6 +194,10 @@ export interface ControlStateOptions {
   /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
   readonly readWorkingOrders?: () => readonly Order[];
   readonly flatten?: (strategyId: string) => void;
+  /** See `EngineControl.journalFills`. */
+  readonly journalFills?: EngineControl['journalFills'];
+  /** See `EngineControl.reconcile`. */
+  readonly reconcile?: EngineControl['reconcile'];
   /**
    * Where `positions()` and the PnL read positions when the runner keeps them queryable (e.g.
    * `() => book.positions()`); then `positions$` is not needed. Without it, the latest of `positions$`.
@@ -433,16 +459,19 @@ export function createControlState(options: ControlStateOptions): ControlState {
   };
 
   const flattenStrategy = options.flatten;
-  if (flattenStrategy !== undefined) {
-    return {
-      ...control,
-      flatten: (strategyId: string) => {
-        if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
-        flattenStrategy(strategyId);
-      },
-    };
-  }
-  return control;
+  return {
+    ...control,
+    ...(flattenStrategy === undefined
+      ? {}
+      : {
+          flatten: (strategyId: string) => {
+            if (!knownStrategies.has(strategyId)) throw new UnknownStrategyError(strategyId);
+            flattenStrategy(strategyId);
+          },
+        }),
+    ...(options.journalFills === undefined ? {} : { journalFills: options.journalFills }),
+    ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
+  };
 }
 
 /** `flatten` was asked for a strategy the engine does not run. The HTTP API answers 404. */

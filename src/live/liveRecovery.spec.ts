@@ -151,4 +151,40 @@ describe('live recovery on a journal', () => {
     expect(ofKind(second.events, 'order').map((e) => [e.order.id, e.status, e.reason])).toEqual([[ENTRY, 'Rejected', 'KILL_SWITCH']]);
     expect(tws.orders()).toEqual([]);
   });
+
+  it('over HTTP (token needed, as every data route): POST /reconcile resolves a mismatch, GET /journal/fills?from= reads the journal', async () => {
+    tws = await startFakeTws({ accounts: [ACCOUNT], fills: { price: 144.2, commission: 2, commissionCurrency: 'USD' } });
+    tws.setPositions([{ account: ACCOUNT, contract: USDJPY_WIRE, position: 100_000, avgCost: 144.05 }]);
+    const { runner, events } = start(configFor(tws, { interfaces: { http: { port: 0, logLevel: 'silent' } } }), join(dir, 'http.db'));
+    await runner.ready;
+    const http = runner.surfaces()?.http;
+    if (http === undefined) throw new Error('no HTTP API');
+    const call = (path: string, init: RequestInit = {}) => fetch(`${http.url}${path}`, { ...init, headers: { authorization: `Bearer ${http.token}`, 'content-type': 'application/json' } });
+
+    expect((await fetch(`${http.url}/journal/fills`)).status).toBe(401);
+    const bad = await call('/reconcile', { method: 'POST', body: JSON.stringify({ symbol: 'USDJPY' }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: 'VALIDATION', message: expect.stringContaining('reason') } });
+    const resolved = await call('/reconcile', { method: 'POST', body: JSON.stringify({ symbol: 'USDJPY', reason: 'the position opened by hand is the leg\'s' }) });
+    expect(resolved.status).toBe(200);
+    expect(await resolved.json()).toEqual({ symbol: 'USDJPY', brokerQty: 100_000, bookQty: 100_000 });
+    expect(ofKind(events, 'reconciled')).toEqual([expect.objectContaining({ symbol: 'USDJPY', qty: 100_000, source: 'http' })]);
+    const unknown = await call('/reconcile', { method: 'POST', body: JSON.stringify({ symbol: 'EURUSD', reason: 'x' }) });
+    expect(unknown.status).toBe(409);
+
+    // The exit at 09:55 JST trades again: one fill, journaled, read back by event time.
+    await until(() => tws?.subscriptions().realTimeBars === 1, 'the subscription');
+    for (const bar of toEntry(144.1).map((b) => ({ ...b, time: b.time + Date.parse('2024-01-05T00:55:00Z') / 1000 - Date.parse('2024-01-04T16:00:00Z') / 1000 }))) tws.sendRealTimeBar(bar);
+    // (the adjustment was booked as a fill of its own, `reconcile:<seq>`, journaled as a control action)
+    const exits = () => ofKind(events, 'fill').filter((f) => !f.execId.startsWith('reconcile:'));
+    await until(() => exits().length === 1, 'the exit fill');
+    const all = (await (await call('/journal/fills')).json()) as { fills: { fill: { orderId: string; side: string } }[] };
+    expect(all.fills.map((f) => [f.fill.orderId, f.fill.side])).toEqual([['long_into_fix.USDJPY.20240105T005500Z.1', 'SELL']]);
+    const fillTs = exits()[0].ts;
+    expect(((await (await call(`/journal/fills?from=${fillTs + 1}`)).json()) as { fills: unknown[] }).fills).toEqual([]);
+    expect(((await (await call(`/journal/fills?from=${new Date(fillTs).toISOString()}`)).json()) as { fills: unknown[] }).fills).toHaveLength(1);
+    const badRange = await call('/journal/fills?from=yesterday');
+    expect(badRange.status).toBe(400);
+    expect(await badRange.json()).toEqual({ error: { code: 'VALIDATION', message: expect.stringContaining('expected ISO 8601') } });
+  });
 });

@@ -215,6 +215,12 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
           readWorkingOrders: () => broker.workingOrders(),
           now,
           ...(restoredKill === undefined ? {} : { killSwitch: restoredKill }),
+          ...(journal === undefined
+            ? {}
+            : {
+                journalFills: (range) => journal.fills(range).map(({ seq, runId, recordedAt, fill }) => ({ seq, runId, recordedAt, fill })),
+                reconcile: (symbol, how) => reconcileSymbol(symbol, how),
+              }),
         });
   // A kill switch the journal holds is on from the first order, with or without control surfaces.
   const killSwitch$ = control?.killSwitch$ ?? (restoredKill === undefined ? undefined : of(true));
@@ -419,6 +425,20 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     emit({ kind: 'reconciled', ts: now(), strategyId, symbol: check.symbol, qty: check.brokerQty - check.bookQty, price, source });
   };
 
+  /** See `LiveRunner.reconcile`. */
+  async function reconcileSymbol(symbol: string, reconcileOptions: { readonly strategyId?: string; readonly source?: string; readonly reason?: string }): Promise<PositionCheck> {
+    const strategyId = reconcileOptions.strategyId ?? strategyForSymbol(config.strategies, symbol);
+    if (strategyId === undefined || !config.strategies.some((s) => s.id === strategyId && s.symbol === symbol)) {
+      const which = reconcileOptions.strategyId === undefined ? 'no strategy' : `strategy "${reconcileOptions.strategyId}" is not one`;
+      throw new LiveRunnerError(`cannot reconcile ${symbol}: ${which} of this config trading it`);
+    }
+    const before = (await reconcilePositions()).positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
+    if (Math.abs(before.brokerQty - before.bookQty) > 1e-9) adopt(before, strategyId, reconcileOptions.source ?? 'api', reconcileOptions.reason ?? 'reconciled with TWS');
+    else gate.resume(symbol);
+    const after = await reconcilePositions();
+    return after.positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
+  }
+
   const start = async (): Promise<ReconcileReport> => {
     // Forwarding starts on the next microtask, so subscribers attached right after the call miss nothing.
     await Promise.resolve();
@@ -605,18 +625,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     surfaces: () => surfaces,
     shutdown,
     recordControlAction: (action) => journal?.recordControl(action),
-    async reconcile(symbol, reconcileOptions = {}) {
-      const strategyId = reconcileOptions.strategyId ?? strategyForSymbol(config.strategies, symbol);
-      if (strategyId === undefined || !config.strategies.some((s) => s.id === strategyId && s.symbol === symbol)) {
-        const which = reconcileOptions.strategyId === undefined ? 'no strategy' : `strategy "${reconcileOptions.strategyId}" is not one`;
-        throw new LiveRunnerError(`cannot reconcile ${symbol}: ${which} of this config trading it`);
-      }
-      const before = (await reconcilePositions()).positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
-      if (Math.abs(before.brokerQty - before.bookQty) > 1e-9) adopt(before, strategyId, reconcileOptions.source ?? 'api', reconcileOptions.reason ?? 'reconciled with TWS');
-      else gate.resume(symbol);
-      const after = await reconcilePositions();
-      return after.positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
-    },
+    reconcile: (symbol, how = {}) => reconcileSymbol(symbol, how),
     stoppedSymbols: () => gate.stopped(),
   };
 }
