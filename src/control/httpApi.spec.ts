@@ -457,7 +457,7 @@ describe('startHttpApi, secure by default', () => {
     expect(status).toBe(200);
     const doc = body as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: unknown[] }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten/{strategyId}', '/health', '/kill', '/orders', '/pnl', '/positions', '/status']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten/{strategyId}', '/health', '/journal/fills', '/kill', '/orders', '/pnl', '/positions', '/reconcile', '/status']);
     expect(doc.paths['/kill'].post.requestBody?.content['application/json'].schema).toMatchObject({
       type: 'object',
       properties: { on: { type: 'boolean' }, reason: { type: 'string', minLength: 1, maxLength: 500 } },

@@ -48,8 +48,9 @@ export function recoverFromJournal(journal: Journal, contracts: ContractBook, ac
   const book = rebuildBook(journal, { contracts, accountCurrency: account.currency, initialCash: account.initialCash });
   const fills = journal.fills();
   const firstRun = journal.runs()[0];
-  // This run is journaled already: only an earlier one means the journal has a past.
-  const since = journal.previousRun === undefined ? undefined : firstRun?.startedAt;
+  // This run is journaled already: only an earlier one means the journal has a past. TWS stamps executions to
+  // the second: an execution in the first run's first second must not look older than the run.
+  const since = journal.previousRun === undefined || firstRun === undefined ? undefined : Math.floor(firstRun.startedAt / 1000) * 1000 - 1000;
   return {
     book,
     positions: book.positions().filter((p) => p.qty !== 0),
