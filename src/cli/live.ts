@@ -8,7 +8,7 @@ import { journalConfigHash, openJournal, type Journal } from '../journal';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
-import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
+import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult, type RecoverySummary } from '../live/liveRunner';
 import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
 import { controlSurfacesConfigSchema } from '../control/surfaces';
 import { serializeReport } from '../runner/report/replayReport';
@@ -106,6 +106,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
       const tokenNote = event.tokenGenerated ? '' : ` (token: the one in ${config.interfaces?.http?.tokenEnv ?? 'ENGINE_HTTP_TOKEN'})`;
       io.stderr.write(`Dashboard: ${event.tokenGenerated ? event.dashboardUrl : `${event.url}/`}${tokenNote}\n`);
     }
+    // For the person watching: what the restart recovered, in a few lines (stderr: stdout may be a JSON log).
+    if (event.kind === 'recovery') io.stderr.write(recoveryText(event.summary));
     const record = liveLogRecord(event, { bars: opts.logBars });
     if (record === undefined) return;
     io.stdout.write(opts.jsonLog ? `${JSON.stringify(record)}\n` : `${readableLine(record)}\n`);
@@ -151,6 +153,25 @@ export function withHttp(config: LiveConfig, spec: string | undefined): LiveConf
   const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1';
   const interfaces = controlSurfacesConfigSchema.parse({ ...config.interfaces, http: { ...config.interfaces?.http, host, port } });
   return { ...config, interfaces };
+}
+
+/** The recovery summary as the first lines after a restart show it. */
+export function recoveryText(summary: RecoverySummary): string {
+  const previous = summary.previousRun;
+  if (previous === undefined) return `Recovery: a new journal, nothing to recover\n`;
+  const how = previous.stoppedAt === null ? 'ended without a stop (killed or crashed)' : `stopped ${isoUtc(previous.stoppedAt)} (${previous.stopReason ?? 'no reason'})`;
+  const none = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.join(', '));
+  const stopped = Object.entries(summary.stoppedSymbols);
+  return [
+    `Recovery from ${summary.journal}: run ${previous.id} started ${isoUtc(previous.startedAt)}, ${how}`,
+    `  positions recovered: ${summary.positionsRecovered}`,
+    `  fills booked while down: ${none(summary.fillsWhileDown.map((f) => `${f.side} ${f.qty} ${f.symbol} @ ${f.price} (${f.orderId})`))}`,
+    `  orders re-adopted: ${none(summary.ordersAdopted)}`,
+    `  orders TWS never got: ${none(summary.ordersNotAtBroker)}`,
+    `  kill switch: ${summary.killSwitch.on ? `ON (${summary.killSwitch.reason})` : 'off'}`,
+    `  not traded until reconciled: ${stopped.length === 0 ? 'none' : stopped.map(([symbol, why]) => `${symbol} (${why})`).join('; ')}`,
+    '',
+  ].join('\n');
 }
 
 /** `config/live.json` → `data/live.journal.db` (under the working directory): one journal per config. */

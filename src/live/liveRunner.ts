@@ -442,6 +442,8 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   const start = async (): Promise<ReconcileReport> => {
     // Forwarding starts on the next microtask, so subscribers attached right after the call miss nothing.
     await Promise.resolve();
+    // The journal's positions come first, before anything TWS says.
+    for (const position of recovery?.positions ?? []) emit({ kind: 'recovered-position', ts: now(), position });
     wiring.add(
       connection.state$.subscribe((state) => {
         emit({ kind: 'connection', ts: now(), state });
@@ -497,7 +499,6 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
         }),
       );
     }
-    for (const position of recovery?.positions ?? []) emit({ kind: 'recovered-position', ts: now(), position });
     if (control !== undefined) {
       surfaces = await startControlSurfaces(control, config.interfaces, { env: options.env ?? {} });
       const http = surfaces.http;
