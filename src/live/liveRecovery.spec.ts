@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { journalConfigHash, openJournal, readJournal } from '../journal';
-import { startFakeTws, type FakeTws, type WireContract, type WireRealTimeBar } from '../testkit/fakeTws';
+import { startFakeTws, type FakeTws, type WireRealTimeBar } from '../testkit/fakeTws';
 import { until } from '../../test/support/until';
 import { startLiveRunner, type LiveEvent, type LiveRunner } from './liveRunner';
 import { loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
+import { USDJPY_WIRE } from '../../test/support/ibContracts';
 
 /**
  * Recovery decisions of the live runner on a journal, in process against the fake TWS: a position at TWS that
@@ -18,20 +19,6 @@ import { loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 const contracts = loadIbContracts();
 const shipped = loadLiveConfig(resolve(__dirname, '../../config/live.json'));
 const ACCOUNT = 'DU1234567';
-const USDJPY_WIRE: WireContract = {
-  conId: 15016059,
-  symbol: 'USD',
-  secType: 'CASH',
-  lastTradeDateOrContractMonth: '',
-  strike: undefined,
-  right: '',
-  multiplier: '',
-  exchange: 'IDEALPRO',
-  primaryExch: '',
-  currency: 'JPY',
-  localSymbol: 'USD.JPY',
-  tradingClass: 'USD.JPY',
-};
 const ENTRY = 'long_into_fix.USDJPY.20240104T160000Z.1';
 
 let dir: string;

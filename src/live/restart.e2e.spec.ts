@@ -145,6 +145,44 @@ function journaledFills(file: string) {
 
 const indexOf = (lines: readonly LiveLogLine[], match: (l: LiveLogLine) => boolean) => lines.findIndex(match);
 
+/**
+ * The rest of a long-leg day after a restart: two minutes holding (then `afterHolding`), then 09:55 JST; a clean
+ * stop. Checks TWS saw `expected.orders` and is flat, the journal holds `expected.fills` (each booked once), and
+ * its book equals that of the same bars run without a break.
+ */
+async function finishAfterRestart(
+  second: LiveProcess,
+  journal: string,
+  configDoc: Record<string, unknown>,
+  expected: { readonly orders: readonly unknown[]; readonly fills: readonly unknown[] },
+  afterHolding: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  if (tws === undefined) throw new Error('no fake TWS');
+  sendBars(tws, HOLDING);
+  await second.waitFor((l) => l.type === 'signal', 'a decision after the restart');
+  await afterHolding();
+  sendBars(tws, AROUND_EXIT);
+  await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
+  second.kill('SIGINT');
+  expect(await second.exited).toBe(0);
+  expect(ordersAtTws(tws)).toEqual(expected.orders);
+  expect(tws.positions().map((p) => p.position)).toEqual([0]);
+  expect(journaledFills(journal)).toEqual(expected.fills);
+  expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
+}
+
+/** TWS's orders and the journal's fills of a long-leg day: one entry (decided at `entryId`), one exit. */
+const oneRoundTrip = (entryId = LONG_ENTRY) => ({
+  orders: [
+    ['BUY', 100_000, ref(entryId, 'entry')],
+    ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
+  ],
+  fills: [
+    [entryId, 'BUY', 100_000, 144.155],
+    [LONG_EXIT, 'SELL', 100_000, 144.62],
+  ],
+});
+
 describe('a restart is a non-event (npm run live in a child process, fake TWS)', () => {
   for (const stop of ['SIGKILL', 'SIGINT'] as const) {
     it(`${stop} right after the 01:00 JST entry fill: the position is recovered, no second buy, one exit at 09:55 JST, flat at TWS`, async () => {
@@ -178,46 +216,12 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       });
       expect(indexOf(lines, (l) => l.type === 'recovered-position')).toBeLessThan(indexOf(lines, (l) => l.type === 'reconcile'));
 
-      sendBars(tws, [...HOLDING, ...AROUND_EXIT]);
-      await second.waitFor((l) => l.type === 'fill', 'the exit fill');
-      await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
-      second.kill('SIGINT');
-      expect(await second.exited).toBe(0);
-
-      // TWS saw one buy and one sell, the exit decided at 09:55 JST, and is flat.
-      expect(ordersAtTws(tws)).toEqual([
-        ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
-        ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
-      ]);
-      expect(tws.positions().map((p) => p.position)).toEqual([0]);
+      // TWS sees one buy and one sell, the exit decided at 09:55 JST, and ends flat.
+      await finishAfterRestart(second, journal, configDoc, oneRoundTrip());
       expect(fills(second).map((f) => [f.orderId, f.side])).toEqual([[LONG_EXIT, 'SELL']]);
-      // Each fill booked once, and the book equals the one of a run without a break.
-      expect(journaledFills(journal)).toEqual([
-        [LONG_ENTRY, 'BUY', 100_000, 144.155],
-        [LONG_EXIT, 'SELL', 100_000, 144.62],
-      ]);
-      expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
     }, 40_000);
   }
 
-  /**
-   * The rest of a long-leg day after a restart: two minutes holding, then 09:55 JST. Checks the broker saw
-   * `expectedOrders`, the journal booked entry and exit once each, and its book equals a run without a break.
-   */
-  async function finishAfterRestart(second: LiveProcess, journal: string, configDoc: Record<string, unknown>, expectedOrders: readonly unknown[]): Promise<void> {
-    if (tws === undefined) throw new Error('no fake TWS');
-    sendBars(tws, [...HOLDING, ...AROUND_EXIT]);
-    await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
-    second.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-    expect(ordersAtTws(tws)).toEqual(expectedOrders);
-    expect(tws.positions().map((p) => p.position)).toEqual([0]);
-    expect(journaledFills(journal).map(([orderId, side]) => [orderId, side])).toEqual([
-      [expect.stringMatching(/^long_into_fix\.USDJPY\.20240104T160[01]00Z\.1$/), 'BUY'],
-      [LONG_EXIT, 'SELL'],
-    ]);
-    expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
-  }
 
   it('SIGKILL after the fill reached the engine but before the journal saw it (its commission report still on the way): booked once after the restart', async () => {
     // TWS reports the execution at once and its commission a minute later (recovery replays both).
@@ -246,10 +250,7 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       fillsWhileDown: [{ orderId: LONG_ENTRY, side: 'BUY', qty: 100_000, price: 144.155, execId: expect.any(String) }],
     });
     expect(lines.find((l) => l.type === 'reconcile')).toMatchObject({ positions: [{ symbol: 'USDJPY', brokerQty: 100_000, bookQty: 100_000 }], mismatches: [] });
-    await finishAfterRestart(second, journal, configDoc, [
-      ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
-      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
-    ]);
+    await finishAfterRestart(second, journal, configDoc, oneRoundTrip());
   }, 40_000);
 
   it('SIGKILL after the order was sent, before TWS acknowledged it: adopted as in flight, not sent again, its fill booked once', async () => {
@@ -270,25 +271,11 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
     const second = engine(config, journal, 53);
     await subscribed(second);
     expect(second.lines().find((l) => l.type === 'recovery')).toMatchObject({ positionsRecovered: 0, fillsWhileDown: [], ordersAdopted: [LONG_ENTRY], ordersNotAtBroker: [] });
-    // In flight: the next bars' target (long) is covered by it, nothing more is bought.
-    sendBars(tws, HOLDING);
-    await second.waitFor((l) => l.type === 'signal', 'a decision after the restart');
-    tws.fillOrder(tws.orders()[0].request.orderId, { price: 144.155, commission: 2, commissionCurrency: 'USD' }, 53);
-    await second.waitFor((l) => l.type === 'fill', 'the adopted order\'s fill');
-    sendBars(tws, AROUND_EXIT);
-    await second.waitFor((l) => l.type === 'trade' && l.strategyId === 'long_into_fix', 'the closed trade');
-    second.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-    expect(ordersAtTws(tws)).toEqual([
-      ['BUY', 100_000, ref(LONG_ENTRY, 'entry')],
-      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
-    ]);
-    expect(tws.positions().map((p) => p.position)).toEqual([0]);
-    expect(journaledFills(journal)).toEqual([
-      [LONG_ENTRY, 'BUY', 100_000, 144.155],
-      [LONG_EXIT, 'SELL', 100_000, 144.62],
-    ]);
-    expect(journaledBook(journal)).toEqual(await uninterrupted(configDoc, [...BEFORE_ENTRY, ...HOLDING, ...AROUND_EXIT]));
+    // In flight: the next bars' target (long) is covered by it, nothing more is bought; TWS fills it later.
+    await finishAfterRestart(second, journal, configDoc, oneRoundTrip(), async () => {
+      tws?.fillOrder(tws.orders()[0].request.orderId, { price: 144.155, commission: 2, commissionCurrency: 'USD' }, 53);
+      await second.waitFor((l) => l.type === 'fill', "the adopted order's fill");
+    });
   }, 40_000);
 
   it('SIGKILL after the intent was journaled, before it was sent (TWS had lost its link to IB): journaled as never sent, one entry after the restart', async () => {
@@ -318,10 +305,7 @@ describe('a restart is a non-event (npm run live in a child process, fake TWS)',
       reader.close();
     }
     // The leg is still long-wanted: it buys once, on the first bar after the restart.
-    await finishAfterRestart(second, journal, configDoc, [
-      ['BUY', 100_000, ref('long_into_fix.USDJPY.20240104T160100Z.1', 'entry')],
-      ['SELL', 100_000, ref(LONG_EXIT, 'exit')],
-    ]);
+    await finishAfterRestart(second, journal, configDoc, oneRoundTrip('long_into_fix.USDJPY.20240104T160100Z.1'));
   }, 40_000);
 
   it('SIGKILL while a bracket is working: its children are re-adopted, not placed again, and go at the 09:55 JST exit, which happens once', async () => {

@@ -9,6 +9,7 @@ import type { BrokerReport } from './brokerReports';
 import { loadIbContracts } from './contracts';
 import { orderRefOf } from './orderMapping';
 import { until } from '../../../test/support/until';
+import { USDJPY_WIRE } from '../../../test/support/ibContracts';
 
 const contracts = loadIbContracts();
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
@@ -334,8 +335,8 @@ describe('createIbkrBroker against the fake TWS', () => {
   it('reconciles positions: a mismatch with the book is returned and reported', async () => {
     const h = await setup();
     h.tws.setPositions([
-      { account: 'DU777', contract: usdJpyContract(), position: 200_000, avgCost: 150 },
-      { account: 'DU999', contract: usdJpyContract(), position: 5_000_000, avgCost: 150 },
+      { account: 'DU777', contract: USDJPY_WIRE, position: 200_000, avgCost: 150 },
+      { account: 'DU999', contract: USDJPY_WIRE, position: 5_000_000, avgCost: 150 },
     ]);
     const result = await h.broker.reconcile([
       { symbol: 'USDJPY', qty: 100_000 },
@@ -412,20 +413,3 @@ describe('createIbkrBroker against the fake TWS', () => {
     await firstValueFrom(conn.session$.pipe(filter((s): s is IbSession => s !== null)));
   });
 });
-
-function usdJpyContract() {
-  return {
-    conId: 15016059,
-    symbol: 'USD',
-    secType: 'CASH',
-    lastTradeDateOrContractMonth: '',
-    strike: 0,
-    right: '',
-    multiplier: '',
-    exchange: 'IDEALPRO',
-    primaryExch: '',
-    currency: 'JPY',
-    localSymbol: 'USD.JPY',
-    tradingClass: 'USD.JPY',
-  };
-}
