@@ -508,9 +508,11 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     let ordersNotAtBroker: string[] = [];
     if (journal !== undefined) {
       // Recovery's steps 2 and 3: what TWS did while the engine was down is booked before positions are compared.
-      await unlessStopped(firstRecovery.catch(() => undefined));
+      const ended = await unlessStopped(firstRecovery.catch(() => undefined));
       await unlessStopped(waitUntil(() => broker.awaitingCommission() === 0, live.commissionTimeoutMs + COMMISSION_WAIT_MARGIN_MS));
-      ordersNotAtBroker = settleOrdersNotAtBroker(journal, new Set(broker.workingOrders().map((o) => o.id)), now());
+      // Only TWS's complete lists prove an order never reached it: after a timed-out recovery nothing is settled.
+      if (ended?.kind === 'recovered') ordersNotAtBroker = settleOrdersNotAtBroker(journal, new Set(broker.workingOrders().map((o) => o.id)), now());
+      else control?.notify('warn', 'TWS did not list its open orders and executions in time: orders journaled as sent are left as they are');
     }
     let report = await unlessStopped(reconcilePositions());
     if (report.mismatches.length > 0 && journal !== undefined) {
