@@ -7,7 +7,10 @@ const ROOT = resolve(__dirname, '../..');
 /** One line of `npm run live -- --json-log`. */
 export type LiveLogLine = { readonly type: string; readonly ts: number } & Readonly<Record<string, unknown>>;
 
-/** `npm run live` in a child process (tsx, no wrapper process: a signal reaches the engine itself). */
+/**
+ * `npm run live` in a child process: the npm script's own command (the compiled bundle through `scripts/launch.cjs`,
+ * rebuilt first if a source changed), without npm in between, so a signal reaches the engine itself.
+ */
 export interface LiveProcess {
   /** The JSON lines written so far. */
   lines(): readonly LiveLogLine[];
@@ -20,7 +23,7 @@ export interface LiveProcess {
 }
 
 export function startLiveProcess(args: readonly string[], env: Readonly<Record<string, string>>): LiveProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/live.ts', ...args, '--json-log'], {
+  const child = spawn(process.execPath, ['scripts/launch.cjs', 'src/cli/live.ts', ...args, '--json-log'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
