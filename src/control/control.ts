@@ -81,6 +81,11 @@ export interface EngineStatus {
   readonly lastSeq: number;
   /** The bar in progress per symbol, as last reported (none before the first input). */
   readonly forming: readonly Bar[];
+  /**
+   * Symbols the engine does not trade and why (live: its position at the broker differs from the book's until it
+   * is reconciled). Present when the runner reports them.
+   */
+  readonly notTraded?: Readonly<Record<string, string>>;
 }
 
 export interface ConnectionDetail {
@@ -194,6 +199,8 @@ export interface ControlStateOptions {
   /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
   readonly readWorkingOrders?: () => readonly Order[];
   readonly flatten?: (strategyId: string) => void;
+  /** Symbols not traded and why, for `status()` (e.g. the live runner's stopped symbols). */
+  readonly readNotTraded?: () => Readonly<Record<string, string>>;
   /** See `EngineControl.journalFills`. */
   readonly journalFills?: EngineControl['journalFills'];
   /** See `EngineControl.reconcile`. */
@@ -408,6 +415,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
       accountCurrency: options.accountCurrency,
       lastSeq: seq,
       forming: [...forming.values()],
+      ...(options.readNotTraded === undefined ? {} : { notTraded: options.readNotTraded() }),
     }),
     book,
     positions: currentPositions,

@@ -74,6 +74,7 @@ describe('live recovery on a journal', () => {
       USDJPY: 'the position at TWS (100000) differs from the book\'s (0): resolve it with --adopt-broker-positions or /reconcile',
     });
     expect(runner.control?.recentEvents().some((e) => e.kind === 'notice' && e.level === 'warn' && e.message.includes('USDJPY is not traded until it is resolved'))).toBe(true);
+    expect(runner.control?.status().notTraded).toEqual({ USDJPY: expect.stringContaining('the position at TWS (100000) differs') });
 
     await until(() => tws?.subscriptions().realTimeBars === 1, 'the subscription');
     for (const bar of toEntry(144.1)) tws.sendRealTimeBar(bar);
@@ -88,6 +89,7 @@ describe('live recovery on a journal', () => {
     const check = await runner.reconcile('USDJPY', { source: 'test' });
     expect(check).toMatchObject({ symbol: 'USDJPY', brokerQty: 100_000, bookQty: 100_000 });
     expect(runner.stoppedSymbols().size).toBe(0);
+    expect(runner.control?.status().notTraded).toEqual({});
     expect(runner.run.book.position('long_into_fix', 'USDJPY')).toBe(100_000);
     await runner.shutdown('done');
     const reader = readJournal(file);

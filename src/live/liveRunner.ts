@@ -218,6 +218,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
           ...(journal === undefined
             ? {}
             : {
+                readNotTraded: () => Object.fromEntries(gate.stopped()),
                 journalFills: (range) => journal.fills(range).map(({ seq, runId, recordedAt, fill }) => ({ seq, runId, recordedAt, fill })),
                 reconcile: (symbol, how) => reconcileSymbol(symbol, how),
               }),
