@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import type { LiveRunner } from '../live/liveRunner';
 import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './io';
-import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
+import { defaultJournalPath, liveLogRecord, readableLine, recoveryText, runLive, type StopSignal } from './live';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';
 
@@ -185,4 +185,35 @@ describe('log records', () => {
     const reconnect = liveLogRecord({ kind: 'connection', ts: 1, state: { status: 'disconnected', attempt: 2, retryInMs: 2000, reason: 'connection closed' } });
     expect(JSON.stringify(reconnect)).toBe('{"type":"connection","ts":1,"status":"disconnected","attempt":2,"retryInMs":2000,"reason":"connection closed"}');
   });
+
+  it('names the default journal after the config, under data/, and words the recovery summary', () => {
+    expect(defaultJournalPath('config/live.json')).toBe(resolve('data', 'live.journal.db'));
+    expect(defaultJournalPath('/etc/engine/paper.json')).toBe(resolve('data', 'paper.journal.db'));
+    const summary = {
+      journal: '/srv/engine/data/live.journal.db',
+      previousRun: { id: 3, startedAt: Date.UTC(2024, 0, 4, 15, 0), stoppedAt: null, stopReason: null },
+      positionsRecovered: 1,
+      fillsWhileDown: [
+        { kind: 'fill' as const, execId: 'e1', orderId: 'a.USDJPY.20240104T160000Z.1', strategyId: 'a', symbol: 'USDJPY', ts: 0, side: 'BUY' as const, qty: 100_000, price: 144.2, commission: 0, reason: 'entry' as const },
+      ],
+      ordersAdopted: ['a.USDJPY.20240104T160000Z.1.sl'],
+      ordersNotAtBroker: [],
+      killSwitch: { on: true, reason: 'operator stop', since: 1, source: 'control' },
+      stoppedSymbols: {},
+    };
+    expect(recoveryText(summary)).toBe(
+      [
+        'Recovery from /srv/engine/data/live.journal.db: run 3 started 2024-01-04T15:00:00.000Z, ended without a stop (killed or crashed)',
+        '  positions recovered: 1',
+        '  fills booked while down: BUY 100000 USDJPY @ 144.2 (a.USDJPY.20240104T160000Z.1)',
+        '  orders re-adopted: a.USDJPY.20240104T160000Z.1.sl',
+        '  orders TWS never got: none',
+        '  kill switch: ON (operator stop)',
+        '  not traded until reconciled: none',
+        '',
+      ].join('\n'),
+    );
+    expect(recoveryText({ ...summary, previousRun: undefined })).toBe('Recovery: a new journal, nothing to recover\n');
+  });
 });
+
