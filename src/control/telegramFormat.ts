@@ -120,6 +120,7 @@ export function helpMessage(): ChatMessage {
       '/kill <reason> - stop all new orders',
       '/resume - turn the kill switch off',
       '/flatten <strategyId> - close one strategy\'s positions',
+      '/reconcile <symbol> [strategyId] - book the broker\'s position in a symbol the engine stopped (live, journaled)',
       '/help - this list',
     ],
   };
