@@ -40,9 +40,12 @@ export interface LiveCliContext {
 }
 
 /**
- * `npm run live -- --config config/live.json [--json-log] [--log-bars] [--report out.json]`: runs the config's
- * strategies live against TWS / IB Gateway until SIGINT or SIGTERM, then shuts down cleanly (cancels working
- * orders when `live.cancelWorkingOnExit`, books the last fills) and prints the summary table.
+ * `npm run live -- --config config/live.json [--journal file|none] [--adopt-broker-positions] [--json-log]
+ * [--log-bars] [--report out.json]`: runs the config's strategies live against TWS / IB Gateway until SIGINT or
+ * SIGTERM, then shuts down cleanly (cancels working orders when `live.cancelWorkingOnExit`, books the last fills)
+ * and prints the summary table. The run writes ahead into its journal (default `data/<config name>.journal.db`)
+ * and starts by recovering from it (see `startLiveRunner`); a journal that cannot be used stops it before it
+ * connects (exit 1).
  *
  * Output: one line per order, fill, signal, trade, connection change (a reconnect is a `connection` line with
  * status `disconnected` and `retryInMs`, then one with status `connected`), TWS notice, broker report and the
@@ -63,7 +66,7 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--log-bars', 'also log every bar the strategies see', false)
     .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
     .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http')
-    .option('--journal <file>', 'the journal (SQLite) the run writes ahead and recovers from; "none": no journal (nothing survives a restart)', undefined)
+    .option('--journal <file>', 'the journal (SQLite) the run writes ahead and recovers from (default: data/<config name>.journal.db); "none": no journal, nothing survives a restart')
     .option('--adopt-broker-positions', 'at start, book a position at TWS that differs from the journal\'s as a journaled adjustment instead of not trading the symbol', false);
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
