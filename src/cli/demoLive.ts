@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { first, firstValueFrom } from 'rxjs';
 import { controlSurfacesConfigSchema } from '../control/surfacesConfig';
@@ -31,6 +33,7 @@ interface DemoOptions {
   readonly speed: number;
   readonly fixture: string;
   readonly config: string;
+  readonly journal?: string;
   readonly exitWhenDone: boolean;
   readonly jsonLog: boolean;
 }
@@ -62,6 +65,7 @@ export async function runDemoLive(argv: readonly string[], context: DemoLiveCont
     .option('--speed <minutes per second>', 'how fast the fixture is replayed', positiveNumber, 10)
     .option('--fixture <path>', '1-minute USDJPY bars (Parquet)', DEFAULT_FIXTURE)
     .option('--config <path>', 'live config whose strategies run', DEFAULT_LIVE_CONFIG_PATH)
+    .option('--journal <file|none>', "the run's journal (default: a new file in a temporary folder, so every demo starts flat)")
     .option('--exit-when-done', 'stop once the morning is replayed instead of waiting for Ctrl-C', false)
     .option('--json-log', 'one JSON object per line on stdout (type first)', false);
   const stop = await parseArgs(program, argv, io);
@@ -133,7 +137,10 @@ export async function runDemoLive(argv: readonly string[], context: DemoLiveCont
   };
 
   try {
-    const args = ['--config', opts.config, '--http', opts.http, ...(opts.jsonLog ? ['--json-log'] : [])];
+    // Each demo's fake TWS starts flat, so its journal must too: a journal of an earlier demo would be recovered
+    // (and a live config's own journal must never see a demo's fills).
+    const journal = opts.journal ?? join(mkdtempSync(join(tmpdir(), 'demo-live-')), 'demo.journal.db');
+    const args = ['--config', opts.config, '--http', opts.http, '--journal', journal, ...(opts.jsonLog ? ['--json-log'] : [])];
     return await runLive(args, {
       io,
       signals: context.signals,

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { startFakeTws, type FakeTws } from '../testkit/fakeTws';
 import type { LiveRunner } from '../live/liveRunner';
 import { EXIT_DATA, EXIT_OK, EXIT_USAGE } from './io';
-import { liveLogRecord, readableLine, runLive, type StopSignal } from './live';
+import { defaultJournalPath, liveLogRecord, readableLine, recoveryText, runLive, type StopSignal } from './live';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';
 
@@ -67,7 +67,7 @@ describe('npm run live: arguments and config', () => {
   it('exits 1 with a clear message when TWS is not there', async () => {
     const port = await closedPort();
     const cap = captureIo();
-    const code = await runLive(['--config', writeConfig('refused.json', { connectTimeoutMs: 300 })], { io: cap.io, env: { IB_PORT: String(port) }, signals: noSignals });
+    const code = await runLive(['--config', writeConfig('refused.json', { connectTimeoutMs: 300 }), '--journal', join(dir, 'refused.db')], { io: cap.io, env: { IB_PORT: String(port) }, signals: noSignals });
     expect(code).toBe(EXIT_DATA);
     expect(cap.stderr()).toContain(`error: cannot connect to TWS at 127.0.0.1:${port} (clientId 17) within 300 ms — is TWS/IB Gateway running with the API enabled?`);
   });
@@ -81,7 +81,7 @@ describe('npm run live: a session', () => {
     let runner: LiveRunner | undefined;
     const reportPath = join(dir, 'report.json');
     const config = writeConfig('session.json', {}, { interfaces: { http: { port: 9, logLevel: 'silent' } } });
-    const exit = runLive(['--config', config, '--report', reportPath, '--http', '127.0.0.1:0'], {
+    const exit = runLive(['--config', config, '--report', reportPath, '--http', '127.0.0.1:0', '--journal', 'none'], {
       io: cap.io,
       env: { IB_PORT: String(tws.port), IB_CLIENT_ID: '31' },
       signals: { on: (s: StopSignal, fn: () => void) => signals.on(s, fn), off: (s: StopSignal, fn: () => void) => signals.off(s, fn) },
@@ -101,13 +101,14 @@ describe('npm run live: a session', () => {
     expect(out).toMatch(/^2024-01-04T16:00:00\.000Z signal +strategyId=long_into_fix symbol=USDJPY target=1 reason=gotobi entry$/m);
     expect(out).toMatch(/ order +status=Accepted orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 orderType=MARKET/);
     expect(out).toMatch(/ fill +execId=\S+ orderId=long_into_fix\.USDJPY\.20240104T160000Z\.1 strategyId=long_into_fix symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry$/m);
-    expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0\}\] mismatches=\[\]$/m);
+    expect(out).toMatch(/ reconcile +account=DU1234567 positions=\[\{"symbol":"USDJPY","brokerQty":0,"bookQty":0,"brokerAvgPrice":0\}\] mismatches=\[\]$/m);
     // Warmed from TWS's history of the Tokyo day so far (00:00 JST = 15:00Z) before the first live bar.
     expect(out).toMatch(/ warmed long_into_fix on 58 bars 2024-01-04 15:00–15:58 UTC \(ibkr\), no target yet, book 0$/m);
     expect(out.indexOf(' warmed long_into_fix')).toBeLessThan(out.indexOf(' signal '));
     expect(out).toMatch(/^Strategy +Symbol +Trades/m);
     expect(out).toMatch(/^long_into_fix +USDJPY +0 /m);
     expect(cap.stderr()).toContain('SIGINT: shutting down (cancelling working orders, again to exit at once)');
+    expect(cap.stderr()).toContain('warning: --journal none: nothing is journaled');
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { strategies: { fills: { price: number; commission: number }[] }[] };
     expect(report.strategies[0].fills).toEqual([expect.objectContaining({ price: 144.5, commission: 289 })]);
     expect(runner?.connection.state().status).toBe('closed');
@@ -116,7 +117,7 @@ describe('npm run live: a session', () => {
   it('as a process: JSON lines on stdout, SIGINT cancels the working order, summary last, exit 0', async () => {
     tws = await startFakeTws({ realTimeBars: { everyMs: 10, startTime: FEED_START }, fills: { hold: true } });
     const config = writeConfig('process.json');
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/live.ts', '--config', config, '--json-log'], {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/live.ts', '--config', config, '--json-log', '--journal', join(dir, 'process.db')], {
       cwd: ROOT,
       env: { ...process.env, IB_PORT: String(tws.port), IB_CLIENT_ID: '41' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -201,4 +202,35 @@ describe('log records', () => {
     const reconnect = liveLogRecord({ kind: 'connection', ts: 1, state: { status: 'disconnected', attempt: 2, retryInMs: 2000, reason: 'connection closed' } });
     expect(JSON.stringify(reconnect)).toBe('{"type":"connection","ts":1,"status":"disconnected","attempt":2,"retryInMs":2000,"reason":"connection closed"}');
   });
+
+  it('names the default journal after the config, under data/, and words the recovery summary', () => {
+    expect(defaultJournalPath('config/live.json')).toBe(resolve('data', 'live.journal.db'));
+    expect(defaultJournalPath('/etc/engine/paper.json')).toBe(resolve('data', 'paper.journal.db'));
+    const summary = {
+      journal: '/srv/engine/data/live.journal.db',
+      previousRun: { id: 3, startedAt: Date.UTC(2024, 0, 4, 15, 0), stoppedAt: null, stopReason: null },
+      positionsRecovered: 1,
+      fillsWhileDown: [
+        { kind: 'fill' as const, execId: 'e1', orderId: 'a.USDJPY.20240104T160000Z.1', strategyId: 'a', symbol: 'USDJPY', ts: 0, side: 'BUY' as const, qty: 100_000, price: 144.2, commission: 0, reason: 'entry' as const },
+      ],
+      ordersAdopted: ['a.USDJPY.20240104T160000Z.1.sl'],
+      ordersNotAtBroker: [],
+      killSwitch: { on: true, reason: 'operator stop', since: 1, source: 'control' },
+      stoppedSymbols: {},
+    };
+    expect(recoveryText(summary)).toBe(
+      [
+        'Recovery from /srv/engine/data/live.journal.db: run 3 started 2024-01-04T15:00:00.000Z, ended without a stop (killed or crashed)',
+        '  positions recovered: 1',
+        '  fills booked while down: BUY 100000 USDJPY @ 144.2 (a.USDJPY.20240104T160000Z.1)',
+        '  orders re-adopted: a.USDJPY.20240104T160000Z.1.sl',
+        '  orders TWS never got: none',
+        '  kill switch: ON (operator stop)',
+        '  not traded until reconciled: none',
+        '',
+      ].join('\n'),
+    );
+    expect(recoveryText({ ...summary, previousRun: undefined })).toBe('Recovery: a new journal, nothing to recover\n');
+  });
 });
+

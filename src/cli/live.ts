@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_CONTRACTS_PATH } from '../core/contracts';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
+import { resolveIbConnectionConfig } from '../adapters/ibkr/connection';
+import { journalConfigHash, openJournal, type Journal } from '../journal';
 import { ConfigError } from '../core/errors';
 import { isoUtc } from '../core/time';
 import type { Order } from '../core/types';
-import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult } from '../live/liveRunner';
+import { startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunResult, type RecoverySummary } from '../live/liveRunner';
 import { loadLiveConfig, type LiveConfig } from '../live/liveConfig';
 import { controlSurfacesConfigSchema } from '../control/surfacesConfig';
 import { serializeReport } from '../runner/report/replayReport';
@@ -24,6 +26,8 @@ interface LiveCliOptions {
   readonly jsonLog: boolean;
   readonly logBars: boolean;
   readonly report?: string;
+  readonly journal?: string;
+  readonly adoptBrokerPositions: boolean;
 }
 
 export interface LiveCliContext {
@@ -38,9 +42,12 @@ export interface LiveCliContext {
 }
 
 /**
- * `npm run live -- --config config/live.json [--json-log] [--log-bars] [--report out.json]`: runs the config's
- * strategies live against TWS / IB Gateway until SIGINT or SIGTERM, then shuts down cleanly (cancels working
- * orders when `live.cancelWorkingOnExit`, books the last fills) and prints the summary table.
+ * `npm run live -- --config config/live.json [--journal file|none] [--adopt-broker-positions] [--json-log]
+ * [--log-bars] [--report out.json]`: runs the config's strategies live against TWS / IB Gateway until SIGINT or
+ * SIGTERM, then shuts down cleanly (cancels working orders when `live.cancelWorkingOnExit`, books the last fills)
+ * and prints the summary table. The run writes ahead into its journal (default `data/<config name>.journal.db`)
+ * and starts by recovering from it (see `startLiveRunner`); a journal that cannot be used stops it before it
+ * connects (exit 1).
  *
  * Output: one line per order, fill, signal, trade, connection change (a reconnect is a `connection` line with
  * status `disconnected` and `retryInMs`, then one with status `connected`), TWS notice, broker report and the
@@ -60,19 +67,41 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
     .option('--json-log', 'one JSON object per line on stdout (type first)', false)
     .option('--log-bars', 'also log every bar the strategies see', false)
     .option('--report <path>', 'write the full report (fills, trades, analyzers) as JSON at shutdown')
-    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http');
+    .option('--http <[host:]port>', 'serve the HTTP API and the dashboard there (default host 127.0.0.1); overrides interfaces.http')
+    .option('--journal <file>', 'the journal (SQLite) the run writes ahead and recovers from (default: data/<config name>.journal.db); "none": no journal, nothing survives a restart')
+    .option('--adopt-broker-positions', 'at start, book a position at TWS that differs from the journal\'s as a journaled adjustment instead of not trading the symbol', false);
   const stop = await parseArgs(program, argv, io);
   if (stop !== undefined) return stop;
   const opts = program.opts<LiveCliOptions>();
 
   let runner: LiveRunner;
   let config: LiveConfig;
+  let journal: Journal | undefined;
   try {
     const contracts = loadIbContracts(opts.contracts);
     const loaded = loadLiveConfig(opts.config);
     config = withHttp(context.adjustConfig?.(loaded) ?? loaded, opts.http);
-    runner = startLiveRunner({ config, contracts, env });
+    const journalPath = opts.journal ?? defaultJournalPath(opts.config);
+    if (journalPath === 'none') {
+      if (opts.adoptBrokerPositions) throw new ConfigError('needs a journal (the adjustment is journaled): drop --journal none', '--adopt-broker-positions');
+      io.stderr.write('warning: --journal none: nothing is journaled; a restart will not know the positions, orders or kill switch of this run\n');
+    } else {
+      const { account } = resolveIbConnectionConfig(config.ib, env, 'ib');
+      journal = openJournal(journalPath, {
+        mode: 'live',
+        // Without IB_ACCOUNT the login's only account is traded: the journal names the TWS it was written against.
+        account: account ?? `the only account of ${config.ib.host ?? env.IB_HOST ?? '127.0.0.1'}`,
+        configHash: journalConfigHash(config),
+        accountCurrency: config.account.currency,
+        initialCash: config.account.initialCash,
+        // A journal that fails stops the trading (the write-ahead broker refuses to send; this stops the run).
+        onFailure: (error) => void runner.shutdown(`the journal failed: ${error.message}`),
+      });
+      io.stderr.write(`Journal: ${journal.file}${journal.previousRun === undefined ? ' (new)' : ''}\n`);
+    }
+    runner = startLiveRunner({ config, contracts, env, journal, adoptBrokerPositions: opts.adoptBrokerPositions });
   } catch (e) {
+    journal?.close('failed to start');
     return reportLiveError(e, io);
   }
   context.onStart?.(runner);
@@ -83,6 +112,8 @@ export async function runLive(argv: readonly string[], context: LiveCliContext):
       const tokenNote = event.tokenGenerated ? '' : ` (token: the one in ${config.interfaces?.http?.tokenEnv ?? 'ENGINE_HTTP_TOKEN'})`;
       io.stderr.write(`Dashboard: ${event.tokenGenerated ? event.dashboardUrl : `${event.url}/`}${tokenNote}\n`);
     }
+    // For the person watching: what the restart recovered, in a few lines (stderr: stdout may be a JSON log).
+    if (event.kind === 'recovery') io.stderr.write(recoveryText(event.summary));
     const record = liveLogRecord(event, { bars: opts.logBars });
     if (record === undefined) return;
     io.stdout.write(opts.jsonLog ? `${JSON.stringify(record)}\n` : `${readableLine(record)}\n`);
@@ -135,7 +166,31 @@ export function parseHttpAddress(spec: string): { readonly host: string; readonl
   return { host: match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '127.0.0.1', port };
 }
 
-/** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed) → 1. */
+/** The recovery summary as the first lines after a restart show it. */
+export function recoveryText(summary: RecoverySummary): string {
+  const previous = summary.previousRun;
+  if (previous === undefined) return `Recovery: a new journal, nothing to recover\n`;
+  const how = previous.stoppedAt === null ? 'ended without a stop (killed or crashed)' : `stopped ${isoUtc(previous.stoppedAt)} (${previous.stopReason ?? 'no reason'})`;
+  const none = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.join(', '));
+  const stopped = Object.entries(summary.stoppedSymbols);
+  return [
+    `Recovery from ${summary.journal}: run ${previous.id} started ${isoUtc(previous.startedAt)}, ${how}`,
+    `  positions recovered: ${summary.positionsRecovered}`,
+    `  fills booked while down: ${none(summary.fillsWhileDown.map((f) => `${f.side} ${f.qty} ${f.symbol} @ ${f.price} (${f.orderId})`))}`,
+    `  orders re-adopted: ${none(summary.ordersAdopted)}`,
+    `  orders TWS never got: ${none(summary.ordersNotAtBroker)}`,
+    `  kill switch: ${summary.killSwitch.on ? `ON (${summary.killSwitch.reason})` : 'off'}`,
+    `  not traded until reconciled: ${stopped.length === 0 ? 'none' : stopped.map(([symbol, why]) => `${symbol} (${why})`).join('; ')}`,
+    '',
+  ].join('\n');
+}
+
+/** `config/live.json` → `data/live.journal.db` (under the working directory): one journal per config. */
+export function defaultJournalPath(configPath: string): string {
+  return resolve('data', `${basename(configPath, extname(configPath))}.journal.db`);
+}
+
+/** Config and argument problems → 2; everything else that stops a live run (TWS unreachable, broker, feed, journal) → 1. */
 function reportLiveError(error: unknown, io: CliIo): number {
   return reportError(error, io, { data: 'invalid data from TWS', other: 'error' });
 }
@@ -247,6 +302,39 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       const r = event.report;
       return { type: 'reconcile', ts: event.ts, account: r.account, positions: r.positions, mismatches: r.mismatches };
     }
+    case 'recovered-position': {
+      const p = event.position;
+      return {
+        type: 'recovered-position',
+        ts: event.ts,
+        strategyId: p.strategyId,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPrice: p.avgPrice,
+        realizedPnl: p.realizedPnl,
+        realizedPnlAccount: p.realizedPnlAccount,
+        commission: p.commission,
+      };
+    }
+    case 'recovery': {
+      const r = event.summary;
+      return {
+        type: 'recovery',
+        ts: event.ts,
+        journal: r.journal,
+        previousRun: r.previousRun ?? null,
+        positionsRecovered: r.positionsRecovered,
+        fillsWhileDown: r.fillsWhileDown.map((f) => ({ execId: f.execId, orderId: f.orderId, side: f.side, qty: f.qty, price: f.price })),
+        ordersAdopted: r.ordersAdopted,
+        ordersNotAtBroker: r.ordersNotAtBroker,
+        killSwitch: r.killSwitch.on ? r.killSwitch : null,
+        stoppedSymbols: r.stoppedSymbols,
+      };
+    }
+    case 'already-sent':
+      return { type: 'already-sent', ts: event.ts, orderId: event.orderId, runId: event.runId };
+    case 'reconciled':
+      return { type: 'reconciled', ts: event.ts, strategyId: event.strategyId, symbol: event.symbol, qty: event.qty, price: event.price, source: event.source };
     case 'broker-report':
       return { type: 'broker', ts: event.ts, ...event.report };
     case 'subscribed':

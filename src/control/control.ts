@@ -39,6 +39,13 @@ export interface EngineControl {
    * strategy's: each strategy no longer halted is re-aligned with its latest target.
    */
   resume(strategyId: string | undefined, reason: string, source?: string): void;
+  /** Fills the run's journal holds (every run's), event time from `from` to before `to`, in journal order. Absent without a journal. */
+  journalFills?(range: { readonly from?: number; readonly to?: number }): readonly JournalFillRecord[];
+  /**
+   * Resolves a position mismatch: books the broker's position in `symbol` as a journaled adjustment (to
+   * `strategyId`, default the first strategy trading it) and trades the symbol again. Absent without a journal.
+   */
+  reconcile?(symbol: string, options: { readonly strategyId?: string; readonly reason: string; readonly source: string }): Promise<ReconcileOutcome>;
   /** Fills, order events, connection changes, kill-switch changes, notices: hot, never completes while running. */
   readonly events$: Observable<ControlEvent>;
   /** Updates superseded by the next one (the bar still forming): not numbered, not retained, not replayed. */
@@ -47,6 +54,21 @@ export interface EngineControl {
 
 /** `journal`: a finished day read back from a journal, read-only (nothing can be changed). */
 export type EngineMode = 'replay' | 'live' | 'journal';
+
+/** A fill as the journal holds it: its place in the journal, its run, when it was written (wall ms). */
+export interface JournalFillRecord {
+  readonly seq: number;
+  readonly runId: number;
+  readonly recordedAt: number;
+  readonly fill: Fill;
+}
+
+/** A symbol's position at the broker and in the book after a reconcile (equal). */
+export interface ReconcileOutcome {
+  readonly symbol: string;
+  readonly brokerQty: number;
+  readonly bookQty: number;
+}
 
 export interface KillSwitchState {
   readonly on: boolean;
@@ -115,6 +137,11 @@ export interface EngineStatus {
   readonly lastSeq: number;
   /** The bar in progress per symbol, as last reported (none before the first input). */
   readonly forming: readonly Bar[];
+  /**
+   * Symbols the engine does not trade and why (live: its position at the broker differs from the book's until it
+   * is reconciled). Present when the runner reports them.
+   */
+  readonly notTraded?: Readonly<Record<string, string>>;
 }
 
 export interface ConnectionDetail {
@@ -234,6 +261,12 @@ export interface ControlStateOptions {
   readonly eventHistorySize?: number;
   /** Orders still working at the broker, for `book` events (e.g. `() => broker.workingOrders()`). */
   readonly readWorkingOrders?: () => readonly Order[];
+  /** Symbols not traded and why, for `status()` (e.g. the live runner's stopped symbols). */
+  readonly readNotTraded?: () => Readonly<Record<string, string>>;
+  /** See `EngineControl.journalFills`. */
+  readonly journalFills?: EngineControl['journalFills'];
+  /** See `EngineControl.reconcile`. */
+  readonly reconcile?: EngineControl['reconcile'];
   /**
    * Where `positions()` and the PnL read positions when the runner keeps them queryable (e.g.
    * `() => book.positions()`); then `positions$` is not needed. Without it, the latest of `positions$`.
@@ -485,6 +518,7 @@ export function createControlState(options: ControlStateOptions): ControlState {
       accountCurrency: options.accountCurrency,
       lastSeq: seq,
       forming: [...forming.values()],
+      ...(options.readNotTraded === undefined ? {} : { notTraded: options.readNotTraded() }),
     }),
     book,
     positions: currentPositions,
@@ -558,7 +592,11 @@ export function createControlState(options: ControlStateOptions): ControlState {
     },
   };
 
-  return control;
+  return {
+    ...control,
+    ...(options.journalFills === undefined ? {} : { journalFills: options.journalFills }),
+    ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
+  };
 }
 
 /** `flatten`, `killStrategy` or `resume` was asked for a strategy the engine does not run. The HTTP API answers 404. */

@@ -491,7 +491,7 @@ describe('startHttpApi, secure by default', () => {
     expect(status).toBe(200);
     const doc = body as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: unknown[] }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten', '/flatten/{strategyId}', '/health', '/kill', '/kill/{strategyId}', '/orders', '/pnl', '/positions', '/resume', '/resume/{strategyId}', '/status']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/fills', '/flatten', '/flatten/{strategyId}', '/health', '/journal/fills', '/kill', '/kill/{strategyId}', '/orders', '/pnl', '/positions', '/reconcile', '/resume', '/resume/{strategyId}', '/status']);
     expect(doc.paths['/kill'].post.requestBody?.content['application/json'].schema).toMatchObject({
       type: 'object',
       properties: { on: { type: 'boolean' }, reason: { type: 'string', minLength: 1, maxLength: 500 } },

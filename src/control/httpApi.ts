@@ -27,10 +27,12 @@ import { dashboardAssets, type PageAsset } from '../ui/bundle';
  *   GET  /status | /positions | /pnl
  *   GET  /orders?limit=N | /fills?limit=N     most recent last
  *   GET  /events                 Server-Sent Events of ControlEvents (`id` = seq; Last-Event-ID resumes)
+ *   GET  /journal/fills?from=&to= the journal's fills (every run's) by event time: ISO 8601 or epoch ms (live with a journal)
  *   POST /kill                   {"on": true, "reason": "…"} | {"on": false, "reason"?: "…"}   engine-wide kill switch
  *   POST /kill/:strategyId       {"reason": "…"}           one strategy's kill switch
  *   POST /flatten[/:strategyId]  {"reason"?: "…"}          cancel working orders, close at market, hold flat (202)
  *   POST /resume[/:strategyId]   {"reason"?: "…"}          end the halts (all: the kill switch too); re-align with targets
+ *   POST /reconcile              {"symbol": "USDJPY", "strategyId"?: "…", "reason": "…"}: book the broker's position (journaled)
  *
  * Secure by default: there is always a token. Every route but the page, its assets, /health and
  * /openapi.json needs `Authorization: Bearer <token>`; with none configured one is generated at start (read
@@ -142,6 +144,30 @@ const strategyHaltStateSchema = z.object({ halt: z.enum(['killed', 'flat']).null
 
 const strategyParamsSchema = z.object({
   strategyId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" or "-", at most 64'),
+});
+
+/** A time bound: ISO 8601 (`2024-01-05`, `2024-01-05T00:55:00Z`) or epoch milliseconds. */
+const timeBound = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const ms = /^-?\d+$/.test(text) ? Number(text) : Date.parse(text);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `expected ISO 8601 (2024-01-05T00:55:00Z) or epoch ms, got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const journalRangeSchema = z.object({
+  from: timeBound.optional().describe('event time from (inclusive): ISO 8601 or epoch ms'),
+  to: timeBound.optional().describe('event time to (exclusive): ISO 8601 or epoch ms'),
+});
+
+const reconcileRequestSchema = z.strictObject({
+  symbol: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, ".", "_" or "-", at most 32'),
+  strategyId: strategyParamsSchema.shape.strategyId.optional().describe('default: the first strategy trading the symbol'),
+  reason: z.string().trim().min(1, 'must not be empty').max(500).describe('why the broker\'s position is the right one (journaled)'),
 });
 
 const eventsHeadersSchema = z.object({
@@ -390,6 +416,40 @@ export async function startHttpApi(control: EngineControl, options: HttpApiOptio
         return { killSwitch, halts };
       }),
   );
+
+  app.get(
+    '/journal/fills',
+    { schema: { tags, summary: "The journal's fills (every run's) by event time, in the order they were booked", querystring: journalRangeSchema } },
+    async (request, reply) => {
+      if (control.journalFills === undefined) return sendError(reply, 501, 'NO_JOURNAL', 'this engine keeps no journal');
+      const { from, to } = request.query;
+      return { fills: control.journalFills({ ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }) };
+    },
+  );
+  onlyMethod('/journal/fills', 'GET');
+  app.post(
+    '/reconcile',
+    {
+      config: mutating,
+      schema: {
+        tags,
+        summary: "Book the broker's position in a symbol as a journaled adjustment; the symbol trades again",
+        body: reconcileRequestSchema,
+        response: { 200: z.object({ symbol: z.string(), brokerQty: z.number(), bookQty: z.number() }), ...failures, 409: errorBody, 501: errorBody },
+      },
+    },
+    async (request, reply) => {
+      if (control.reconcile === undefined) return sendError(reply, 501, 'NO_JOURNAL', 'this engine keeps no journal: an adjustment would not survive a restart');
+      const { symbol, strategyId, reason } = request.body;
+      try {
+        const outcome = await control.reconcile(symbol, { ...(strategyId === undefined ? {} : { strategyId }), reason, source: 'http' });
+        return { symbol: outcome.symbol, brokerQty: outcome.brokerQty, bookQty: outcome.bookQty };
+      } catch (error) {
+        return sendError(reply, 409, 'CANNOT_RECONCILE', error instanceof Error ? error.message : String(error));
+      }
+    },
+  );
+  onlyMethod('/reconcile', 'POST');
 
   if (pages !== undefined) {
     const serve = (name: string) => async (_request: FastifyRequest, reply: FastifyReply) => {

@@ -131,6 +131,34 @@ describe('startTelegramBot', () => {
     expect(control.status().halts).toEqual({});
   });
 
+  it('runs /reconcile on an engine with a journal (allowed users only), answering once the broker has', async () => {
+    const asked: unknown[] = [];
+    control.dispose();
+    control = createControlState({
+      mode: 'live',
+      accountCurrency: 'USD',
+      strategyIds: ['gotobi-a'],
+      reconcile: async (symbol, how) => {
+        asked.push([symbol, how]);
+        if (symbol !== 'USDJPY') throw new Error(`cannot reconcile ${symbol}: no strategy of this config trading it`);
+        return { symbol, brokerQty: 100_000, bookQty: 100_000 };
+      },
+    });
+    startBot();
+    fake.pushUpdate(messageUpdate(ALICE, '/reconcile USDJPY'));
+    fake.pushUpdate(messageUpdate(ALICE, '/reconcile EURUSD gotobi-a'));
+    fake.pushUpdate(messageUpdate(BOB, '/reconcile USDJPY', 0, MALLORY));
+    await fake.waitFor('the answers', () => fake.sent.length === 3);
+    expect(asked).toEqual([
+      ['USDJPY', { reason: `/reconcile from Telegram chat ${ALICE}`, source: 'telegram' }],
+      ['EURUSD', { strategyId: 'gotobi-a', reason: `/reconcile from Telegram chat ${ALICE}`, source: 'telegram' }],
+    ]);
+    expect(textsTo(ALICE).sort()).toEqual(
+      ['*Reconciled USDJPY*\nbook 100000 \\= broker 100000; trading it again', '*Reconcile*\ncannot reconcile EURUSD: no strategy of this config trading it'].sort(),
+    );
+    expect(textsTo(BOB)).toEqual([`*Refused /reconcile*\nuser ${MALLORY} may not change the engine \\(allowedUserIds\\)`]);
+  });
+
   it('moves the offset past each update, skips a redelivered one, and acknowledges the last on stop', async () => {
     const kill = { ...messageUpdate(ALICE, '/kill first'), update_id: 100 };
     const resume = { ...messageUpdate(ALICE, '/resume'), update_id: 101 };

@@ -22,7 +22,7 @@ import {
  * those chats. `@grammyjs/auto-retry` waits out Telegram's flood limits (429 with `retry_after`).
  *
  * Who may do what: a message counts only from a chat in `allowedChatIds`; a command that changes anything
- * (/kill, /resume, /kill_strategy, /resume_strategy, /flatten) also needs its sender in `allowedUserIds` (any member of an allowed group may
+ * (/kill, /resume, /kill_strategy, /resume_strategy, /flatten, /reconcile) also needs its sender in `allowedUserIds` (any member of an allowed group may
  * read, not switch). A command is refused when it is older than `maxCommandAgeSec` (queued by Telegram while
  * the bot was down: a stale /resume must not lift a kill switch) or dated more than `maxClockSkewSec` in the
  * future (a clock or a server that cannot be trusted).
@@ -35,7 +35,7 @@ export interface TelegramBotOptions {
   readonly token?: string;
   /** Only these chats may command the bot and receive pushes. Messages from others are logged and ignored. */
   readonly allowedChatIds: readonly number[];
-  /** Users who may change state (/kill, /resume, /kill_strategy, /resume_strategy, /flatten). Default none: the bot only answers questions. */
+  /** Users who may change state (/kill, /resume, /kill_strategy, /resume_strategy, /flatten, /reconcile). Default none: the bot only answers questions. */
   readonly allowedUserIds?: readonly number[];
   /** Bot API root. Default https://api.telegram.org. */
   readonly baseUrl?: string;
@@ -119,7 +119,7 @@ const updateSchema = z.looseObject({
 type IncomingMessage = NonNullable<z.infer<typeof updateSchema>['message']>;
 
 /** Commands that change the engine's state: only `allowedUserIds` may send them. */
-const STATE_CHANGING = new Set(['kill', 'resume', 'flatten', 'kill_strategy', 'resume_strategy']);
+const STATE_CHANGING = new Set(['kill', 'resume', 'flatten', 'kill_strategy', 'resume_strategy', 'reconcile']);
 /** What the journal records as the source of the bot's actions. */
 const SOURCE = 'telegram';
 const MAX_SEND_ATTEMPTS = 5;
@@ -254,6 +254,19 @@ export function startTelegramBot(control: EngineControl, options: TelegramBotOpt
           if (error instanceof UnknownStrategyError) return reply(chatId, { title: `/${name}`, lines: [error.message] });
           throw error;
         }
+      }
+      case 'reconcile': {
+        const reconcile = control.reconcile;
+        if (reconcile === undefined) return reply(chatId, { title: 'Reconcile', lines: ['this engine keeps no journal: an adjustment would not survive a restart'] });
+        const [symbol, strategyId, ...rest] = args.split(/\s+/).filter((word) => word !== '');
+        if (symbol === undefined || rest.length > 0) return reply(chatId, { title: 'Reconcile', lines: ['usage: /reconcile <symbol> [strategyId]'] });
+        const how = { ...(strategyId === undefined ? {} : { strategyId }), reason: `/reconcile from Telegram chat ${chatId}`, source: 'telegram' };
+        // Asks the broker for its position first: the answer comes when it has.
+        void reconcile(symbol, how).then(
+          (outcome) => reply(chatId, { title: `Reconciled ${outcome.symbol}`, lines: [`book ${outcome.bookQty} = broker ${outcome.brokerQty}; trading it again`] }),
+          (error: unknown) => reply(chatId, { title: 'Reconcile', lines: [error instanceof Error ? error.message : String(error)] }),
+        );
+        return;
       }
       default:
         return reply(chatId, { title: `Unknown command /${name}`, lines: ['send /help for the list'] });

@@ -123,6 +123,7 @@ export function helpMessage(): ChatMessage {
       '/kill_strategy <strategyId> <reason> - one strategy\'s kill switch',
       '/resume_strategy <strategyId> - end one strategy\'s kill or flatten',
       '/flatten <strategyId|all> - cancel its orders, close at market, hold flat until resumed',
+      '/reconcile <symbol> [strategyId] - book the broker\'s position in a symbol the engine stopped (live, journaled)',
       '/help - this list',
     ],
   };

@@ -38,6 +38,11 @@ export const liveSectionSchema = z
      * all but the protective ones (stop-loss, take-profit, trailing stop), which stay to protect the position.
      */
     cancelWorkingOnExit: z.boolean().default(true),
+    /**
+     * With `cancelWorkingOnExit`, cancel the protective orders too (default false: they stay at TWS and protect the
+     * position while the engine is down; the next start re-adopts them).
+     */
+    cancelProtectiveOnExit: z.boolean().default(false),
     /** Bound on that wait. */
     cancelTimeoutMs: z.number().int().positive().default(5000),
     /** Orders decided while TWS is unreachable: held and sent once it is back, or rejected (DISCONNECTED). */

@@ -3,29 +3,16 @@ import { resolve } from 'node:path';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { ConfigError } from '../core/errors';
 import type { Bar } from '../core/types';
-import { startFakeTws, type FakeTws, type FakeTwsOptions, type WireContract } from '../testkit/fakeTws';
+import { startFakeTws, type FakeTws, type FakeTwsOptions } from '../testkit/fakeTws';
 import { foldIntoForming, LiveRunnerError, startLiveRunner, type LiveEvent, type LiveRunner, type LiveRunnerOptions } from './liveRunner';
 import { barIntervalMs, loadLiveConfig, parseLiveConfig, type LiveConfig } from './liveConfig';
 import { until } from '../../test/support/until';
 import { closedPort } from '../../test/support/ports';
+import { USDJPY_WIRE } from '../../test/support/ibContracts';
 
 const contracts = loadIbContracts();
 const shipped = loadLiveConfig(resolve(__dirname, '../../config/live.json'));
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
-const USDJPY_WIRE: WireContract = {
-  conId: 15016059,
-  symbol: 'USD',
-  secType: 'CASH',
-  lastTradeDateOrContractMonth: '',
-  strike: undefined,
-  right: '',
-  multiplier: '',
-  exchange: 'IDEALPRO',
-  primaryExch: '',
-  currency: 'JPY',
-  localSymbol: 'USD.JPY',
-  tradingClass: 'USD.JPY',
-};
 const T_ENTRY_BAR = Date.parse('2024-01-04T15:59:00Z'); // closes at 01:00 JST on 2024-01-05, a gotobi day
 /** The id of long_into_fix's entry, decided on the close of that bar. */
 const ENTRY = 'long_into_fix.USDJPY.20240104T160000Z.1';
@@ -139,7 +126,7 @@ describe('startLiveRunner', () => {
     h.tws.setPositions([{ account: 'DU42', contract: USDJPY_WIRE, position: 200_000, avgCost: 143 }]);
     // Set before the runner has even connected: it asks for positions once the connection is up.
     const report = await h.runner.ready;
-    expect(report.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 0 }]);
+    expect(report.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 0, brokerAvgPrice: 143 }]);
     const reconcile = h.events.find((e) => e.kind === 'reconcile');
     expect(reconcile?.kind === 'reconcile' && reconcile.report.account).toBe('DU42');
     expect(h.events.some((e) => e.kind === 'broker-report' && e.report.kind === 'position-mismatch')).toBe(true);

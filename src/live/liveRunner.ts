@@ -1,15 +1,19 @@
-import { asyncScheduler, filter, map, merge, Observable, share, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, map, merge, Observable, share, Subject, Subscription, tap, type SchedulerLike } from 'rxjs';
 import { barBuilder } from '../../operators/barBuilder';
 import { createIbkrBroker, type IbkrBroker } from '../adapters/ibkr/broker';
 import type { BrokerReport } from '../adapters/ibkr/brokerReports';
 import type { IbContractBook, IbContractSpec } from '../adapters/ibkr/contracts';
-import type { ReconcileReport } from '../adapters/ibkr/reconciliation';
+import type { PositionCheck, ReconcileReport } from '../adapters/ibkr/reconciliation';
 import { watermarkClock } from '../core/clocks';
 import { contractFor } from '../core/contracts';
 import { ConfigError } from '../core/errors';
-import type { Bar, Fill, Order, Tick } from '../core/types';
+import type { Bar, Fill, Order, Position, Tick } from '../core/types';
+import { JournalError, recordGraphEvents, writeAheadBroker, type Journal, type KillState } from '../journal';
+import type { Broker } from '../broker/types';
+import { adoptBrokerPosition, createTradingGate, recoverFromJournal, settleOrdersNotAtBroker, strategyForSymbol } from './recovery';
 import { createControlState, type ConnectionDetail, type ControlState } from '../control/control';
 import type { ControlStore } from '../control/control';
+import { journalControlStore } from '../control/controlStore';
 import { startControlSurfaces, type ControlSurfaces } from '../control/surfaces';
 import { createIbConnection, resolveIbConnectionConfig, type IbConnection, type IbConnectionConfig, type IbConnectionState, type IbSession } from '../adapters/ibkr/connection';
 import { ibkrQuotes, ibkrRealTimeBars } from '../adapters/ibkr/realtime/sources';
@@ -59,6 +63,14 @@ export type LiveNotice =
   | { readonly kind: 'tws-error'; readonly ts: number; readonly id: number; readonly code: number; readonly message: string }
   | { readonly kind: 'protocol-error'; readonly ts: number; readonly message: string }
   | { readonly kind: 'reconcile'; readonly ts: number; readonly report: ReconcileReport }
+  /** A position the journal's book holds at start (one per strategy and symbol), before anything else happens. */
+  | { readonly kind: 'recovered-position'; readonly ts: number; readonly position: Position }
+  /** What recovery did, once TWS's open orders, executions and positions are in (before any bar is traded). */
+  | { readonly kind: 'recovery'; readonly ts: number; readonly summary: RecoverySummary }
+  /** A decision whose order id the journal holds as sent already (an earlier run sent it): not sent again. */
+  | { readonly kind: 'already-sent'; readonly ts: number; readonly orderId: string; readonly runId: number }
+  /** A reconcile adjustment was journaled and booked: the book holds TWS's position in the symbol now. */
+  | { readonly kind: 'reconciled'; readonly ts: number; readonly strategyId: string; readonly symbol: string; readonly qty: number; readonly price: number; readonly source: string }
   | { readonly kind: 'broker-report'; readonly ts: number; readonly report: BrokerReport }
   | { readonly kind: 'subscribed'; readonly ts: number; readonly symbols: readonly string[]; readonly source: LiveConfig['live']['source']; readonly barMs: number }
   /** The feed reached its first bar boundary: history up to `boundary.liveFrom` is being fetched. */
@@ -79,6 +91,26 @@ export type LiveNotice =
 
 export type LiveEvent = GraphEvent | LiveNotice;
 
+/** Recovery at start, as the first lines after a restart show it. */
+export interface RecoverySummary {
+  /** The journal file. */
+  readonly journal: string;
+  /** The run before this one (undefined: a new journal); `stoppedAt` null means it was killed or crashed. */
+  readonly previousRun: { readonly id: number; readonly startedAt: number; readonly stoppedAt: number | null; readonly stopReason: string | null } | undefined;
+  /** Positions rebuilt from the journal's fills. */
+  readonly positionsRecovered: number;
+  /** Fills TWS reported that the journal did not have (they happened while the engine was down), each booked once. */
+  readonly fillsWhileDown: readonly Fill[];
+  /** Orders TWS still works that an earlier run sent, adopted by orderRef (in flight from now on). */
+  readonly ordersAdopted: readonly string[];
+  /** Orders journaled as sent that TWS never got (journaled as rejected now). */
+  readonly ordersNotAtBroker: readonly string[];
+  /** The kill switch as the journal left it. */
+  readonly killSwitch: KillState;
+  /** Symbols whose position at TWS differs from the book's and that are not traded until resolved, with why. */
+  readonly stoppedSymbols: Readonly<Record<string, string>>;
+}
+
 export interface LiveRunnerOptions {
   readonly config: LiveConfig;
   /** The contracts with their IB fields (`loadIbContracts`). */
@@ -89,8 +121,20 @@ export interface LiveRunnerOptions {
   readonly now?: () => number;
   /** Scheduler of the watermark clock. Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
-  /** Where kills, flattens and resumes are kept across restarts (`journalControlStore(journal)`). Default none. */
+  /** Where kills, flattens and resumes are kept across restarts. Default: the journal's (`journalControlStore`), none without one. */
   readonly controlStore?: ControlStore;
+  /**
+   * The run's journal (`openJournal(…, { mode: 'live' })`), owned by the runner from here on (closed at its end).
+   * With it the run is write-ahead (an order's intent is committed before it is sent, a fill before the book sees
+   * it) and starts by recovering (see `RecoverySummary`). Without it nothing survives a restart.
+   */
+  readonly journal?: Journal;
+  /**
+   * A position at TWS that differs from the book at start is adopted: the difference is journaled as a reconcile
+   * adjustment (at TWS's average cost) and booked to the first strategy trading the symbol. Default false: the
+   * symbol is not traded until `reconcile(symbol)`. Needs a journal.
+   */
+  readonly adoptBrokerPositions?: boolean;
 }
 
 export interface LiveRunResult extends TradeRunResult {
@@ -113,12 +157,20 @@ export interface LiveRunner {
   readonly broker: IbkrBroker;
   readonly connection: IbConnection;
   readonly ibConfig: IbConnectionConfig;
-  /** Present when the config has an `interfaces` section. */
+  /** The kill switches and flattens, and what the control surfaces show: present with an `interfaces` section or a journal. */
   readonly control: ControlState | undefined;
   /** The control surfaces once started (HTTP API, Telegram bot). */
   surfaces(): ControlSurfaces | undefined;
   /** Clean stop (see above); resolves like `done`. Idempotent. */
   shutdown(reason?: string): Promise<LiveRunResult>;
+  /**
+   * Resolves a position mismatch of `symbol`: asks TWS for its position, journals the difference as a reconcile
+   * adjustment (booked to `strategyId`, default the first strategy trading the symbol, at TWS's average cost)
+   * and trades the symbol again. Resolves with the position check after it (bookQty = brokerQty).
+   */
+  reconcile(symbol: string, options?: { readonly strategyId?: string; readonly source?: string; readonly reason?: string }): Promise<PositionCheck>;
+  /** Symbols not traded because their position at TWS differs from the book, with why. */
+  stoppedSymbols(): ReadonlyMap<string, string>;
 }
 
 /** How long a shutdown waits for fills whose commission report is late, beyond the broker's own timeout. */
@@ -136,6 +188,9 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   const symbols = [...new Set(config.strategies.flatMap((s) => [s.symbol, ...(s.reads ?? [])]))];
   const specs = symbols.map((symbol) => contractFor(contracts, symbol));
 
+  const { journal } = options;
+  // 1. The book, the execIds booked and the kill switch the journal holds (before anything connects).
+  const recovery = journal === undefined ? undefined : recoverFromJournal(journal, contracts, config.account);
   const connection = createIbConnection(ibConfig);
   const broker = createIbkrBroker({
     connection,
@@ -144,9 +199,25 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     whenDisconnected: live.whenDisconnected,
     commissionTimeoutMs: live.commissionTimeoutMs,
     now,
+    ...(recovery === undefined
+      ? {}
+      : { knownExecIds: recovery.knownExecIds, recoverExecutionsSince: recovery.recoverExecutionsSince ?? now(), executionsSince: recovery.executionsSince }),
   });
+  // 2. TWS's first recovery (open orders adopted, executions booked): what it adopted and when it ended.
+  const adopted: string[] = [];
+  const adoptions = broker.reports$.subscribe((report) => {
+    if (report.kind === 'adopted-order') adopted.push(report.orderId);
+  });
+  const firstRecovery = firstValueFrom(broker.reports$.pipe(filter((r) => r.kind === 'recovered' || r.kind === 'recovery-timeout')));
+  firstRecovery.then(
+    () => adoptions.unsubscribe(),
+    () => adoptions.unsubscribe(),
+  );
+  // The control state owns the halts (kill switches, flattens): with a journal it exists even without control
+  // surfaces, so what an earlier run halted stays halted from the first order.
+  const controlStore = options.controlStore ?? (journal === undefined ? undefined : journalControlStore(journal));
   const control =
-    config.interfaces === undefined
+    config.interfaces === undefined && journal === undefined
       ? undefined
       : createControlState({
           mode: 'live',
@@ -154,14 +225,35 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
           strategyIds: config.strategies.map((s) => s.id),
           readPositions: () => run.book.positions(),
           readWorkingOrders: () => broker.workingOrders(),
-          store: options.controlStore,
+          store: controlStore,
           now,
+          ...(journal === undefined
+            ? {}
+            : {
+                readNotTraded: () => Object.fromEntries(gate.stopped()),
+                journalFills: (range) => journal.fills(range).map(({ seq, runId, recordedAt, fill }) => ({ seq, runId, recordedAt, fill })),
+                reconcile: (symbol, how) => reconcileSymbol(symbol, how),
+              }),
         });
+
+  const events = new Subject<LiveEvent>();
+  const emit = (event: LiveEvent): void => events.next(event);
+
+  // Write-ahead: intents and fills reach the journal before TWS and the book; a gate in front stops the symbols
+  // whose positions disagree with TWS.
+  const journaled =
+    journal === undefined
+      ? broker
+      : stopsOnJournalFailure(
+          writeAheadBroker(broker, journal, {
+            onAlreadySent: (order, previous) => emit({ kind: 'already-sent', ts: now(), orderId: order.id, runId: previous.runId }),
+          }),
+          (error) => fatal(error),
+        );
+  const gate = createTradingGate(journaled, now);
 
   // The graph's source: bars are pushed once the runner is connected and reconciled; completing it ends the run.
   const bars = new Subject<Bar>();
-  const events = new Subject<LiveEvent>();
-  const emit = (event: LiveEvent): void => events.next(event);
   const warmup = createLiveWarmup({
     strategies: config.strategies.map((entry) => ({ id: entry.id, symbol: entry.symbol, warmup: strategyDefinitionOf(entry).warmup(strategyParamsOf(entry)) })),
     intervalMs,
@@ -189,10 +281,11 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
   });
   let run: TradeRun;
   try {
-    run = runTradeRunner({ config, contracts, bars$: bars, broker, dedupeFills: true, halts$: control?.halts$, hold: warmup.hold });
+    run = runTradeRunner({ config, contracts, bars$: bars, broker: gate.broker, dedupeFills: true, halts$: control?.halts$, hold: warmup.hold, book: recovery?.book });
   } catch (error) {
     void broker.close().then(() => connection.close());
     control?.dispose();
+    journal?.close('failed to start');
     throw error;
   }
 
@@ -235,15 +328,35 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     }
   };
 
+  /** The journal's last words: the positions at the end, then the run's stop. */
+  const closeJournal = (reason: string): void => {
+    if (journal === undefined) return;
+    try {
+      journal.recordPositions(run.book.positions());
+    } finally {
+      journal.close(reason);
+    }
+  };
+
   const fatal = (error: unknown): void => {
     if (finished) return;
     finished = true;
     requestStop(error instanceof Error ? error : new Error(String(error)));
     marketData?.unsubscribe();
     if (!graphDone) run.stop();
+    try {
+      journal?.recordError('live runner', error);
+    } catch {
+      // The journal itself may be what failed: its own error is the one reported.
+    }
     void teardown()
       .catch(() => undefined)
       .then(() => {
+        try {
+          closeJournal(`failed: ${error instanceof Error ? error.message : String(error)}`);
+        } catch {
+          // idem
+        }
         events.error(error);
         rejectDone(error);
       });
@@ -324,9 +437,46 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       );
     });
 
+  /** TWS's positions against the book's (summed over strategies per symbol). */
+  const reconcilePositions = (): Promise<ReconcileReport> =>
+    broker.reconcile(
+      run.book.positions().map((p) => ({ symbol: p.symbol, qty: p.qty })),
+      live.connectTimeoutMs,
+    );
+
+  /** Journals and books the adjustment that makes the book hold TWS's position in `check.symbol`; the symbol trades again. */
+  const adopt = (check: PositionCheck, strategyId: string, source: string, reason: string): void => {
+    if (journal === undefined) throw new LiveRunnerError(`cannot reconcile ${check.symbol} without a journal: the adjustment would not survive a restart`);
+    const held = run.book.position(strategyId, check.symbol);
+    // TWS flat: the book's position goes out at its own average price (no PnL made up).
+    const bookAvg = run.book.positions().find((p) => p.strategyId === strategyId && p.symbol === check.symbol)?.avgPrice ?? 0;
+    const price = check.brokerQty !== 0 && check.brokerAvgPrice > 0 ? check.brokerAvgPrice : held !== 0 ? bookAvg : (run.book.lastPrice(check.symbol) ?? 0);
+    if (!(price > 0)) throw new LiveRunnerError(`cannot reconcile ${check.symbol}: TWS gave no average cost and the book has no price for it`);
+    const fill = adoptBrokerPosition(journal, run.book, check, { strategyId, price, ts: now(), reason, source });
+    gate.book(fill);
+    gate.resume(check.symbol);
+    emit({ kind: 'reconciled', ts: now(), strategyId, symbol: check.symbol, qty: check.brokerQty - check.bookQty, price, source });
+  };
+
+  /** See `LiveRunner.reconcile`. */
+  async function reconcileSymbol(symbol: string, reconcileOptions: { readonly strategyId?: string; readonly source?: string; readonly reason?: string }): Promise<PositionCheck> {
+    const strategyId = reconcileOptions.strategyId ?? strategyForSymbol(config.strategies, symbol);
+    if (strategyId === undefined || !config.strategies.some((s) => s.id === strategyId && s.symbol === symbol)) {
+      const which = reconcileOptions.strategyId === undefined ? 'no strategy' : `strategy "${reconcileOptions.strategyId}" is not one`;
+      throw new LiveRunnerError(`cannot reconcile ${symbol}: ${which} of this config trading it`);
+    }
+    const before = (await reconcilePositions()).positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
+    if (Math.abs(before.brokerQty - before.bookQty) > 1e-9) adopt(before, strategyId, reconcileOptions.source ?? 'api', reconcileOptions.reason ?? 'reconciled with TWS');
+    else gate.resume(symbol);
+    const after = await reconcilePositions();
+    return after.positions.find((p) => p.symbol === symbol) ?? { symbol, brokerQty: 0, bookQty: 0, brokerAvgPrice: 0 };
+  }
+
   const start = async (): Promise<ReconcileReport> => {
     // Forwarding starts on the next microtask, so subscribers attached right after the call miss nothing.
     await Promise.resolve();
+    // The journal's positions come first, before anything TWS says.
+    for (const position of recovery?.positions ?? []) emit({ kind: 'recovered-position', ts: now(), position });
     wiring.add(
       connection.state$.subscribe((state) => {
         emit({ kind: 'connection', ts: now(), state });
@@ -339,8 +489,18 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
         else if (notice.kind === 'info') emit({ kind: 'tws-notice', ts: now(), code: notice.code, message: notice.message });
       }),
     );
-    wiring.add(connection.errors$.subscribe((e) => emit({ kind: 'tws-error', ts: now(), id: e.id, code: e.code, message: e.message })));
-    wiring.add(connection.protocolErrors$.subscribe((e) => emit({ kind: 'protocol-error', ts: now(), message: e.error.message })));
+    wiring.add(
+      connection.errors$.subscribe((e) => {
+        emit({ kind: 'tws-error', ts: now(), id: e.id, code: e.code, message: e.message });
+        journal?.recordError('tws', new Error(`TWS ${e.code} (id ${e.id}): ${e.message}`));
+      }),
+    );
+    wiring.add(
+      connection.protocolErrors$.subscribe((e) => {
+        emit({ kind: 'protocol-error', ts: now(), message: e.error.message });
+        journal?.recordError('tws protocol', e.error);
+      }),
+    );
     wiring.add(broker.reports$.subscribe((report) => emit({ kind: 'broker-report', ts: now(), report })));
     wiring.add(
       broker.events$.subscribe({
@@ -350,35 +510,71 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
         error: () => undefined, // the graph reports it
       }),
     );
+    const journalGraph = journal === undefined ? undefined : recordGraphEvents(journal);
+    /** Fills booked before the market data starts: those TWS reported while the engine was down. */
+    const fillsWhileDown: Fill[] = [];
     wiring.add(
       run.events$.subscribe({
         next: (event) => {
+          journalGraph?.(event);
+          if (event.kind === 'fill' && marketData === undefined && !event.execId.startsWith('reconcile:')) fillsWhileDown.push(event);
           control?.record(event);
           emit(event);
         },
         error: () => undefined, // run.result rejects with it
       }),
     );
-    if (control !== undefined) {
+    if (control !== undefined && config.interfaces !== undefined) {
       surfaces = await startControlSurfaces(control, config.interfaces, { env: options.env ?? {} });
       const http = surfaces.http;
       if (http !== undefined) emit({ kind: 'http', ts: now(), url: http.url, dashboardUrl: http.dashboardUrl, tokenGenerated: http.tokenGenerated });
     }
     await waitForSession();
-    const report = await unlessStopped(
-      broker.reconcile(
-        run.book.positions().map((p) => ({ symbol: p.symbol, qty: p.qty })),
-        live.connectTimeoutMs,
-      ),
-    );
+    let ordersNotAtBroker: string[] = [];
+    if (journal !== undefined) {
+      // Recovery's steps 2 and 3: what TWS did while the engine was down is booked before positions are compared.
+      const ended = await unlessStopped(firstRecovery.catch(() => undefined));
+      await unlessStopped(waitUntil(() => broker.awaitingCommission() === 0, live.commissionTimeoutMs + COMMISSION_WAIT_MARGIN_MS));
+      // Only TWS's complete lists prove an order never reached it: after a timed-out recovery nothing is settled.
+      if (ended?.kind === 'recovered') ordersNotAtBroker = settleOrdersNotAtBroker(journal, new Set(broker.workingOrders().map((o) => o.id)), now());
+      else control?.notify('warn', 'TWS did not list its open orders and executions in time: orders journaled as sent are left as they are');
+    }
+    let report = await unlessStopped(reconcilePositions());
+    if (report.mismatches.length > 0 && journal !== undefined) {
+      for (const m of report.mismatches) {
+        const strategyId = strategyForSymbol(config.strategies, m.symbol);
+        // A symbol none of the strategies trades is reported, and no strategy's trading depends on it.
+        if (strategyId === undefined) continue;
+        if (options.adoptBrokerPositions === true) adopt(m, strategyId, 'cli', 'adopted at start (--adopt-broker-positions)');
+        else gate.stop(m.symbol, `the position at TWS (${m.brokerQty}) differs from the book's (${m.bookQty}): resolve it with --adopt-broker-positions or /reconcile`);
+      }
+      if (options.adoptBrokerPositions === true) report = await unlessStopped(reconcilePositions());
+    }
     reconcileReport = report;
     emit({ kind: 'reconcile', ts: now(), report });
     for (const m of report.mismatches) {
-      control?.notify('warn', `position mismatch on ${m.symbol}: TWS ${m.brokerQty}, book ${m.bookQty} (account ${report.account})`);
+      control?.notify('warn', `position mismatch on ${m.symbol}: TWS ${m.brokerQty}, book ${m.bookQty} (account ${report.account})${gate.stopped().has(m.symbol) ? `: ${m.symbol} is not traded until it is resolved (/reconcile)` : ''}`);
     }
     if (report.mismatches.length > 0 && live.onPositionMismatch === 'stop') {
       const list = report.mismatches.map((m) => `${m.symbol} TWS ${m.brokerQty} vs book ${m.bookQty}`).join(', ');
       throw new LiveRunnerError(`positions at TWS differ from the book (${list}) and live.onPositionMismatch is "stop"`);
+    }
+    if (journal !== undefined && recovery !== undefined) {
+      const previous = recovery.previousRun;
+      emit({
+        kind: 'recovery',
+        ts: now(),
+        summary: {
+          journal: journal.file,
+          previousRun: previous === undefined ? undefined : { id: previous.id, startedAt: previous.startedAt, stoppedAt: previous.stoppedAt, stopReason: previous.stopReason },
+          positionsRecovered: recovery.positions.length,
+          fillsWhileDown,
+          ordersAdopted: [...adopted],
+          ordersNotAtBroker,
+          killSwitch: recovery.killSwitch,
+          stoppedSymbols: Object.fromEntries(gate.stopped()),
+        },
+      });
     }
     if (stopping) return report;
     marketData = merge(...specs.map(barsOf)).subscribe({
@@ -419,7 +615,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       marketData?.unsubscribe();
       let stillWorking: readonly Order[];
       if (live.cancelWorkingOnExit && broker.workingOrders().length > 0) {
-        stillWorking = await broker.cancelWorking(live.cancelTimeoutMs);
+        stillWorking = await broker.cancelWorking(live.cancelTimeoutMs, { protective: live.cancelProtectiveOnExit });
         emit({ kind: 'shutdown', ts: now(), phase: 'cancelled', stillWorking });
       } else {
         stillWorking = broker.workingOrders();
@@ -434,6 +630,7 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
       emit({ kind: 'shutdown', ts: now(), phase: 'stopped', stillWorking });
       try {
         await teardown();
+        closeJournal(reason);
       } catch (error) {
         events.error(error);
         rejectDone(error);
@@ -456,6 +653,26 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
     control,
     surfaces: () => surfaces,
     shutdown,
+    reconcile: (symbol, how = {}) => reconcileSymbol(symbol, how),
+    stoppedSymbols: () => gate.stopped(),
+  };
+}
+
+/**
+ * `broker` whose `place` failing with a JournalError (the intent could not be committed: a full disk, an I/O
+ * error) stops the run: the order was not sent (route reports it rejected) and no later one may be.
+ */
+function stopsOnJournalFailure(broker: Broker, stop: (error: JournalError) => void): Broker {
+  return {
+    ...broker,
+    place(order, children) {
+      try {
+        broker.place(order, children);
+      } catch (error) {
+        if (error instanceof JournalError) queueMicrotask(() => stop(error));
+        throw error;
+      }
+    },
   };
 }
 

@@ -53,6 +53,11 @@ export interface TradeRunnerOptions {
   readonly halts$?: Observable<TradingHalts>;
   /** Live warm-up: see `DecisionHold`. */
   readonly hold?: DecisionHold;
+  /**
+   * The book to go on from (live recovery: `rebuildBook` of the run's journal, with its positions, average prices
+   * and realized PnL); default a new one with the config's account. It becomes the run's book (one writer: the ledger).
+   */
+  readonly book?: Book;
   /** Wall clock for the `run` timing block (ms). */
   readonly now?: () => number;
 }
@@ -120,13 +125,15 @@ export function runTradeRunner(options: TradeRunnerOptions): TradeRun {
   const invert = config.data?.invert === true;
   const bars$ = invert ? options.bars$.pipe(fxInvert<Bar>()) : options.bars$;
 
-  const book = createBook({
-    contracts,
-    accountCurrency: config.account.currency,
-    initialCash: config.account.initialCash,
-    dedupe: options.dedupeFills ?? false,
-    ...(options.symbols !== undefined ? { pricedSymbols: invert ? options.symbols.map((s) => swapCurrencies(s)) : options.symbols } : {}),
-  });
+  const book =
+    options.book ??
+    createBook({
+      contracts,
+      accountCurrency: config.account.currency,
+      initialCash: config.account.initialCash,
+      dedupe: options.dedupeFills ?? false,
+      ...(options.symbols !== undefined ? { pricedSymbols: invert ? options.symbols.map((s) => swapCurrencies(s)) : options.symbols } : {}),
+    });
   const broker = options.broker ?? simBrokerFor(config, contracts);
   const analyzerNames = config.analyzers ?? DEFAULT_ANALYZERS;
   const initialEquity = config.account.initialCash;

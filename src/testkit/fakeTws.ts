@@ -138,6 +138,11 @@ export interface FillScript {
   readonly reject?: { readonly code?: number; readonly message: string };
   /** Leave the order working (Submitted) until cancelled. */
   readonly hold?: boolean;
+  /**
+   * TWS takes the order at once (it is listed by reqOpenOrders, it can be filled) but tells the client this much
+   * later (its openOrder and orderStatus, and the order only works then): an order sent, not yet acknowledged.
+   */
+  readonly ackDelayMs?: number;
   /** Delay from placement to the first execution (default 0: on the next turn of the event loop). */
   readonly latencyMs?: number;
   /** Execution price (default: the limit for LMT, the stop for STP, else the last quote mid, else 150). */
@@ -468,7 +473,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       case 'reqAllOpenOrders':
         return onOpenOrders(s, req.type === 'reqAllOpenOrders');
       case 'reqExecutions':
-        return onExecutions(s, req.request.reqId, req.request.clientId);
+        return onExecutions(s, req.request.reqId, req.request.clientId, req.request.time);
       case 'reqPositions':
         for (const p of positions) send(s, positionMsg(p));
         return send(s, positionEndMsg());
@@ -721,8 +726,17 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       return;
     }
     order.status = 'Submitted';
-    announce(order);
-    work(order);
+    const ackDelay = order.script.ackDelayMs ?? 0;
+    if (ackDelay <= 0) {
+      announce(order);
+      work(order);
+      return;
+    }
+    later(ackDelay, () => {
+      if (order.status !== 'Submitted') return;
+      announce(order);
+      work(order);
+    });
   }
 
   /** Fills a working order as its script says: at once (after its latency), or when the market reaches it. */
@@ -918,17 +932,16 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     send(s, openOrderEndMsg());
   }
 
-  function onExecutions(s: Session, reqId: number, clientId: number | undefined): void {
-    for (const e of executions) {
-      if (clientId !== undefined && clientId !== e.clientId) continue;
-      send(s, execDetailsMsg(reqId, e));
-    }
+  /** The executions of `clientId` (all when undefined) at or after the filter's `time` ("yyyyMMdd-HH:mm:ss" UTC, or with a zone), as TWS filters them. */
+  function onExecutions(s: Session, reqId: number, clientId: number | undefined, time: string | undefined): void {
+    const since = time === undefined || time.trim() === '' ? undefined : parseExecutionTime(time, 'UTC');
+    const listed = executions.filter(
+      (e) => (clientId === undefined || clientId === e.clientId) && (since === undefined || (parseExecutionTime(e.time, timeZoneLabel) ?? since) >= since),
+    );
+    for (const e of listed) send(s, execDetailsMsg(reqId, e));
     send(s, execDetailsEndMsg(reqId));
     // TWS follows an executions answer with the commission reports of those executions.
-    for (const e of executions) {
-      if (clientId !== undefined && clientId !== e.clientId) continue;
-      if (e.reportCommission) send(s, commissionReportMsg(e.execId, e.commission, e.commissionCurrency));
-    }
+    for (const e of listed) if (e.reportCommission) send(s, commissionReportMsg(e.execId, e.commission, e.commissionCurrency));
   }
 
   // ---- start ----------------------------------------------------------------------------------------------------

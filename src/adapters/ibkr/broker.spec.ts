@@ -9,6 +9,7 @@ import type { BrokerReport } from './brokerReports';
 import { loadIbContracts } from './contracts';
 import { orderRefOf } from './orderMapping';
 import { until } from '../../../test/support/until';
+import { USDJPY_WIRE } from '../../../test/support/ibContracts';
 
 const contracts = loadIbContracts();
 const fast = { initialMs: 10, maxMs: 40, factor: 2 };
@@ -334,15 +335,15 @@ describe('createIbkrBroker against the fake TWS', () => {
   it('reconciles positions: a mismatch with the book is returned and reported', async () => {
     const h = await setup();
     h.tws.setPositions([
-      { account: 'DU777', contract: usdJpyContract(), position: 200_000, avgCost: 150 },
-      { account: 'DU999', contract: usdJpyContract(), position: 5_000_000, avgCost: 150 },
+      { account: 'DU777', contract: USDJPY_WIRE, position: 200_000, avgCost: 150 },
+      { account: 'DU999', contract: USDJPY_WIRE, position: 5_000_000, avgCost: 150 },
     ]);
     const result = await h.broker.reconcile([
       { symbol: 'USDJPY', qty: 100_000 },
       { symbol: 'EURUSD', qty: 0 },
     ]);
     expect(result.account).toBe('DU777');
-    expect(result.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000 }]);
+    expect(result.mismatches).toEqual([{ symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000, brokerAvgPrice: 150 }]);
     expect(h.reports.filter((r) => r.kind === 'position-mismatch')).toEqual([
       { kind: 'position-mismatch', account: 'DU777', symbol: 'USDJPY', brokerQty: 200_000, bookQty: 100_000 },
     ]);
@@ -367,9 +368,13 @@ describe('createIbkrBroker against the fake TWS', () => {
     broker.events$.subscribe((e) => events.push(e));
     await until(() => reports.some((r) => r.kind === 'recovered'), 'recovery');
     expect(reports).toContainEqual({ kind: 'adopted-order', orderId: o.id, ibOrderId: 100 });
+    // In flight like one of this run's: announced, then filled.
+    expect(events).toEqual([expect.objectContaining({ kind: 'order', status: 'Submitted', order: expect.objectContaining({ id: o.id }) })]);
+    expect(broker.workingOrders().map((w) => w.id)).toEqual([o.id]);
     h.tws.fillOrder(100, { commission: 3 }, 21);
-    await until(() => events.length === 1, 'the fill');
-    expect(events[0]).toMatchObject({ kind: 'fill', orderId: o.id, strategyId: 'gotobi', symbol: 'USDJPY', qty: 100_000, price: 149, commission: 3 });
+    await until(() => events.length === 3, 'the fill and Filled');
+    expect(events[1]).toMatchObject({ kind: 'fill', orderId: o.id, strategyId: 'gotobi', symbol: 'USDJPY', qty: 100_000, price: 149, commission: 3 });
+    expect(events[2]).toMatchObject({ kind: 'order', status: 'Filled' });
   });
 
   it('reports an execution correction instead of a second fill, and executions of other orders as foreign', async () => {
@@ -408,20 +413,3 @@ describe('createIbkrBroker against the fake TWS', () => {
     await firstValueFrom(conn.session$.pipe(filter((s): s is IbSession => s !== null)));
   });
 });
-
-function usdJpyContract() {
-  return {
-    conId: 15016059,
-    symbol: 'USD',
-    secType: 'CASH',
-    lastTradeDateOrContractMonth: '',
-    strike: 0,
-    right: '',
-    multiplier: '',
-    exchange: 'IDEALPRO',
-    primaryExch: '',
-    currency: 'JPY',
-    localSymbol: 'USD.JPY',
-    tradingClass: 'USD.JPY',
-  };
-}

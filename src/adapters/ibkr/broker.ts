@@ -46,6 +46,11 @@ export interface IbkrBrokerOptions {
   readonly knownExecIds?: Iterable<string>;
   /** Executions earlier than this (epoch ms) are not emitted as fills (default: broker creation time). */
   readonly recoverExecutionsSince?: number;
+  /**
+   * The time filter of each recovery's reqExecutions (epoch ms), asked anew at every recovery (e.g. the last fill a
+   * journal holds); undefined or absent: every execution TWS keeps.
+   */
+  readonly executionsSince?: () => number | undefined;
   /** Zone of execution times that carry none (TWS writes its own zone after the time). Default UTC. */
   readonly twsTimeZone?: string;
   /** How long recovery after a (re)connection may take before held orders are released anyway. */
@@ -65,12 +70,12 @@ export interface IbkrBroker extends Broker {
    */
   awaitingCommission(): number;
   /**
-   * Cancels every working order but the protective ones (a clean shutdown: stop-losses and take-profits stay at
-   * TWS to protect the position while the engine is down) and waits until each one is terminal; resolves with
-   * the orders still working after that or `timeoutMs` (so the caller can say so): the protective ones, and any
-   * whose cancellation TWS has not confirmed.
+   * Cancels every working order (adopted ones included) but the protective ones (a clean shutdown: stop-losses
+   * and take-profits stay at TWS to protect the position while the engine is down) unless `protective` is true,
+   * and waits until each one is terminal; resolves with the orders still working after that or `timeoutMs` (so
+   * the caller can say so): the protective ones kept, and any whose cancellation TWS has not confirmed.
    */
-  cancelWorking(timeoutMs?: number): Promise<readonly Order[]>;
+  cancelWorking(timeoutMs?: number, options?: { readonly protective?: boolean }): Promise<readonly Order[]>;
   close(): Promise<void>;
 }
 
@@ -270,6 +275,7 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
       execution,
       account: account(),
       timeoutMs: recoveryTimeoutMs,
+      executionsSince: options.executionsSince?.(),
       report,
       guard,
       // Only the recovery in progress ends: an abandoned one never calls back.
@@ -336,9 +342,9 @@ export function createIbkrBroker(options: IbkrBrokerOptions): IbkrBroker {
     reconcile: (book, timeoutMs = 10_000) => reconcilePositions(book, { connection, contracts, account: account(), timeoutMs, now, report }),
     workingOrders: () => execution.working(),
     awaitingCommission: () => execution.awaitingCommission(),
-    async cancelWorking(timeoutMs = 5000) {
-      // Protective orders stay: at TWS they protect the position while the engine is down.
-      const entries = (): TrackedOrder[] => execution.open().filter((o) => !isProtective(o.order));
+    async cancelWorking(timeoutMs = 5000, cancelOptions = {}) {
+      // Protective orders stay unless asked: at TWS they protect the position while the engine is down.
+      const entries = (): TrackedOrder[] => execution.open().filter((o) => cancelOptions.protective === true || !isProtective(o.order));
       for (const order of entries()) cancel(order.order.id);
       const deadline = now() + timeoutMs;
       while (entries().length > 0 && now() < deadline && !failed) await new Promise((r) => setTimeout(r, 10));

@@ -141,19 +141,34 @@ describe('the IB execution state machine', () => {
     expect(h.reports).toEqual([{ kind: 'order-state-unknown', orderId: 'fix-2', ibOrderId: 12 }]);
   });
 
-  it("adopts an earlier run's open order by its orderRef, without order events, and maps its fill to the strategy", () => {
+  it("adopts an earlier run's open order by its orderRef, as in flight (Submitted), and maps its fill to the strategy", () => {
     const h = harness();
     const earlier = order('fix-9');
     h.state.openOrder(
       { orderId: 40, contract: USDJPY_IB, order: { action: 'BUY', totalQuantity: 100_000, orderType: 'LMT', orderRef: orderRefOf(earlier) }, orderState: { status: 'Submitted' } },
       2,
     );
+    expect(h.reports).toEqual([{ kind: 'adopted-order', orderId: 'fix-9', ibOrderId: 40 }]);
+    expect(h.events).toEqual([expect.objectContaining({ kind: 'order', status: 'Submitted', order: expect.objectContaining({ id: 'fix-9', strategyId: 'fix', qty: 100_000 }) })]);
+    // Counted as working, like the engine's own: the next decision does not double it.
+    expect(h.state.working().map((o) => o.id)).toEqual(['fix-9']);
     h.state.execDetails(execution(earlier, 40, 'e9.01', 100_000));
     h.state.commissionReport(commission('e9.01', 0));
-    expect(h.reports).toEqual([{ kind: 'adopted-order', orderId: 'fix-9', ibOrderId: 40 }]);
-    expect(h.events).toEqual([
+    expect(h.events.slice(1)).toEqual([
       { kind: 'fill', execId: 'e9.01', orderId: 'fix-9', strategyId: 'fix', symbol: 'USDJPY', ts: T0 + 5000, side: 'BUY', qty: 100_000, price: 150, commission: 0, reason: 'entry' },
+      expect.objectContaining({ kind: 'order', status: 'Filled', filledQty: 100_000 }),
     ]);
     expect(h.state.working()).toEqual([]);
+  });
+
+  it("adopts a bracket child with its parent's id (from the id's suffix, or the parent's IB id)", () => {
+    const h = harness();
+    const stop = { ...order('fix-9.sl'), reason: 'stop' as const, type: 'STOP' as const, stopPrice: 149, side: 'SELL' as const };
+    h.state.openOrder(
+      { orderId: 41, contract: USDJPY_IB, order: { action: 'SELL', totalQuantity: 100_000, orderType: 'STP', auxPrice: 149, orderRef: orderRefOf(stop), parentId: 40 }, orderState: { status: 'PreSubmitted' } },
+      2,
+    );
+    expect(h.state.get('fix-9.sl')?.order).toMatchObject({ id: 'fix-9.sl', parentId: 'fix-9', reason: 'stop', stopPrice: 149 });
+    expect(h.state.get('fix-9.sl')?.parentIbId).toBe(40);
   });
 });

@@ -1,6 +1,7 @@
 import { DataError } from '../../core/errors';
-import type { CancelReason, ExecutionEvent, Fill, Order, OrderEvent, RejectReason } from '../../core/types';
+import type { CancelReason, ExecutionEvent, Fill, Order, OrderEvent, OrderReason, RejectReason } from '../../core/types';
 import { toTicks } from '../../core/ticks';
+import { CHILD_SUFFIX } from '../../core/orders';
 import type { BrokerReport } from './brokerReports';
 import { describeIbContract, ibQuantityPerUnit, symbolResolver, type IbContractBook, type IbContractSpec } from './contracts';
 import { ibMessageLabel, type IbMessage } from './messages';
@@ -41,7 +42,9 @@ import {
  *
  * Restarts. Executions and open orders of an earlier run map back to their strategy and order by orderRef
  * (`orderMapping.ts`). Executions before `recoverExecutionsSince` belong to the past run and are skipped (the
- * position reconciliation covers them). Orders adopted this way are tracked but emit no order events.
+ * position reconciliation covers them). An adopted order is announced with a `Submitted` event (so the book
+ * counts it in flight, like the engine's own) and goes on as one of this run's: fills, Filled, Cancelled; a
+ * protective child keeps its parent's id (its own id minus the child suffix, as `ordersFromDecisions` made it).
  */
 
 export type OrderState = 'held' | 'sent' | 'working' | 'done';
@@ -69,8 +72,6 @@ interface OrderRecord {
   /** A terminal Cancelled/Rejected waiting for the fills before it. */
   deferredTerminal: OrderEvent | undefined;
   lastError: string | undefined;
-  /** Adopted after a restart: no order events are emitted for it. */
-  readonly adopted: boolean;
 }
 
 /** An order as the state machine tracks it; only the state machine changes it. */
@@ -135,9 +136,9 @@ export interface ExecutionState {
    */
   settleUnlisted(connectionId: number, listed: ReadonlySet<number>): void;
 
-  /** Orders of this run not yet filled, cancelled or rejected. */
+  /** Orders not yet filled, cancelled or rejected: this run's and those adopted from an earlier one. */
   working(): Order[];
-  /** Every order not done, adopted ones included. */
+  /** The same, as tracked (with their IB ids). */
   open(): TrackedOrder[];
   awaitingCommission(): number;
   /** Emits every fill still waiting for its commission report now (commission 0, reported): none is dropped. */
@@ -167,6 +168,13 @@ function adoptedPrices(o: IbMessage<'openOrder'>['order'], spec: IbContractSpec)
   }
 }
 
+/** A protective child's parent: its id without the child suffix (`<parent>.sl`); undefined for other orders. */
+function parentIdOf(orderId: string, reason: OrderReason): string | undefined {
+  if (reason !== 'stop' && reason !== 'takeProfit' && reason !== 'trailingStop') return undefined;
+  const suffix = `.${CHILD_SUFFIX[reason]}`;
+  return orderId.endsWith(suffix) ? orderId.slice(0, -suffix.length) : undefined;
+}
+
 export function createExecutionState(options: ExecutionStateOptions): ExecutionState {
   const { contracts, now, emit, report } = options;
   const resolveSymbol = symbolResolver(contracts);
@@ -186,11 +194,6 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     return { kind: 'order', status, order: rec.order, ts: now(), filledQty: rec.filledQty, ...extra };
   }
 
-  function emitOrderEvent(rec: OrderRecord, event: OrderEvent): void {
-    if (rec.adopted) return;
-    emit(event);
-  }
-
   const waitsForFills = (rec: OrderRecord) => rec.pendingFills > 0 || rec.filledQty + 1e-9 < rec.ibFilled;
 
   /** Emits a terminal event now, or once the order's reported executions have all been emitted as fills. */
@@ -201,7 +204,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
       return;
     }
     rec.state = 'done';
-    emitOrderEvent(rec, { ...event, filledQty: rec.filledQty });
+    emit({ ...event, filledQty: rec.filledQty });
   }
 
   function flushDeferred(rec: OrderRecord): void {
@@ -214,13 +217,13 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
   function acknowledge(rec: OrderRecord): void {
     if (rec.state === 'working' && rec.modification === 'sent') {
       rec.modification = undefined;
-      emitOrderEvent(rec, orderEvent(rec, 'Submitted'));
+      emit(orderEvent(rec, 'Submitted'));
       return;
     }
     if (rec.state !== 'sent') return;
     rec.state = 'working';
     if (rec.modification === 'sent') rec.modification = undefined;
-    emitOrderEvent(rec, orderEvent(rec, 'Submitted'));
+    emit(orderEvent(rec, 'Submitted'));
   }
 
   /**
@@ -245,7 +248,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
 
   function reject(rec: OrderRecord, reason: RejectReason, message: string): void {
     rec.state = 'done';
-    emitOrderEvent(rec, orderEvent(rec, 'Rejected', { reason, message }));
+    emit(orderEvent(rec, 'Rejected', { reason, message }));
   }
 
   // ---- executions and commissions -------------------------------------------------------------------------
@@ -324,9 +327,9 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     if (rec.state === 'done') return;
     if (rec.filledQty + 1e-9 >= rec.order.qty) {
       rec.state = 'done';
-      emitOrderEvent(rec, orderEvent(rec, 'Filled'));
+      emit(orderEvent(rec, 'Filled'));
     } else {
-      emitOrderEvent(rec, orderEvent(rec, 'PartiallyFilled'));
+      emit(orderEvent(rec, 'PartiallyFilled'));
       flushDeferred(rec);
     }
   }
@@ -388,6 +391,8 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     const symbol = resolveSymbol(m.contract);
     const spec = symbol !== undefined ? contracts[symbol] : undefined;
     if (!symbol || !spec) return;
+    const parent = byIbId.get(m.order.parentId ?? 0);
+    const parentId = parent?.order.id ?? parentIdOf(ref.orderId, ref.reason);
     const rec: OrderRecord = {
       order: {
         id: ref.orderId,
@@ -399,10 +404,11 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         ...adoptedPrices(m.order, spec),
         reason: ref.reason,
         ...(m.order.ocaGroup ? { ocaGroup: m.order.ocaGroup } : {}),
+        ...(parentId !== undefined ? { parentId } : {}),
       },
       spec,
       ibOrderId: m.orderId,
-      parentIbId: undefined,
+      parentIbId: m.order.parentId !== undefined && m.order.parentId > 0 ? m.order.parentId : undefined,
       cancelReason: undefined,
       modification: undefined,
       state: 'working',
@@ -412,11 +418,12 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
       pendingFills: 0,
       deferredTerminal: undefined,
       lastError: undefined,
-      adopted: true,
     };
     records.set(ref.orderId, rec);
     byIbId.set(m.orderId, rec);
     report({ kind: 'adopted-order', orderId: ref.orderId, ibOrderId: m.orderId });
+    // In flight from now on, exactly like an order this run sent: the book counts it as working.
+    emit(orderEvent(rec, 'Submitted'));
   }
 
   function orderError(id: number, code: number, message: string): void {
@@ -476,7 +483,6 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
         pendingFills: 0,
         deferredTerminal: undefined,
         lastError: undefined,
-        adopted: false,
       };
       records.set(order.id, rec);
       return rec;
@@ -495,7 +501,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     cancelHeld(tracked, reason) {
       const rec = recordOf(tracked);
       rec.state = 'done';
-      emitOrderEvent(rec, orderEvent(rec, 'Cancelled', { cancelReason: reason, message: 'cancelled before it was sent' }));
+      emit(orderEvent(rec, 'Cancelled', { cancelReason: reason, message: 'cancelled before it was sent' }));
     },
     cancelRequested(tracked, reason) {
       recordOf(tracked).cancelReason ??= reason;
@@ -516,7 +522,7 @@ export function createExecutionState(options: ExecutionStateOptions): ExecutionS
     commissionReport,
     orderError,
     settleUnlisted,
-    working: () => [...records.values()].filter((r) => r.state !== 'done' && !r.adopted).map((r) => r.order),
+    working: () => [...records.values()].filter((r) => r.state !== 'done').map((r) => r.order),
     open: () => [...records.values()].filter((r) => r.state !== 'done'),
     awaitingCommission: () => pending.size,
     flushAwaitingCommission() {

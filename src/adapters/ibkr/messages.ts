@@ -110,6 +110,9 @@ export const openOrderSchema = z.object({
     ocaGroup: z.string().optional(),
     orderRef: z.string().optional(),
     account: z.string().optional(),
+    /** A bracket child's parent (IB order id; 0 for none). */
+    parentId: int.optional(),
+    permId: int.optional(),
   }),
   orderState: z.object({ status: z.string().min(1) }),
 });

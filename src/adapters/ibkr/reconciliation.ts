@@ -23,6 +23,8 @@ export interface RecoveryOptions {
   readonly execution: ExecutionState;
   readonly account: string | undefined;
   readonly timeoutMs: number;
+  /** Ask only for executions at or after this time (reqExecutions' time filter, epoch ms); undefined: all TWS keeps. */
+  readonly executionsSince?: number;
   readonly report: (report: BrokerReport) => void;
   /** Wraps a message handler so that a bad message fails the broker. */
   readonly guard: (handler: (args: IbEventArgs) => void) => (args: IbEventArgs) => void;
@@ -89,8 +91,18 @@ export function startRecovery(session: IbSession, options: RecoveryOptions): Sub
     ),
   );
   session.api.reqOpenOrders();
-  session.api.reqExecutions(execReqId, { clientId: String(connection.config.clientId), acctCode: options.account ?? '' });
+  session.api.reqExecutions(execReqId, {
+    clientId: String(connection.config.clientId),
+    acctCode: options.account ?? '',
+    ...(options.executionsSince === undefined ? {} : { time: executionFilterTime(options.executionsSince) }),
+  });
   return sub;
+}
+
+/** reqExecutions' time filter: `yyyyMMdd-HH:mm:ss`, UTC. */
+export function executionFilterTime(ts: number): string {
+  const iso = new Date(ts).toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
 }
 
 // ---- positions -------------------------------------------------------------------------------------------------
@@ -105,6 +117,8 @@ export interface PositionCheck {
   readonly symbol: string;
   readonly brokerQty: number;
   readonly bookQty: number;
+  /** TWS's average cost of its position, per unit (0 when TWS holds none): the price a reconcile adjustment books at. */
+  readonly brokerAvgPrice: number;
 }
 
 export interface ReconcileReport {
@@ -119,11 +133,12 @@ export interface ReconcileReport {
 export function comparePositions(
   brokerQty: ReadonlyMap<string, number>,
   book: readonly BookPosition[],
+  brokerAvgPrice: ReadonlyMap<string, number> = new Map(),
 ): { readonly positions: PositionCheck[]; readonly mismatches: PositionCheck[] } {
   const bookQty = new Map<string, number>();
   for (const p of book) bookQty.set(p.symbol, (bookQty.get(p.symbol) ?? 0) + p.qty);
   const symbols = [...new Set([...brokerQty.keys(), ...bookQty.keys()])].sort();
-  const positions = symbols.map((symbol) => ({ symbol, brokerQty: brokerQty.get(symbol) ?? 0, bookQty: bookQty.get(symbol) ?? 0 }));
+  const positions = symbols.map((symbol) => ({ symbol, brokerQty: brokerQty.get(symbol) ?? 0, bookQty: bookQty.get(symbol) ?? 0, brokerAvgPrice: brokerAvgPrice.get(symbol) ?? 0 }));
   const mismatches = positions.filter((p) => Math.abs(p.brokerQty - p.bookQty) > 1e-9 * Math.max(1, Math.abs(p.bookQty)));
   return { positions, mismatches };
 }
@@ -145,6 +160,7 @@ export async function reconcilePositions(book: readonly BookPosition[], options:
   const s = await waitForSession(options.connection, timeoutMs);
   const acct = options.account ?? (s.accounts.length === 1 ? s.accounts[0] : undefined);
   const brokerQty = new Map<string, number>();
+  const brokerAvgPrice = new Map<string, number>();
   await new Promise<void>((resolve, reject) => {
     const sub = new Subscription();
     const timer = setTimeout(() => {
@@ -160,8 +176,11 @@ export async function reconcilePositions(book: readonly BookPosition[], options:
           const symbol = resolveSymbol(m.contract);
           const spec = symbol !== undefined ? contracts[symbol] : undefined;
           const key = symbol ?? describeIbContract(m.contract);
-          const units = spec ? m.pos / ibQuantityPerUnit(spec) : m.pos;
+          const perUnit = spec ? ibQuantityPerUnit(spec) : 1;
+          const units = m.pos / perUnit;
           brokerQty.set(key, (brokerQty.get(key) ?? 0) + units);
+          // TWS's average cost is per IB unit, a contract's multiplier included (none, or 0 as TWS sends for cash: 1).
+          if (m.avgCost !== undefined && units !== 0) brokerAvgPrice.set(key, (m.avgCost * perUnit) / (m.contract.multiplier || 1));
         } catch (e) {
           sub.unsubscribe();
           reject(e);
@@ -177,9 +196,9 @@ export async function reconcilePositions(book: readonly BookPosition[], options:
     );
     s.api.reqPositions();
   });
-  const { positions, mismatches } = comparePositions(brokerQty, book);
+  const { positions, mismatches } = comparePositions(brokerQty, book, brokerAvgPrice);
   const accountName = acct ?? '(all accounts)';
-  for (const m of mismatches) options.report({ kind: 'position-mismatch', account: accountName, ...m });
+  for (const m of mismatches) options.report({ kind: 'position-mismatch', account: accountName, symbol: m.symbol, brokerQty: m.brokerQty, bookQty: m.bookQty });
   return { ts: options.now(), account: accountName, positions, mismatches };
 }
 
