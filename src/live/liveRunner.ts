@@ -272,8 +272,11 @@ export function startLiveRunner(options: LiveRunnerOptions): LiveRunner {
         const position = run.book.position(outcome.strategyId, outcome.symbol);
         emit({ kind: 'warmed', ts: now(), outcome, position });
         const target = outcome.target ?? 0;
-        if (Math.sign(target) !== Math.sign(position)) {
-          control?.notify('warn', `${outcome.strategyId}: its target after warm-up is ${target} but the book holds ${position} ${outcome.symbol}: nothing is traded until its next change`);
+        // Orders in flight (adopted from an earlier run) count, as they do in target − (position + working).
+        const working = run.book.working(outcome.strategyId, outcome.symbol);
+        if (Math.sign(target) !== Math.sign(position + working)) {
+          const held = working === 0 ? `${position}` : `${position} and has ${working} working`;
+          control?.notify('warn', `${outcome.strategyId}: its target after warm-up is ${target} but the book holds ${held} ${outcome.symbol}: nothing is traded until its next change (/kill_strategy then /resume_strategy re-aligns it)`);
         }
       }
     },
