@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -141,7 +141,7 @@ export async function runDemoLive(argv: readonly string[], context: DemoLiveCont
     // (and a live config's own journal must never see a demo's fills).
     const journal = opts.journal ?? join(mkdtempSync(join(tmpdir(), 'demo-live-')), 'demo.journal.db');
     const args = ['--config', opts.config, '--http', opts.http, '--journal', journal, ...(opts.jsonLog ? ['--json-log'] : [])];
-    return await runLive(args, {
+    const code = await runLive(args, {
       io,
       signals: context.signals,
       // The fake's address, whatever IB_* the shell has.
@@ -160,6 +160,10 @@ export async function runDemoLive(argv: readonly string[], context: DemoLiveCont
         });
       },
     });
+    if (journal !== 'none' && existsSync(journal)) {
+      writeLine(io.stderr, `The demo's journal: ${journal} (look at the day again: npm run dashboard -- --journal ${journal}; summary: npm run journal -- ${journal})`);
+    }
+    return code;
   } finally {
     clearTimeout(timer);
     await tws.close();
