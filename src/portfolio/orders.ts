@@ -248,6 +248,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     const held = (lane: Lane): number => book.position(lane.strategyId, lane.symbol) + book.working(lane.strategyId, lane.symbol);
 
     const cancel = (lane: Lane, orderId: string, ts: number, reason: CancelReason): void => {
+      // Its modification no longer matters: it goes.
+      lane.repricing.delete(orderId);
       destination.next({ kind: 'cancel', orderId, strategyId: lane.strategyId, symbol: lane.symbol, ts, reason });
       // A replay broker has cancelled it already; a live one confirms later.
       if (book.workingOrder(orderId) !== undefined) lane.cancelsInFlight.add(orderId);
@@ -308,7 +310,10 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       // The risk gate cancels `cancelFirst` only when it accepts the order, and its decision is in the book now
       // (gate, broker and ledger are one synchronous chain).
       if (cancelFirst.length > 0 && book.workingOrder(order.id) !== undefined) {
-        for (const id of cancelFirst) if (book.workingOrder(id) !== undefined) lane.cancelsInFlight.add(id);
+        for (const id of cancelFirst) {
+          lane.repricing.delete(id);
+          if (book.workingOrder(id) !== undefined) lane.cancelsInFlight.add(id);
+        }
       }
     };
 
@@ -328,7 +333,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const target = contractsWanted * lane.spec.multiplier;
       const now = held(lane);
       const protective: string[] = [];
-      for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
+      // One being cancelled already is not asked for twice.
+      for (const w of working(lane)) if (isProtective(w.order) && !cancelling(lane, w.order.id)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
       if (lane.halt === 'killed' && now * target < 0) {
         // Killed: a reversal goes as its exit, which passes (a kill never traps a position), and its entry, which
@@ -575,10 +581,13 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         if (flat) lane.flatAfterProtective = true;
         return watch(lane, fill.ts);
       }
+      if (flat) return dropStaleChildren(lane, fill.ts);
       const bracket = lane.brackets.get(fill.orderId);
       // An order without a bracket: the protection there was went with the target change that sent it.
-      if (bracket === undefined) lane.protection = undefined;
-      if (bracket === undefined || flat) return;
+      if (bracket === undefined) {
+        lane.protection = undefined;
+        return;
+      }
       if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
       const lanesOrders = working(lane);
       for (const id of [...lane.detached.keys()]) if (!lanesOrders.some((w) => w.order.id === id)) lane.detached.delete(id);
@@ -601,6 +610,19 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         cancel(lane, w.order.id, fill.ts, 'REPLACED');
       }
       watch(lane, fill.ts);
+    };
+
+    /**
+     * Flat after an order of the strategy's own: bracket children still working protect nothing and would open
+     * exposure. Live, they are those placed again for a fill that came while the exit was already on its way (the
+     * target change cancelled the versions before them); those held with an order still working stay with it.
+     */
+    const dropStaleChildren = (lane: Lane, ts: number): void => {
+      for (const w of working(lane)) {
+        if (!isProtective(w.order) || parentOf(lane, w.order) === undefined || cancelling(lane, w.order.id)) continue;
+        if (w.order.parentId !== undefined && book.workingOrder(w.order.parentId) !== undefined) continue;
+        cancel(lane, w.order.id, ts, 'TARGET_CHANGED');
+      }
     };
 
     /**
@@ -649,8 +671,9 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const orders = working(lane);
       for (const w of orders) if (!isProtective(w.order) || cancelling(lane, w.order.id)) return;
       for (const [id, wanted] of lane.repricing) {
+        // Gone from the book: its terminal event, on its way to this path, decides (`onOrderEvent`).
         const current = book.workingOrder(id);
-        if (current !== undefined && !samePrices(current.order, wanted)) return;
+        if (current === undefined || !samePrices(current.order, wanted)) return;
         lane.repricing.delete(id);
       }
       const closing: Side = position > 0 ? 'SELL' : 'BUY';
