@@ -168,6 +168,13 @@ interface Lane {
  * position; a replay broker holds them until then, so they are first checked on the next bar. A newer bracket
  * replaces an older one of the same position (REPLACED).
  *
+ * Live, a broker confirms cancels and modifications later. A child this path is cancelling is never modified nor
+ * counted as protection: a fill that needs it places a new version on its own (`<order>.sl.2`, `.3`…, never an
+ * id twice), and so does a modification that found its child gone at the broker. Order events come back in
+ * (after the book applied them) for this, and for the watchdog: once a strategy's orders have settled, a
+ * position its bracket protects without exactly one order per leg for the whole of it, or with a protective
+ * order that would open exposure, is a `ProtectionAlert` (`onAlert`).
+ *
  * Intents: `place` an explicit order under the strategy's `clientId` (LIMIT, STOP, STOP_LIMIT, TRAILING,
  * MARKET; `protective` for exits; `oco` groups; time in force); `cancel` / `modify` one by `clientId`, or the
  * current bracket's `stopLoss`, `takeProfit`, `trailingStop`. Naming a clientId that is not working is nothing.
@@ -260,7 +267,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
      * cancel later: until then the book lists the order, but it is going (or gone) at the broker, so it is
      * never modified (the modification would be lost) nor counted as protection.
      */
-    const cancelling = (lane: Lane, orderId: string): boolean => {
+    const beingCancelled = (lane: Lane, orderId: string): boolean => {
       if (!lane.cancelsInFlight.has(orderId)) return false;
       if (book.workingOrder(orderId) !== undefined) return true;
       lane.cancelsInFlight.delete(orderId);
@@ -334,7 +341,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const now = held(lane);
       const protective: string[] = [];
       // One being cancelled already is not asked for twice.
-      for (const w of working(lane)) if (isProtective(w.order) && !cancelling(lane, w.order.id)) protective.push(w.order.id);
+      for (const w of working(lane)) if (isProtective(w.order) && !beingCancelled(lane, w.order.id)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
       if (lane.halt === 'killed' && now * target < 0) {
         // Killed: a reversal goes as its exit, which passes (a kill never traps a position), and its entry, which
@@ -420,13 +427,13 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const id = lane.clientIds.get(clientId);
       if (id !== undefined) {
         const w = book.workingOrder(id);
-        if (w !== undefined && !cancelling(lane, id)) return w;
+        if (w !== undefined && !beingCancelled(lane, id)) return w;
         lane.clientIds.delete(clientId);
       }
       const reason = BRACKET_CLIENT_IDS[clientId];
       if (reason === undefined) return undefined;
       // The latest bracket's, when an older one is still working (its parent not filled yet); one being cancelled is gone.
-      return working(lane).findLast((w) => w.order.reason === reason && parentOf(lane, w.order) !== undefined && !cancelling(lane, w.order.id));
+      return working(lane).findLast((w) => w.order.reason === reason && parentOf(lane, w.order) !== undefined && !beingCancelled(lane, w.order.id));
     };
 
     const onPlace = (intent: PlaceOrderIntent & Stamp): void => {
@@ -594,7 +601,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const children = childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price);
       for (const child of children) {
         // By parent and reason: the parent's id is the very string the fill carries, no id is compared char by char.
-        const existing = lanesOrders.find((w) => w.order.reason === child.reason && parentOf(lane, w.order) === fill.orderId && !cancelling(lane, w.order.id));
+        const existing = lanesOrders.find((w) => w.order.reason === child.reason && parentOf(lane, w.order) === fill.orderId && !beingCancelled(lane, w.order.id));
         if (existing === undefined) placeVersion(lane, child.id, child, fill.orderId);
         else if (!samePrices(existing.order, child)) reprice(lane, existing.order, child);
       }
@@ -605,7 +612,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       // leaves, which they protect from its first instant.
       for (const w of lanesOrders) {
         const parent = parentOf(lane, w.order);
-        if (!isProtective(w.order) || parent === undefined || parent === fill.orderId || cancelling(lane, w.order.id)) continue;
+        if (!isProtective(w.order) || parent === undefined || parent === fill.orderId || beingCancelled(lane, w.order.id)) continue;
         if (w.order.parentId !== undefined && book.workingOrder(w.order.parentId) !== undefined) continue;
         cancel(lane, w.order.id, fill.ts, 'REPLACED');
       }
@@ -619,7 +626,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
      */
     const dropStaleChildren = (lane: Lane, ts: number): void => {
       for (const w of working(lane)) {
-        if (!isProtective(w.order) || parentOf(lane, w.order) === undefined || cancelling(lane, w.order.id)) continue;
+        if (!isProtective(w.order) || parentOf(lane, w.order) === undefined || beingCancelled(lane, w.order.id)) continue;
         if (w.order.parentId !== undefined && book.workingOrder(w.order.parentId) !== undefined) continue;
         cancel(lane, w.order.id, ts, 'TARGET_CHANGED');
       }
@@ -669,7 +676,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const position = book.position(lane.strategyId, lane.symbol);
       if (Math.abs(position) < QTY_EPSILON) return;
       const orders = working(lane);
-      for (const w of orders) if (!isProtective(w.order) || cancelling(lane, w.order.id)) return;
+      for (const w of orders) if (!isProtective(w.order) || beingCancelled(lane, w.order.id)) return;
       for (const [id, wanted] of lane.repricing) {
         // Gone from the book: its terminal event, on its way to this path, decides (`onOrderEvent`).
         const current = book.workingOrder(id);
