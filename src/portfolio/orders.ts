@@ -94,6 +94,24 @@ export interface ProtectionAlert {
 /** What the order manager reads: decisions, and the fills and order events once the book has applied them. */
 export type OrderPathInput = Decision | Fill | OrderEvent | HaltsChange;
 
+/**
+ * The order events `ordersFromDecisions` acts on: an order's end, and a protective order's acknowledgement (of a
+ * modification). The rest (the risk gate's Accepted, an entry's Submitted, PartiallyFilled) need not reach it.
+ */
+export function orderPathReads(event: OrderEvent): boolean {
+  switch (event.status) {
+    case 'Cancelled':
+    case 'Rejected':
+    case 'Filled':
+      return true;
+    case 'Submitted':
+      return isProtective(event.order);
+    case 'Accepted':
+    case 'PartiallyFilled':
+      return false;
+  }
+}
+
 export interface OrderPathOptions {
   /** A strategy's bracket (from its config): protects every fill of its orders unless a decision says otherwise. */
   readonly bracketOf?: (strategyId: string) => BracketSpec | undefined;
@@ -643,13 +661,17 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const lane = lanes.get(order.strategyId)?.get(order.symbol);
       if (lane === undefined) return;
       if (event.status === 'Submitted') {
+        // Only the acknowledgement of a modification can settle anything.
         const wanted = lane.repricing.get(order.id);
-        if (wanted !== undefined && samePrices(order, wanted)) lane.repricing.delete(order.id);
+        if (wanted === undefined || !samePrices(order, wanted)) return;
+        lane.repricing.delete(order.id);
       } else if (event.status === 'Cancelled' || event.status === 'Rejected' || event.status === 'Filled') {
         const asked = lane.cancelsInFlight.delete(order.id);
         const wanted = lane.repricing.get(order.id);
         lane.repricing.delete(order.id);
         if (wanted !== undefined && !asked && event.status !== 'Filled' && event.cancelReason !== 'OCO') replaceLost(lane, wanted);
+      } else {
+        return;
       }
       watch(lane, event.ts);
     };
@@ -685,17 +707,24 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       }
       const closing: Side = position > 0 ? 'SELL' : 'BUY';
       const qty = Math.abs(position);
-      const problems: string[] = [];
+      // Checked on every order event of a bracketed strategy: no array is made unless something is wrong.
+      let problems: string[] | undefined;
       for (const leg of protection.legs) {
-        const found = orders.filter((w) => w.order.reason === leg && parentOf(lane, w.order) === protection.parent);
+        let count = 0;
+        let found: WorkingOrder | undefined;
+        for (const w of orders) {
+          if (w.order.reason !== leg || parentOf(lane, w.order) !== protection.parent) continue;
+          count += 1;
+          found = w;
+        }
         const name = LEG_NAMES[leg] ?? leg;
-        if (found.length !== 1) problems.push(found.length === 0 ? `no working ${name}` : `${found.length} working ${name}s`);
-        else if (found[0].order.side !== closing || Math.abs(found[0].remaining - qty) >= QTY_EPSILON) problems.push(`its ${name} ${found[0].order.id} is ${found[0].order.side} ${found[0].remaining}`);
+        if (found === undefined || count > 1) (problems ??= []).push(count === 0 ? `no working ${name}` : `${count} working ${name}s`);
+        else if (found.order.side !== closing || Math.abs(found.remaining - qty) >= QTY_EPSILON) (problems ??= []).push(`its ${name} ${found.order.id} is ${found.order.side} ${found.remaining}`);
       }
       for (const w of orders) {
-        if (w.order.side !== closing || w.remaining > qty + QTY_EPSILON) problems.push(`${w.order.id} (${w.order.side} ${w.remaining}) would open exposure`);
+        if (w.order.side !== closing || w.remaining > qty + QTY_EPSILON) (problems ??= []).push(`${w.order.id} (${w.order.side} ${w.remaining}) would open exposure`);
       }
-      if (problems.length === 0) {
+      if (problems === undefined) {
         lane.alerted = undefined;
         return;
       }

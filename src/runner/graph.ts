@@ -11,7 +11,7 @@ import { createFanout, type Fanout } from '../core/fanout';
 import type { TradingHalts } from '../core/halts';
 import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, OrderEvent, Signal, StampedIntent, StrategyOutput } from '../core/types';
 import type { Book, BookView } from '../portfolio/book';
-import { ordersFromDecisions, type HaltsChange, type ProtectionAlert } from '../portfolio/orders';
+import { orderPathReads, ordersFromDecisions, type HaltsChange, type ProtectionAlert } from '../portfolio/orders';
 import type { PortfolioUpdate } from '../portfolio/types';
 import type { RiskLimits } from '../risk/limits';
 import type { Sizer } from '../risk/sizers';
@@ -313,13 +313,17 @@ function stamping(strategy: Strategy, report: (decision: Decision) => void, admi
 
 /**
  * After each execution event has gone through the ledger (a fill with its trade, booked by the ledger itself),
- * an order event is kept with the booked fills (`keep`), and `giveBack` hands them back.
+ * an order event the order manager acts on (`orderPathReads`) is kept with the booked fills (`keep`), and
+ * `giveBack` hands them back.
  */
 function feedBack(keep: (event: OrderEvent) => void, giveBack: () => void) {
   return operate<ExecutionEvent, ExecutionEvent>((destination) => ({
     next(event) {
       destination.next(event);
-      if (event.kind === 'order') keep(event);
+      if (event.kind === 'order') {
+        if (!orderPathReads(event)) return;
+        keep(event);
+      }
       giveBack();
     },
   }));
