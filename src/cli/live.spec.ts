@@ -194,6 +194,8 @@ describe('log records', () => {
     expect(readableLine(record ?? { type: 'x', ts: 0 })).toBe(
       '2024-01-04T16:00:00.000Z fill         execId=e1 orderId=a-1 strategyId=a symbol=USDJPY side=BUY qty=100000 price=144.5 commission=289 reason=entry',
     );
+    const alert = liveLogRecord({ kind: 'error', ts: Date.UTC(2024, 0, 4, 16), strategyId: 'a', symbol: 'USDJPY', position: 100_000, message: 'no working stop-loss' });
+    expect(readableLine(alert ?? { type: 'x', ts: 0 })).toBe('2024-01-04T16:00:00.000Z error        strategyId=a symbol=USDJPY position=100000 message=no working stop-loss');
     const bar = { kind: 'bar' as const, symbol: 'USDJPY', ts: 0, intervalMs: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 0 };
     expect(liveLogRecord({ kind: 'mark', bar, equity: 5 })).toBeUndefined();
     expect(Object.keys(liveLogRecord({ kind: 'mark', bar, equity: 5 }, { bars: true }) ?? {})).toEqual([

@@ -354,6 +354,9 @@ export function liveLogRecord(event: LiveEvent, options: { readonly bars?: boole
       return { type: 'http', ts: event.ts, url: event.url };
     case 'late-input':
       return { type: 'late-input', ts: event.ts, symbol: event.symbol, eventTs: event.eventTs, dropped: event.dropped };
+    case 'error':
+      // The order path's alert: a position without the protection its bracket promises.
+      return { type: 'error', ts: event.ts, strategyId: event.strategyId, symbol: event.symbol, position: event.position, message: event.message };
     case 'unbooked-fill':
       return { type: 'unbooked-fill', ts: event.ts, execId: event.fill.execId, orderId: event.fill.orderId, qty: event.fill.qty, price: event.fill.price };
     case 'shutdown':

@@ -3,6 +3,7 @@ import { createMarbleScheduler, makeBar } from '../testkit/marbles';
 import { createControlState, UnknownStrategyError, type ControlEvent, type EngineEvent } from './control';
 import { makeFill, makeOrderEvent, makePosition, T0 } from '../../test/support/controlFixtures';
 import { createRingBuffer } from './ringBuffer';
+import { eventMessage } from './telegramFormat';
 import { restoreControl } from './controlStore';
 import type { ControlStoreAction } from './control';
 import type { TradingHalts } from '../core/halts';
@@ -140,6 +141,18 @@ describe('createControlState', () => {
     executions.next(makeFill());
     expect(seen.map((e) => e.kind)).toEqual(['notice', 'fill']);
     expect(seen[0]).toEqual({ kind: 'notice', seq: 1, ts: 7, level: 'error', message: 'connection$ failed: socket closed' });
+  });
+
+  it('publishes the order path\'s alert (a position without its protection) as an error notice, for the dashboard and Telegram', () => {
+    const graph = new Subject<EngineEvent>();
+    const control = createControlState({ mode: 'live', accountCurrency: 'USD', now: () => 9 });
+    const seen: ControlEvent[] = [];
+    control.events$.subscribe((e) => seen.push(e));
+    control.attach({ graph$: graph });
+    const message = 'strategy "sma" (USDJPY): position 100000 is not protected as the bracket of sma.USDJPY.20240105T000100Z.1 says: no working stop-loss';
+    graph.next({ kind: 'error', message });
+    expect(seen).toEqual([{ kind: 'notice', seq: 1, ts: 9, level: 'error', message }]);
+    expect(eventMessage(seen[0])).toEqual({ title: 'Error', lines: [message] });
   });
 
   it('kills, flattens and resumes known strategies only, each change an event and a new halts value', () => {

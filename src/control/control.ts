@@ -218,12 +218,14 @@ export interface TransientEvent {
 }
 
 /**
- * What the runner's graph emits (signals, order events, fills, closed trades, one mark per bar), typed by
- * shape so any such stream fits: executions and marks are read, the rest ignored.
+ * What the runner's graph emits (signals, order events, fills, closed trades, one mark per bar, the order path's
+ * alerts), typed by shape so any such stream fits: executions, marks and alerts are read, the rest ignored.
  */
 export type EngineEvent =
   | ExecutionEvent
   | { readonly kind: 'mark'; readonly bar: Bar; readonly equity: number }
+  /** The order path found something wrong (a position without its protection): an error notice. */
+  | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'signal' | 'intent' | 'trade' };
 
 /**
@@ -426,6 +428,8 @@ export function createControlState(options: ControlStateOptions): ControlState {
     } else if (event.kind === 'fill' || event.kind === 'order') {
       onExecution(event);
       publishBook(event.ts);
+    } else if (event.kind === 'error') {
+      notify('error', event.message);
     }
   };
 

@@ -276,6 +276,15 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
     // Every bar decided: the market orders of the reversals fill at the fake, and every fill reaches the page.
     await until(() => runner.broker.workingOrders().every((o) => o.type !== 'MARKET'), 'the market orders filled', 5000);
     await eventually(async () => (await fillRows()) === tws.executions().length, 'every fill on the page');
+    // Each reversal left the position with exactly its stop-loss and take-profit working at TWS, for the whole of it.
+    await eventually(async () => {
+      const qty = runner.run.book.position('sma', 'USDJPY');
+      const protective = tws.orders().filter((o) => o.status === 'Submitted' && o.request.orderType !== 'MKT');
+      const closing = qty > 0 ? 'SELL' : 'BUY';
+      return qty === 0
+        ? protective.length === 0
+        : protective.map((o) => o.request.orderType).sort().join() === 'LMT,STP' && protective.every((o) => o.request.action === closing && o.request.totalQuantity === Math.abs(qty));
+    }, 'the position protected at TWS');
     await browser.page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
     expect(browser.problems).toEqual([]);
     expect(browser.requests.filter((url) => !url.startsWith(api.url))).toEqual([]);

@@ -14,6 +14,7 @@ import type {
   Fill,
   ModifyOrderIntent,
   Order,
+  OrderEvent,
   OrderReason,
   PlaceOrderIntent,
   Side,
@@ -75,6 +76,42 @@ export interface OrderBasis {
   lastPrice(symbol: string): number | undefined;
 }
 
+/**
+ * A position of a bracketed strategy found without its protection once its orders have settled: a leg of its
+ * bracket missing or not for the whole position, or a protective order that would open exposure. Emitted once
+ * per finding (again only after the position was found protected in between).
+ */
+export interface ProtectionAlert {
+  readonly kind: 'error';
+  readonly ts: number;
+  readonly strategyId: string;
+  readonly symbol: string;
+  /** Signed units held. */
+  readonly position: number;
+  readonly message: string;
+}
+
+/** What the order manager reads: decisions, and the fills and order events once the book has applied them. */
+export type OrderPathInput = Decision | Fill | OrderEvent | HaltsChange;
+
+/**
+ * The order events `ordersFromDecisions` acts on: an order's end, and a protective order's acknowledgement (of a
+ * modification). The rest (the risk gate's Accepted, an entry's Submitted, PartiallyFilled) need not reach it.
+ */
+export function orderPathReads(event: OrderEvent): boolean {
+  switch (event.status) {
+    case 'Cancelled':
+    case 'Rejected':
+    case 'Filled':
+      return true;
+    case 'Submitted':
+      return isProtective(event.order);
+    case 'Accepted':
+    case 'PartiallyFilled':
+      return false;
+  }
+}
+
 export interface OrderPathOptions {
   /** A strategy's bracket (from its config): protects every fill of its orders unless a decision says otherwise. */
   readonly bracketOf?: (strategyId: string) => BracketSpec | undefined;
@@ -82,6 +119,8 @@ export interface OrderPathOptions {
   readonly sizer?: Sizer;
   /** The symbol a strategy trades: a flatten reaches it even before the strategy decided anything (a restart). */
   readonly homeSymbolOf?: (strategyId: string) => string | undefined;
+  /** Told each `ProtectionAlert` (the graph puts it among its events). None: the finding is not reported. */
+  readonly onAlert?: (alert: ProtectionAlert) => void;
 }
 
 /** Differences smaller than this (units) are float noise of fractional contracts, not an order. */
@@ -115,6 +154,16 @@ interface Lane {
   readonly brackets: Map<string, BracketSpec>;
   /** Children placed on their own after their parent filled (no `parentId` at the broker) → that parent. */
   readonly detached: Map<string, string>;
+  /** Orders this path asked the broker to cancel that the book still lists: never modified, never counted as protection. */
+  readonly cancelsInFlight: Set<string>;
+  /** Protective orders modified and the version asked for, until the broker acknowledges it (or the order ends). */
+  readonly repricing: Map<string, Order>;
+  /** A child's first id → the last version placed of it (`<parent>.sl`, then `<parent>.sl.2`, …); absent: 1. */
+  readonly childVersions: Map<string, number>;
+  /** The bracket that protects the position now: the order whose fill priced it and the legs it has. */
+  protection: { readonly parent: string; readonly legs: readonly OrderReason[] } | undefined;
+  /** The last protection alert, until the position is found protected again. */
+  alerted: string | undefined;
 }
 
 /**
@@ -137,6 +186,13 @@ interface Lane {
  * position; a replay broker holds them until then, so they are first checked on the next bar. A newer bracket
  * replaces an older one of the same position (REPLACED).
  *
+ * Live, a broker confirms cancels and modifications later. A child this path is cancelling is never modified nor
+ * counted as protection: a fill that needs it places a new version on its own (`<order>.sl.2`, `.3`…, never an
+ * id twice), and so does a modification that found its child gone at the broker. Order events come back in
+ * (after the book applied them) for this, and for the watchdog: once a strategy's orders have settled, a
+ * position its bracket protects without exactly one order per leg for the whole of it, or with a protective
+ * order that would open exposure, is a `ProtectionAlert` (`onAlert`).
+ *
  * Intents: `place` an explicit order under the strategy's `clientId` (LIMIT, STOP, STOP_LIMIT, TRAILING,
  * MARKET; `protective` for exits; `oco` groups; time in force); `cancel` / `modify` one by `clientId`, or the
  * current bracket's `stopLoss`, `takeProfit`, `trailingStop`. Naming a clientId that is not working is nothing.
@@ -157,7 +213,7 @@ interface Lane {
  * commands:  --x---y------|     x: place BUY 100,000   y: place SELL 200,000 (one order reverses); the last a waits on y
  * ```
  */
-export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<Decision | Fill | HaltsChange, OrderCommand> {
+export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, options: OrderPathOptions = {}): OperatorFunction<OrderPathInput, OrderCommand> {
   return operate((destination) => {
     /** Lanes by strategy, then symbol: two lookups of strings the decisions already hold, no key built per decision. */
     const lanes = new Map<string, Map<string, Lane>>();
@@ -187,6 +243,11 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
           ocoGroups: new Map(),
           brackets: new Map(),
           detached: new Map(),
+          cancelsInFlight: new Set(),
+          repricing: new Map(),
+          childVersions: new Map(),
+          protection: undefined,
+          alerted: undefined,
         };
         bySymbol.set(symbol, lane);
       }
@@ -211,8 +272,25 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
     const working = (lane: Lane): readonly WorkingOrder[] => book.workingOrdersOf(lane.strategyId, lane.symbol);
     const held = (lane: Lane): number => book.position(lane.strategyId, lane.symbol) + book.working(lane.strategyId, lane.symbol);
 
-    const cancel = (lane: Lane, orderId: string, ts: number, reason: CancelReason): void =>
+    const cancel = (lane: Lane, orderId: string, ts: number, reason: CancelReason): void => {
+      // Its modification no longer matters: it goes.
+      lane.repricing.delete(orderId);
       destination.next({ kind: 'cancel', orderId, strategyId: lane.strategyId, symbol: lane.symbol, ts, reason });
+      // A replay broker has cancelled it already; a live one confirms later.
+      if (book.workingOrder(orderId) !== undefined) lane.cancelsInFlight.add(orderId);
+    };
+
+    /**
+     * Whether the broker may still be cancelling `orderId` at this path's request. A live broker confirms a
+     * cancel later: until then the book lists the order, but it is going (or gone) at the broker, so it is
+     * never modified (the modification would be lost) nor counted as protection.
+     */
+    const beingCancelled = (lane: Lane, orderId: string): boolean => {
+      if (!lane.cancelsInFlight.has(orderId)) return false;
+      if (book.workingOrder(orderId) !== undefined) return true;
+      lane.cancelsInFlight.delete(orderId);
+      return false;
+    };
 
     /**
      * The protective children of `parent` for a position of `position` units once it fills, priced from
@@ -254,6 +332,14 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         children = childrenOf(lane, order, bracket, after, reference as number);
       }
       destination.next(flatten ? { kind: 'place', order, children, cancelFirst, flatten } : { kind: 'place', order, children, cancelFirst });
+      // The risk gate cancels `cancelFirst` only when it accepts the order, and its decision is in the book now
+      // (gate, broker and ledger are one synchronous chain).
+      if (cancelFirst.length > 0 && book.workingOrder(order.id) !== undefined) {
+        for (const id of cancelFirst) {
+          lane.repricing.delete(id);
+          if (book.workingOrder(id) !== undefined) lane.cancelsInFlight.add(id);
+        }
+      }
     };
 
     const onTarget = (signal: Signal): void => {
@@ -272,7 +358,8 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const target = contractsWanted * lane.spec.multiplier;
       const now = held(lane);
       const protective: string[] = [];
-      for (const w of working(lane)) if (isProtective(w.order)) protective.push(w.order.id);
+      // One being cancelled already is not asked for twice.
+      for (const w of working(lane)) if (isProtective(w.order) && !beingCancelled(lane, w.order.id)) protective.push(w.order.id);
       const bracket = signal.bracket === null ? undefined : (signal.bracket ?? options.bracketOf?.(lane.strategyId));
       if (lane.halt === 'killed' && now * target < 0) {
         // Killed: a reversal goes as its exit, which passes (a kill never traps a position), and its entry, which
@@ -358,13 +445,13 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       const id = lane.clientIds.get(clientId);
       if (id !== undefined) {
         const w = book.workingOrder(id);
-        if (w !== undefined) return w;
+        if (w !== undefined && !beingCancelled(lane, id)) return w;
         lane.clientIds.delete(clientId);
       }
       const reason = BRACKET_CLIENT_IDS[clientId];
       if (reason === undefined) return undefined;
-      // The latest bracket's, when an older one is still working (its parent not filled yet).
-      return working(lane).findLast((w) => w.order.reason === reason && w.order.parentId !== undefined);
+      // The latest bracket's, when an older one is still working (its parent not filled yet); one being cancelled is gone.
+      return working(lane).findLast((w) => w.order.reason === reason && parentOf(lane, w.order) !== undefined && !beingCancelled(lane, w.order.id));
     };
 
     const onPlace = (intent: PlaceOrderIntent & Stamp): void => {
@@ -445,6 +532,7 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
       };
       const problem = orderPriceProblem(order);
       if (problem !== undefined) fail(lane, `modify "${intent.clientId}": ${problem}`);
+      if (isProtective(order)) lane.repricing.set(order.id, order);
       destination.next({ kind: 'modify', order });
     };
 
@@ -457,61 +545,227 @@ export function ordersFromDecisions(book: OrderBasis, contracts: ContractBook, o
         case 'cancel': {
           const lane = laneOf(intent.strategyId, intent.symbol);
           const current = resolve(lane, intent.clientId);
-          if (current !== undefined) cancel(lane, current.order.id, intent.ts, 'REQUESTED');
+          if (current === undefined) return;
+          // The strategy takes its protection into its own hands: the watchdog no longer expects its bracket.
+          if (isProtective(current.order)) lane.protection = undefined;
+          cancel(lane, current.order.id, intent.ts, 'REQUESTED');
         }
       }
+    };
+
+    /** The order whose fill a protective order protects: its parent, attached or placed on its own. */
+    const parentOf = (lane: Lane, order: Order): string | undefined => order.parentId ?? lane.detached.get(order.id);
+
+    /**
+     * Places a protective child on its own (its parent has filled) under a new version of its id, `<parent>.sl.2`,
+     * `.3`…: the broker has had the first id already (cancelled, or being cancelled), and an id is never sent
+     * twice. The versions count per child, so the same decisions and fills give the same ids.
+     */
+    const placeVersion = (lane: Lane, firstId: string, template: Order, parent: string): void => {
+      let version = lane.childVersions.get(firstId) ?? 1;
+      let id: string;
+      do {
+        version += 1;
+        id = `${firstId}.${version}`;
+      } while (book.workingOrder(id) !== undefined);
+      lane.childVersions.set(firstId, version);
+      const { parentId: _parent, ...alone } = template;
+      lane.detached.set(id, parent);
+      destination.next({ kind: 'place', order: { ...alone, id }, children: [], cancelFirst: [] });
+    };
+
+    /** `current` (attached or on its own) at `child`'s prices and size; remembered until the broker confirms it. */
+    const reprice = (lane: Lane, current: Order, child: Order): void => {
+      let order = child;
+      if (current.id !== child.id) {
+        const { parentId: _parent, ...alone } = child;
+        order = { ...alone, id: current.id };
+      }
+      lane.repricing.set(order.id, order);
+      destination.next({ kind: 'modify', order });
     };
 
     /**
      * A fill of the strategy's own order, after the book has applied it: a protective fill that leaves the
      * position flat ends the strategy's target until it changes; a fill of an order placed with a bracket
-     * re-prices the children from the fill, for the whole resulting position.
+     * re-prices the children from the fill, for the whole resulting position. A child this path is cancelling
+     * (a live broker has not confirmed it yet) is never modified: the broker is dropping it, so a modification
+     * would be lost and the position left bare; a new version of it is placed instead.
      */
     const onFill = (fill: Fill): void => {
       const lane = laneOf(fill.strategyId, fill.symbol);
       // Flat: a fill of an order whose cancel came too late is closed too; no bracket is re-priced.
-      if (lane.halt === 'flat') return keepFlat(lane, Math.max(fill.ts, lane.decisionTs));
+      if (lane.halt === 'flat') {
+        lane.protection = undefined;
+        return keepFlat(lane, Math.max(fill.ts, lane.decisionTs));
+      }
       const position = book.position(lane.strategyId, lane.symbol);
+      const flat = Math.abs(position) < QTY_EPSILON;
+      if (flat) lane.protection = undefined;
       if (isProtectiveReason(fill.reason)) {
-        if (Math.abs(position) < QTY_EPSILON) lane.flatAfterProtective = true;
+        if (flat) lane.flatAfterProtective = true;
+        return watch(lane, fill.ts);
+      }
+      if (flat) return dropStaleChildren(lane, fill.ts);
+      const bracket = lane.brackets.get(fill.orderId);
+      // An order without a bracket: the protection there was went with the target change that sent it.
+      if (bracket === undefined) {
+        lane.protection = undefined;
         return;
       }
-      const bracket = lane.brackets.get(fill.orderId);
-      if (bracket === undefined || Math.abs(position) < QTY_EPSILON) return;
       if (book.workingOrder(fill.orderId) === undefined) lane.brackets.delete(fill.orderId);
       const lanesOrders = working(lane);
       for (const id of [...lane.detached.keys()]) if (!lanesOrders.some((w) => w.order.id === id)) lane.detached.delete(id);
-      for (const child of childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price)) {
+      const children = childrenOf(lane, { id: fill.orderId, ts: fill.ts }, bracket, position, fill.price);
+      for (const child of children) {
         // By parent and reason: the parent's id is the very string the fill carries, no id is compared char by char.
-        const existing = lanesOrders.find((w) => w.order.parentId === fill.orderId && w.order.reason === child.reason);
-        if (existing === undefined) {
-          // Not attached (or gone): on its own now that its parent has filled.
-          const { parentId: _parent, ...standalone } = child;
-          lane.detached.set(standalone.id, fill.orderId);
-          destination.next({ kind: 'place', order: standalone, children: [], cancelFirst: [] });
-        } else if (!samePrices(existing.order, child)) {
-          // The same child (id, side, reason, group) at the fill's prices and the whole position.
-          destination.next({ kind: 'modify', order: child });
-        }
+        const existing = lanesOrders.find((w) => w.order.reason === child.reason && parentOf(lane, w.order) === fill.orderId && !beingCancelled(lane, w.order.id));
+        if (existing === undefined) placeVersion(lane, child.id, child, fill.orderId);
+        else if (!samePrices(existing.order, child)) reprice(lane, existing.order, child);
       }
+      lane.protection = { parent: fill.orderId, legs: children.map((child) => child.reason) };
       // One bracket protects a position: the children of other brackets go, attached or placed on their own (when
-      // fills come late, in a burst, an earlier order's children are placed after a later order was sent).
+      // fills come late, in a burst, an earlier order's children are placed after a later order was sent). Those
+      // held with an order still working stay: the broker starts them when that order fills, for the position it
+      // leaves, which they protect from its first instant.
       for (const w of lanesOrders) {
-        const parent = w.order.parentId ?? lane.detached.get(w.order.id);
-        if (isProtective(w.order) && parent !== undefined && parent !== fill.orderId) cancel(lane, w.order.id, fill.ts, 'REPLACED');
+        const parent = parentOf(lane, w.order);
+        if (!isProtective(w.order) || parent === undefined || parent === fill.orderId || beingCancelled(lane, w.order.id)) continue;
+        if (w.order.parentId !== undefined && book.workingOrder(w.order.parentId) !== undefined) continue;
+        cancel(lane, w.order.id, fill.ts, 'REPLACED');
+      }
+      watch(lane, fill.ts);
+    };
+
+    /**
+     * Flat after an order of the strategy's own: bracket children still working protect nothing and would open
+     * exposure. Live, they are those placed again for a fill that came while the exit was already on its way (the
+     * target change cancelled the versions before them); those held with an order still working stay with it.
+     */
+    const dropStaleChildren = (lane: Lane, ts: number): void => {
+      for (const w of working(lane)) {
+        if (!isProtective(w.order) || parentOf(lane, w.order) === undefined || beingCancelled(lane, w.order.id)) continue;
+        if (w.order.parentId !== undefined && book.workingOrder(w.order.parentId) !== undefined) continue;
+        cancel(lane, w.order.id, ts, 'TARGET_CHANGED');
       }
     };
 
+    /**
+     * An order event, once the book has applied it: ends a cancel or a modification in flight. A protective
+     * order that ends while its modification was in flight, and not because this path or its OCO sibling asked,
+     * was gone at the broker before the modification reached it (a live broker answers such a modification with
+     * an error): if it still protects the position, a new version of it is placed, never a silent loss.
+     */
+    const onOrderEvent = (event: OrderEvent): void => {
+      const { order } = event;
+      const lane = lanes.get(order.strategyId)?.get(order.symbol);
+      if (lane === undefined) return;
+      if (event.status === 'Submitted') {
+        // Only the acknowledgement of a modification can settle anything.
+        const wanted = lane.repricing.get(order.id);
+        if (wanted === undefined || !samePrices(order, wanted)) return;
+        lane.repricing.delete(order.id);
+      } else if (event.status === 'Cancelled' || event.status === 'Rejected' || event.status === 'Filled') {
+        const asked = lane.cancelsInFlight.delete(order.id);
+        const wanted = lane.repricing.get(order.id);
+        lane.repricing.delete(order.id);
+        if (wanted !== undefined && !asked && event.status !== 'Filled' && event.cancelReason !== 'OCO') replaceLost(lane, wanted);
+      } else {
+        return;
+      }
+      watch(lane, event.ts);
+    };
+
+    /** Places again, as a new version, a protective order whose modification found it gone. */
+    const replaceLost = (lane: Lane, lost: Order): void => {
+      const parent = parentOf(lane, lost);
+      const position = book.position(lane.strategyId, lane.symbol);
+      if (lane.halt === 'flat' || parent === undefined || lane.protection?.parent !== parent || Math.abs(position) < QTY_EPSILON) return;
+      if (lost.side !== (position > 0 ? 'SELL' : 'BUY') || !isProtective(lost)) return;
+      const firstId = `${parent}.${CHILD_SUFFIX[lost.reason as keyof typeof CHILD_SUFFIX]}`;
+      placeVersion(lane, firstId, { ...lost, qty: Math.abs(position) }, parent);
+    };
+
+    /**
+     * The watchdog, run on each fill and order event of a lane: once the strategy's orders have settled (none of
+     * its own working, no cancel or modification unconfirmed), a position its bracket protects must have exactly
+     * one working order per leg of that bracket, closing the whole position, and no protective order that would
+     * open exposure. Anything else is a `ProtectionAlert`.
+     */
+    const watch = (lane: Lane, ts: number): void => {
+      const protection = lane.protection;
+      if (protection === undefined || options.onAlert === undefined || lane.halt === 'flat') return;
+      const position = book.position(lane.strategyId, lane.symbol);
+      if (Math.abs(position) < QTY_EPSILON) return;
+      const orders = working(lane);
+      for (const w of orders) if (!isProtective(w.order) || beingCancelled(lane, w.order.id)) return;
+      for (const [id, wanted] of lane.repricing) {
+        // Gone from the book: its terminal event, on its way to this path, decides (`onOrderEvent`).
+        const current = book.workingOrder(id);
+        if (current === undefined || !samePrices(current.order, wanted)) return;
+        lane.repricing.delete(id);
+      }
+      const closing: Side = position > 0 ? 'SELL' : 'BUY';
+      const qty = Math.abs(position);
+      // Checked on every order event of a bracketed strategy: no array is made unless something is wrong.
+      let problems: string[] | undefined;
+      for (const leg of protection.legs) {
+        let count = 0;
+        let found: WorkingOrder | undefined;
+        for (const w of orders) {
+          if (w.order.reason !== leg || parentOf(lane, w.order) !== protection.parent) continue;
+          count += 1;
+          found = w;
+        }
+        const name = LEG_NAMES[leg] ?? leg;
+        if (found === undefined || count > 1) (problems ??= []).push(count === 0 ? `no working ${name}` : `${count} working ${name}s`);
+        else if (found.order.side !== closing || Math.abs(found.remaining - qty) >= QTY_EPSILON) (problems ??= []).push(`its ${name} ${found.order.id} is ${found.order.side} ${found.remaining}`);
+      }
+      for (const w of orders) {
+        if (w.order.side !== closing || w.remaining > qty + QTY_EPSILON) (problems ??= []).push(`${w.order.id} (${w.order.side} ${w.remaining}) would open exposure`);
+      }
+      if (problems === undefined) {
+        lane.alerted = undefined;
+        return;
+      }
+      const message = `strategy "${lane.strategyId}" (${lane.symbol}): position ${position} is not protected as the bracket of ${protection.parent} says: ${problems.join('; ')}`;
+      if (message === lane.alerted) return;
+      lane.alerted = message;
+      options.onAlert({ kind: 'error', ts, strategyId: lane.strategyId, symbol: lane.symbol, position, message });
+    };
+
+    const handle = (input: OrderPathInput): void => {
+      if (input.kind === 'fill') onFill(input);
+      else if (input.kind === 'order') onOrderEvent(input);
+      else if (input.kind === 'halts') onHalts(input);
+      else if (isTarget(input)) onTarget(input);
+      else onIntent(input);
+    };
+    /** Inputs that arrive while one is handled (the events its own commands cause), handled after it, in order. */
+    const queued: OrderPathInput[] = [];
+    let handling = false;
+
     return {
       next(input) {
-        if (input.kind === 'fill') onFill(input);
-        else if (input.kind === 'halts') onHalts(input);
-        else if (isTarget(input)) onTarget(input);
-        else onIntent(input);
+        if (handling) {
+          queued.push(input);
+          return;
+        }
+        handling = true;
+        try {
+          handle(input);
+          for (let next = queued.shift(); next !== undefined; next = queued.shift()) handle(next);
+        } finally {
+          handling = false;
+          queued.length = 0;
+        }
       },
     };
   });
 }
+
+/** What the watchdog calls each leg of a bracket. */
+const LEG_NAMES: Readonly<Partial<Record<OrderReason, string>>> = { stop: 'stop-loss', takeProfit: 'take-profit', trailingStop: 'trailing stop' };
 
 /** Drops from `ids` the orders no longer working. */
 function forgetGone(ids: Set<string>, orders: readonly WorkingOrder[]): void {

@@ -72,6 +72,8 @@ function describeEvent(e: GraphEvent): string {
       return `fill ${short(e.orderId)} ${e.side} ${e.qty}@${e.price} bar ${(e.ts - T0) / MIN} ${e.reason}`;
     case 'trade':
       return `trade ${e.trade.strategyId} ${Math.round(e.trade.pnl)} ${e.trade.exitReason}`;
+    case 'error':
+      return `error ${e.message}`;
   }
 }
 

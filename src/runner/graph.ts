@@ -9,9 +9,9 @@ import { ConfigError } from '../core/errors';
 import { isProtective, isTarget } from '../core/orders';
 import { createFanout, type Fanout } from '../core/fanout';
 import type { TradingHalts } from '../core/halts';
-import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, Signal, StampedIntent, StrategyOutput } from '../core/types';
+import type { Bar, ContractBook, Decision, ExecutionEvent, Fill, OrderEvent, Signal, StampedIntent, StrategyOutput } from '../core/types';
 import type { Book, BookView } from '../portfolio/book';
-import { ordersFromDecisions, type HaltsChange } from '../portfolio/orders';
+import { orderPathReads, ordersFromDecisions, type HaltsChange, type ProtectionAlert } from '../portfolio/orders';
 import type { PortfolioUpdate } from '../portfolio/types';
 import type { RiskLimits } from '../risk/limits';
 import type { Sizer } from '../risk/sizers';
@@ -74,9 +74,10 @@ export interface IntentEvent {
 
 /**
  * Everything a runner, report or UI needs, in the order it happened: signals and order intents, order events
- * (risk decisions and broker statuses), fills, closed trades and one mark per bar.
+ * (risk decisions and broker statuses), fills, closed trades, one mark per bar, and the order path's alerts (a
+ * position found without the protection its bracket promises).
  */
-export type GraphEvent = SignalEvent | IntentEvent | PortfolioUpdate;
+export type GraphEvent = SignalEvent | IntentEvent | PortfolioUpdate | ProtectionAlert;
 
 export interface Graph {
   /**
@@ -118,9 +119,10 @@ export interface Graph {
  *
  * Fills go back into the graph once booked: to the order manager (a bracket's children are re-priced from the
  * fill, a protective exit ends the strategy's target) and, for a strategy whose `input` is `barsAndFills`, to
- * that strategy — each fill of its own orders, after the book has applied it and before the next bar. The
- * fills of a settle go back once the settle is done (after the broker's Filled), a live fill as soon as it is
- * booked; a fill booked while earlier ones are being delivered waits its turn.
+ * that strategy — each fill of its own orders, after the book has applied it and before the next bar. Order
+ * events go back to the order manager the same way (cancels and modifications confirmed, its protection
+ * watchdog). What a settle books goes back once the settle is done (after the broker's Filled), a live event as
+ * soon as it is booked; one booked while earlier ones are being delivered waits its turn.
  *
  * Nothing depends on the order in which things subscribe: the strategies and the ledger's bars are fed by
  * `step`, one after the other, after everything is wired.
@@ -161,8 +163,8 @@ export function buildGraph(options: GraphOptions): Graph {
       const decisionsEnd = createFanout<never>();
       const barsOf = (strategy: Strategy): Observable<Bar> =>
         strategy.reads === undefined ? routeOf(strategy.symbol).observable : merge(...[strategy.symbol, ...strategy.reads].map((s) => routeOf(s).observable));
-      /** Booked fills, back to the order manager. */
-      const feedback = createFanout<Fill>();
+      /** Booked fills and order events, back to the order manager. */
+      const feedback = createFanout<Fill | OrderEvent>();
       /** Booked fills, back to the strategy that asked for its own. */
       const ownFills = new Map<string, Fanout<Fill>>();
 
@@ -202,23 +204,28 @@ export function buildGraph(options: GraphOptions): Graph {
       // `decisionsEnd.end$` keeps the order path (and so the broker's events) alive until the bars end, even when
       // every strategy completes early: fills of orders still working are never dropped.
       const execution$ = merge(decisionsEnd.end$, feedback.observable, halts$, ...decided).pipe(
-        ordersFromDecisions(view, contracts, { sizer: options.sizer, bracketOf: (id) => brackets.get(id), homeSymbolOf: (id) => homes.get(id) }),
+        ordersFromDecisions(view, contracts, {
+          sizer: options.sizer,
+          bracketOf: (id) => brackets.get(id),
+          homeSymbolOf: (id) => homes.get(id),
+          onAlert: (alert) => subscriber.next(alert),
+        }),
         riskGate(options.limits ?? {}, { book: view, contracts }),
         route(broker, { drain: options.drain ?? false }),
-        feedBack(() => drain()),
+        feedBack((event) => booked.push(event), () => drain()),
       );
 
-      /** Fills booked and not yet given back; `settling` holds them until the broker's settle is over. */
-      const booked: Fill[] = [];
+      /** Fills and order events booked and not yet given back; `settling` holds them until the broker's settle is over. */
+      const booked: Array<Fill | OrderEvent> = [];
       let settling = false;
       let draining = false;
       const drain = (): void => {
         if (settling || draining) return;
         draining = true;
         try {
-          for (let fill = booked.shift(); fill !== undefined && !subscriber.closed; fill = booked.shift()) {
-            feedback.next(fill);
-            ownFills.get(fill.strategyId)?.next(fill);
+          for (let event = booked.shift(); event !== undefined && !subscriber.closed; event = booked.shift()) {
+            feedback.next(event);
+            if (event.kind === 'fill') ownFills.get(event.strategyId)?.next(event);
           }
         } finally {
           draining = false;
@@ -304,12 +311,20 @@ function stamping(strategy: Strategy, report: (decision: Decision) => void, admi
   }));
 }
 
-/** After each fill has gone through the ledger (and its trade after it), `giveBack` hands the booked fills back. */
-function feedBack(giveBack: () => void) {
+/**
+ * After each execution event has gone through the ledger (a fill with its trade, booked by the ledger itself),
+ * an order event the order manager acts on (`orderPathReads`) is kept with the booked fills (`keep`), and
+ * `giveBack` hands them back.
+ */
+function feedBack(keep: (event: OrderEvent) => void, giveBack: () => void) {
   return operate<ExecutionEvent, ExecutionEvent>((destination) => ({
     next(event) {
       destination.next(event);
-      if (event.kind === 'fill') giveBack();
+      if (event.kind === 'order') {
+        if (!orderPathReads(event)) return;
+        keep(event);
+      }
+      giveBack();
     },
   }));
 }

@@ -244,4 +244,23 @@ describe('the fake TWS works orders as TWS does', () => {
     await until(() => errors.some((e) => e.startsWith('104')));
     expect(errors.filter((e) => !e.startsWith('202'))).toEqual(['104: Cannot modify a filled or cancelled order (state Cancelled).']);
   });
+
+  it('answers a cancel late when told to: off the market at once, PendingCancel, Cancelled after the delay; a modification meanwhile gets 104', async () => {
+    tws = await startFakeTws({ fills: { match: 'price' }, cancelLatencyMs: 150 });
+    const { api: client, errors, events } = await connectRaw(tws);
+    client.placeOrder(50, USDJPY, base({ action: 'SELL' as Order['action'], orderType: 'STP' as Order['orderType'], auxPrice: 149.7, orderRef: 'sl' }));
+    await until(() => statuses(events).includes('50 Submitted'));
+    const asked = Date.now();
+    client.cancelOrder(50);
+    await until(() => statuses(events).includes('50 PendingCancel'));
+    // Gone from the market: the price going through the stop fills nothing, and a modification is refused.
+    tws.sendRealTimeBar(bar(1_704_412_800, 149.6, 149.6, 149.5, 149.55), 'USD.JPY');
+    client.placeOrder(50, USDJPY, base({ action: 'SELL' as Order['action'], orderType: 'STP' as Order['orderType'], auxPrice: 149.4, orderRef: 'sl' }));
+    await until(() => errors.some((e) => e.startsWith('104')));
+    expect(statuses(events)).toEqual(['50 Submitted', '50 PendingCancel']);
+    await until(() => statuses(events).includes('50 Cancelled'));
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(140);
+    expect(tws.executions()).toEqual([]);
+    expect(tws.orders()[0].request.auxPrice).toBe(149.7);
+  });
 });

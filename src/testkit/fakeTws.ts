@@ -222,6 +222,12 @@ export interface FakeTwsOptions {
   readonly historical?: HistoricalHandler;
   /** Delay before each historical answer. */
   readonly historicalLatencyMs?: number;
+  /**
+   * Delay of the answer to a cancelOrder: the order is off the market at once (it cannot fill, and a placeOrder
+   * modifying it gets error 104), TWS says PendingCancel, and Cancelled only after this many ms, as a busy TWS
+   * does. Default 0: Cancelled at once. See also `setCancelLatency`.
+   */
+  readonly cancelLatencyMs?: number;
   readonly pacing?: FakePacingRules;
   /** Default: 'manual' (bars only through `sendRealTimeBar`). */
   readonly realTimeBars?: RealTimeBarsMode | 'manual';
@@ -258,6 +264,8 @@ export interface FakeTws {
   setPositions(positions: readonly FakePosition[]): void;
   setFills(fills: FillScript | ((order: PlaceOrderRequest) => FillScript)): void;
   setHistorical(handler: HistoricalHandler): void;
+  /** From now on, answers cancelOrder after `ms` (see `FakeTwsOptions.cancelLatencyMs`). */
+  setCancelLatency(ms: number): void;
   /** Executes (part of) a working order now, e.g. one placed with `hold`. */
   fillOrder(orderId: number, fill?: { readonly qty?: number; readonly price?: number } & FillScript, clientId?: number): void;
   /** Sends one real-time bar to every matching subscription (all when `localSymbol` is omitted). */
@@ -310,6 +318,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
   const farmNotices = options.farmNotices ?? true;
   let historical: HistoricalHandler = options.historical ?? ((_req, ctx) => ({ bars: ctx.defaultBars() }));
   let fills: FillScript | ((order: PlaceOrderRequest) => FillScript) = options.fills ?? {};
+  let cancelLatencyMs = options.cancelLatencyMs ?? 0;
   const rtMode = options.realTimeBars ?? 'manual';
   const quoteMode = options.quotes ?? 'manual';
 
@@ -828,12 +837,21 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     }
   }
 
-  /** Cancels a live order, and the children of a parent that ends unfilled. */
-  function cancelOrder(order: FakeOrder, why: string): void {
+  /**
+   * Cancels a live order, and the children of a parent that ends unfilled. `answerAfterMs`: the order is off the
+   * market now, but TWS says only PendingCancel until then (a cancel the client asked for, `cancelLatencyMs`).
+   */
+  function cancelOrder(order: FakeOrder, why: string, answerAfterMs = 0): void {
     order.status = 'Cancelled';
-    toOwner(order, orderStatusMsg(statusOf(order, 0)));
-    toOwner(order, errorMsg(order.request.orderId, 202, `Order Canceled - reason:${why}`));
-    for (const child of childrenOf(order)) if (isLive(child)) cancelOrder(child, 'parent cancelled');
+    const answer = (): void => {
+      toOwner(order, orderStatusMsg(statusOf(order, 0)));
+      toOwner(order, errorMsg(order.request.orderId, 202, `Order Canceled - reason:${why}`));
+    };
+    if (answerAfterMs > 0) {
+      toOwner(order, orderStatusMsg({ ...statusOf(order, 0), status: 'PendingCancel' }));
+      later(answerAfterMs, answer);
+    } else answer();
+    for (const child of childrenOf(order)) if (isLive(child)) cancelOrder(child, 'parent cancelled', answerAfterMs);
   }
 
   function applyToPositions(e: FakeExecution): void {
@@ -859,7 +877,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       send(s, errorMsg(orderId, 10148, `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${order.status}.`));
       return;
     }
-    cancelOrder(order, '');
+    cancelOrder(order, '', cancelLatencyMs);
   }
 
   // ---- the market: orders that rest until the price reaches them --------------------------------------------
@@ -1009,6 +1027,9 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
     },
     setFills(next) {
       fills = next;
+    },
+    setCancelLatency(ms) {
+      cancelLatencyMs = ms;
     },
     setHistorical(handler) {
       historical = handler;
