@@ -186,4 +186,17 @@ describe('recordGraphEvents', () => {
     expect(journal.fills()[0].marks).toEqual([{ symbol: 'USDJPY', ts: buy.ts, intervalMs: 60_000, close: 144 }]);
     journal.close('done');
   });
+
+  it('journals a protection alert among the run\'s errors, with its strategy, symbol and position', () => {
+    const { file } = tempJournal();
+    const journal = openJournal(file, liveOptions());
+    recordGraphEvents(journal)({ kind: 'error', ts: 1_704_384_000_000, strategyId: 'fix', symbol: 'USDJPY', position: 100_000, message: 'no stop-loss working' });
+    journal.close('done');
+    const reader = readJournal(file);
+    try {
+      expect(reader.errors().map((e) => [e.ts, e.source, e.message])).toEqual([[1_704_384_000_000, 'order path', 'fix USDJPY (position 100000): no stop-loss working']]);
+    } finally {
+      reader.close();
+    }
+  });
 });

@@ -62,7 +62,7 @@ export function writeAheadBroker(broker: Broker, journal: Journal, options: Writ
  * run.events$.subscribe(recordGraphEvents(journal));
  * ```
  */
-export function recordGraphEvents(journal: Pick<Journal, 'recordSignal' | 'recordIntent' | 'recordOrderEvent' | 'recordTrade' | 'noteMark'>): (event: GraphEvent) => void {
+export function recordGraphEvents(journal: Pick<Journal, 'recordSignal' | 'recordIntent' | 'recordOrderEvent' | 'recordTrade' | 'noteMark' | 'recordError'>): (event: GraphEvent) => void {
   let lastExecId: string | undefined;
   return (event) => {
     switch (event.kind) {
@@ -84,6 +84,10 @@ export function recordGraphEvents(journal: Pick<Journal, 'recordSignal' | 'recor
         return;
       case 'mark':
         journal.noteMark(event.bar);
+        return;
+      case 'error':
+        // A bracketed position found without its protection: kept with the run's errors.
+        journal.recordError('order path', new Error(`${event.strategyId} ${event.symbol} (position ${event.position}): ${event.message}`), event.ts);
         return;
     }
   };
