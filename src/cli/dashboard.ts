@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { lastValueFrom, toArray } from 'rxjs';
 import { DEFAULT_CONTRACTS_PATH, loadContracts } from '../core/contracts';
+import { ConfigError } from '../core/errors';
 import type { Bar } from '../core/types';
 import { createJournalView } from '../control/journalView';
+import { createReportView, readReplayReport } from '../control/reportView';
 import { startHttpApi, type HttpApi } from '../control/httpApi';
 import type { ControlState } from '../control/control';
 import { replayFile } from '../data/replay';
@@ -10,11 +12,12 @@ import { readJournal } from '../journal/reader';
 import { EXIT_OK, onStopSignals, parseArgs, PROCESS_IO, reportError, runMain, writeLine, type CliIo, type SignalSource } from './io';
 import { parseHttpAddress } from './live';
 
-/** Bars drawn around the journal's first and last event. */
+/** Bars drawn around each fill: from an hour before to an hour after. */
 const MARGIN_MS = 3_600_000;
 
 interface DashboardOptions {
-  readonly journal: string;
+  readonly journal?: string;
+  readonly report?: string;
   readonly data?: string;
   readonly http: string;
   readonly contracts: string;
@@ -28,18 +31,21 @@ export interface DashboardContext {
 }
 
 /**
- * `npm run dashboard -- --journal data/live.db [--data bars.parquet] [--http 127.0.0.1:8080]`: the live dashboard
- * on a finished day, read-only: the journal's fills, orders, refusals, positions, PnL, equity and control actions,
- * and the chart from `--data` (bars around the day's events; without it, the closes the journal kept). Prints the
+ * `npm run dashboard -- --journal data/live.db | --report report.json [--data bars.parquet] [--http 127.0.0.1:8080]`:
+ * the live dashboard on a finished day, read-only. From a journal: its fills, orders, refusals, positions, PnL,
+ * equity and control actions, the chart from `--data` (bars around the day's fills; without it, the closes the
+ * journal kept). From a replay's `--json` report: its fills booked again, the positions, PnL and equity the report
+ * gives, the orders it left working, the chart from `--data` (without it, the fills' prices only). Prints the
  * page's URL with its token (read-only routes need it too) and serves it until Ctrl-C. Kill, flatten and resume
- * answer 409: nothing can be changed. Exit codes: 0, 1 bad journal or data, 2 bad arguments.
+ * answer 409: nothing can be changed. Exit codes: 0, 1 bad journal, report or data, 2 bad arguments.
  */
 export async function runDashboard(argv: readonly string[], context: DashboardContext): Promise<number> {
   const { io } = context;
   const program = new Command('dashboard')
-    .description('Look at a finished day from its journal on the live dashboard, read-only.')
-    .requiredOption('--journal <file>', 'the journal (SQLite) a live or replay run wrote')
-    .option('--data <file>', 'bars to draw (Parquet or CSV, as replay reads them)')
+    .description('Look at a finished day from its journal, or a replay from its --json report, on the live dashboard, read-only.')
+    .option('--journal <file>', 'the journal (SQLite) a live or replay run wrote')
+    .option('--report <file>', "a replay's --json report")
+    .option('--data <file>', "bars to draw around the fills (Parquet or CSV, as replay reads them); without it, the journal's closes or the report's fill prices only")
     .option('--http <[host:]port>', 'where the page listens (default host 127.0.0.1)', '127.0.0.1:0')
     .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH);
   const stop = await parseArgs(program, argv, io);
@@ -48,20 +54,34 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
 
   let control: ControlState;
   let api: HttpApi;
+  let source: string;
   try {
+    if ((opts.journal === undefined) === (opts.report === undefined)) throw new ConfigError('give exactly one of --journal <file> and --report <file>');
     const address = parseHttpAddress(opts.http);
-    const journal = readJournal(opts.journal);
-    try {
-      const bars = opts.data === undefined ? undefined : await barsAround(opts.data, journal.fills().map((f) => f.fill.ts));
-      control = createJournalView(journal, { contracts: loadContracts(opts.contracts), bars });
-    } finally {
-      journal.close();
+    const contracts = loadContracts(opts.contracts);
+    if (opts.report !== undefined) {
+      source = opts.report;
+      const report = readReplayReport(opts.report);
+      const fillTimes = report.strategies.flatMap((s) => s.fills.map((f) => f.ts));
+      // An open position is marked at the run's last bar at the end: its hour is drawn too.
+      const endTimes = report.period !== null && report.strategies.some((s) => s.position !== null) ? [report.period.lastBarTs] : [];
+      const bars = opts.data === undefined ? undefined : await barsAround(opts.data, [...fillTimes, ...endTimes]);
+      control = createReportView(report, { contracts, bars, source: opts.report });
+    } else {
+      source = opts.journal as string;
+      const journal = readJournal(source);
+      try {
+        const bars = opts.data === undefined ? undefined : await barsAround(opts.data, journal.fills().map((f) => f.fill.ts));
+        control = createJournalView(journal, { contracts, bars });
+      } finally {
+        journal.close();
+      }
     }
     api = await startHttpApi(control, { ...address, logLevel: 'warn' });
   } catch (error) {
     return reportError(error, io, { data: 'invalid data' });
   }
-  writeLine(io.stderr, `Dashboard (read-only, ${opts.journal}): ${api.dashboardUrl}`);
+  writeLine(io.stderr, `Dashboard (read-only, ${source}): ${api.dashboardUrl}`);
   writeLine(io.stderr, 'Ctrl-C to stop.');
   context.onServing?.(api, control);
   await new Promise<void>((resolve) => {
@@ -78,10 +98,27 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
   return EXIT_OK;
 }
 
-/** The bars of `file` from an hour before the first of `times` to an hour after the last (all of them when none). */
+/**
+ * The bars of `file` within an hour of any of `times` (all of them when none): the file is read once, from the
+ * first window's start to the last one's end, and the hours between windows are left out, so a long replay's
+ * page gets the bars around its fills, not every bar of the period.
+ */
 async function barsAround(file: string, times: readonly number[]): Promise<Bar[]> {
-  const range = times.length === 0 ? {} : { from: Math.min(...times) - MARGIN_MS, to: Math.max(...times) + MARGIN_MS };
-  return lastValueFrom(replayFile(file, range).pipe(toArray()));
+  if (times.length === 0) return lastValueFrom(replayFile(file, {}).pipe(toArray()));
+  const sorted = [...times].sort((a, b) => a - b);
+  const windows: { from: number; to: number }[] = [];
+  for (const t of sorted) {
+    const last = windows.at(-1);
+    if (last !== undefined && t - MARGIN_MS <= last.to) last.to = t + MARGIN_MS;
+    else windows.push({ from: t - MARGIN_MS, to: t + MARGIN_MS });
+  }
+  const bars = await lastValueFrom(replayFile(file, { from: windows[0].from, to: windows[windows.length - 1].to }).pipe(toArray()));
+  // Bars come in time order: one pass, the window moving with them.
+  let w = 0;
+  return bars.filter((bar) => {
+    while (w < windows.length && bar.ts >= windows[w].to) w += 1;
+    return w < windows.length && bar.ts >= windows[w].from;
+  });
 }
 
 if (require.main === module) runMain(() => runDashboard(process.argv.slice(2), { io: PROCESS_IO, signals: process }));

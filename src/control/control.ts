@@ -52,8 +52,11 @@ export interface EngineControl {
   readonly transient$?: Observable<TransientEvent>;
 }
 
-/** `journal`: a finished day read back from a journal, read-only (nothing can be changed). */
-export type EngineMode = 'replay' | 'live' | 'journal';
+/**
+ * `journal`: a finished day read back from a journal; `report`: a replay read back from its `--json` report. Both
+ * read-only (nothing can be changed).
+ */
+export type EngineMode = 'replay' | 'live' | 'journal' | 'report';
 
 /** A fill as the journal holds it: its place in the journal, its run, when it was written (wall ms). */
 export interface JournalFillRecord {
@@ -276,7 +279,7 @@ export interface ControlStateOptions {
   readonly readPositions?: () => readonly Position[];
   /** Wall clock, injectable for tests. Default `Date.now`. */
   readonly now?: () => number;
-  /** Nothing may be changed (a journal looked at afterwards): kill, flatten and resume throw `ReadOnlyError`. */
+  /** Nothing may be changed (a journal or a report looked at afterwards): kill, flatten and resume throw `ReadOnlyError`. */
   readonly readOnly?: boolean;
 }
 
@@ -611,7 +614,7 @@ export class UnknownStrategyError extends Error {
   }
 }
 
-/** A change was asked of a read-only control state (a journal looked at afterwards). The HTTP API answers 409. */
+/** A change was asked of a read-only control state (a journal or a report looked at afterwards). The HTTP API answers 409. */
 export class ReadOnlyError extends Error {
   override readonly name = 'ReadOnlyError';
   constructor() {

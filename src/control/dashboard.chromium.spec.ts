@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runDashboard } from '../cli/dashboard';
 import { runReplay } from '../cli/replay';
 import { readJournal } from '../journal/reader';
+import { parseReplayReport } from '../runner/report/replayReport';
 import { loadIbContracts } from '../adapters/ibkr/contracts';
 import { runDemoLive } from '../cli/demoLive';
 import { captureIo } from '../../test/support/cliCapture';
@@ -22,7 +23,7 @@ import { eventually, until } from '../../test/support/until';
  * the table and the chart within a second of the fake filling them, positions and PnL are the API's, a
  * dropped event stream loses no fill, the kill button refuses a wrong token and works with the right one, the
  * bracket's levels are drawn, a strategy's flatten button closes it (and a wrong token changes nothing), and the
- * page logs no error. Then `npm run demo:live` on the same page. Screenshots: docs/dashboard.png and
+ * page logs no error. Then `npm run demo:live` on the same page, and a journal and a replay's report read-only. Screenshots: docs/dashboard.png and
  * docs/demo-live.png with UPDATE_SCREENSHOTS=1.
  */
 if (!chromiumAvailable) console.warn('Skipping the dashboard test: /usr/bin/chromium is not installed (apt-get install -y chromium). It always runs in CI.');
@@ -361,6 +362,44 @@ declare const sessionStorage: { setItem(key: string, value: string): void };
       expect(flatten.status).toBe(409);
       expect(await flatten.json()).toMatchObject({ error: { code: 'READ_ONLY' } });
       await browser.page.screenshot({ path: screenshotPath('dashboard-journal.png'), fullPage: true });
+      expect(browser.problems).toEqual([]);
+    } finally {
+      signals.emit('SIGINT');
+      expect(await done).toBe(0);
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+(chromiumAvailable ? describe : describe.skip)("npm run dashboard: a replay's report read-only in headless Chromium", () => {
+  jest.setTimeout(60_000);
+
+  it('shows the report (a fill row and a chart marker a fill, the positions) with no button that changes anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-report-'));
+    const file = join(dir, 'report.json');
+    const fixture = resolve(__dirname, '../../fixtures/usdjpy.parquet');
+    // Cut while short_after_fix is short: the page has an open position to show.
+    expect(await runReplay([fixture, '--from', '2024-01-04T12:00:00Z', '--to', '2024-01-05T03:00:00Z', '--json', file, '--no-progress'], captureIo().io)).toBe(0);
+    const report = parseReplayReport(readFileSync(file, 'utf8'));
+    const reported = report.strategies.reduce((n, s) => n + s.fills.length, 0);
+    expect(reported).toBe(3);
+
+    const browser = await openBrowser({ width: 1360, height: 1400 });
+    const signals = new EventEmitter();
+    let served: HttpApi | undefined;
+    const done = runDashboard(['--report', file, '--data', fixture], { io: captureIo().io, signals, onServing: (api) => (served = api) });
+    try {
+      await until(() => served !== undefined, 'the page served', 20_000);
+      const api = served as HttpApi;
+      await browser.page.goto(api.dashboardUrl);
+      await browser.page.waitForFunction((n) => document.querySelectorAll('#fills-body tr[data-exec-id]').length === n, reported);
+      expect(await browser.page.textContent('#mode')).toBe('report: read-only');
+      expect(await browser.page.textContent('#connection')).toBe('report');
+      expect(await browser.page.getAttribute('#chart', 'data-markers')).toBe(String(reported));
+      expect(await browser.page.textContent('#strategies-body tr[data-strategy="short_after_fix"] td:nth-child(4)')).toBe('-100,000');
+      await browser.page.waitForFunction((want) => Number(document.querySelector('#equity-value')?.getAttribute('data-v')) === want, report.account.finalEquity);
+      expect(await browser.page.$$eval('#strategies-body button, header button:not([hidden])', (buttons) => buttons.length)).toBe(0);
       expect(browser.problems).toEqual([]);
     } finally {
       signals.emit('SIGINT');

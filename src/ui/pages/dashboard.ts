@@ -145,7 +145,7 @@ function render(): void {
 
 function renderHeader(): void {
   const status = state.status;
-  byId('mode').textContent = status === null ? '…' : readOnly() ? 'journal: read-only' : status.mode;
+  byId('mode').textContent = status === null ? '…' : readOnly() ? `${status.mode}: read-only` : status.mode;
   const kill = state.killSwitch;
   const killChip = byId('kill-state');
   killChip.textContent = kill === null ? 'kill switch ?' : kill.on ? `KILL SWITCH ON: ${kill.reason}` : 'kill switch off';
@@ -179,7 +179,7 @@ function renderConnection(): void {
   } else if (c.state === 'connecting') {
     text = `TWS connecting (attempt ${c.attempt ?? 1})`;
     level = 'warn';
-  } else if (c.state === 'replay' || c.state === 'journal') {
+  } else if (c.state === 'replay' || c.state === 'journal' || c.state === 'report') {
     text = c.state;
     level = 'ok';
   } else {
@@ -191,9 +191,9 @@ function renderConnection(): void {
   chip.title = c.reason ?? '';
 }
 
-/** A finished day read from a journal: nothing can be changed, so no button is offered. */
+/** A finished day read from a journal or a replay's report: nothing can be changed, so no button is offered. */
 function readOnly(): boolean {
-  return state.status?.mode === 'journal';
+  return state.status?.mode === 'journal' || state.status?.mode === 'report';
 }
 
 function currency(): string {
