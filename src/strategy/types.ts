@@ -53,25 +53,10 @@ export interface FillsStrategy extends StrategyIdentity {
 export type Strategy = BarsStrategy | FillsStrategy;
 
 /** What `makeStrategy` takes: `input` defaults to `bars`, `warmup` to none (`{ bars: 0 }`). */
-export type StrategyParts =
-  | {
-      readonly id: string;
-      readonly symbol: string;
-      readonly reads?: readonly string[];
-      readonly warmup?: Warmup;
-      readonly bracket?: BracketSpec;
-      readonly input?: 'bars';
-      readonly decide: OperatorFunction<Bar, StrategyOutput>;
-    }
-  | {
-      readonly id: string;
-      readonly symbol: string;
-      readonly reads?: readonly string[];
-      readonly warmup?: Warmup;
-      readonly bracket?: BracketSpec;
-      readonly input: 'barsAndFills';
-      readonly decide: OperatorFunction<StrategyInput, StrategyOutput>;
-    };
+export type StrategyParts = Omit<StrategyIdentity, 'warmup'> & { readonly warmup?: Warmup } & (
+    | { readonly input?: 'bars'; readonly decide: OperatorFunction<Bar, StrategyOutput> }
+    | { readonly input: 'barsAndFills'; readonly decide: OperatorFunction<StrategyInput, StrategyOutput> }
+  );
 
 /**
  * Makes a `Strategy`: checks that it names itself and its symbol, and keeps only the fields a strategy has.
