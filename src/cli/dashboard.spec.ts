@@ -47,6 +47,27 @@ describe('npm run dashboard', () => {
     expect(stderr).toMatch(new RegExp(`^invalid data: not a replay report: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: account\\.currency: `));
   });
 
+  it('warns when --data is not the file the report replayed (by its SHA-256), and serves the page all the same', async () => {
+    const other = resolve(__dirname, '../../fixtures/eurusd.parquet');
+    const signals = new EventEmitter();
+    const cap = captureIo();
+    let served: HttpApi | undefined;
+    const done = runDashboard(['--report', reportFile, '--data', other], { io: cap.io, signals, onServing: (api) => (served = api) });
+    await until(() => served !== undefined, 'the page served', 20_000);
+    signals.emit('SIGINT');
+    expect(await done).toBe(0);
+    const report = parseReplayReport(readFileSync(reportFile, 'utf8'));
+    expect(cap.stderr()).toContain(`warning: --data ${other} is not the file this report replayed (usdjpy.parquet, sha256 ${report.input?.sha256.slice(0, 12)}…)`);
+
+    const same = captureIo();
+    let servedSame: HttpApi | undefined;
+    const doneSame = runDashboard(['--report', reportFile, '--data', FIXTURE], { io: same.io, signals, onServing: (api) => (servedSame = api) });
+    await until(() => servedSame !== undefined, 'the page served', 20_000);
+    signals.emit('SIGINT');
+    expect(await doneSame).toBe(0);
+    expect(same.stderr()).not.toContain('warning');
+  });
+
   it("serves a replay's report read-only: its figures on /status and /pnl, changes refused with 409", async () => {
     const report = parseReplayReport(readFileSync(reportFile, 'utf8'));
     const signals = new EventEmitter();

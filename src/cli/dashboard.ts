@@ -7,6 +7,7 @@ import { createJournalView } from '../control/journalView';
 import { createReportView, readReplayReport } from '../control/reportView';
 import { startHttpApi, type HttpApi } from '../control/httpApi';
 import type { ControlState } from '../control/control';
+import { sha256OfFile } from '../data/fileHash';
 import { replayFile } from '../data/replay';
 import { readJournal } from '../journal/reader';
 import { EXIT_OK, onStopSignals, parseArgs, PROCESS_IO, reportError, runMain, writeLine, type CliIo, type SignalSource } from './io';
@@ -66,6 +67,10 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
       // An open position is marked at the run's last bar at the end: its hour is drawn too.
       const endTimes = report.period !== null && report.strategies.some((s) => s.position !== null) ? [report.period.lastBarTs] : [];
       const bars = opts.data === undefined ? undefined : await barsAround(opts.data, [...fillTimes, ...endTimes]);
+      if (opts.data !== undefined) {
+        const other = await otherThanReplayed(opts.data, [...(report.input === undefined ? [] : [report.input]), ...(report.inputs ?? [])]);
+        if (other !== undefined) writeLine(io.stderr, `warning: --data ${opts.data} is not the file this report replayed (${other}): the chart may not show the bars its fills came from`);
+      }
       control = createReportView(report, { contracts, bars, source: opts.report });
     } else {
       source = opts.journal as string;
@@ -96,6 +101,18 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
   await api.close();
   control.dispose();
   return EXIT_OK;
+}
+
+/**
+ * Why `file` is not one of the files a report replayed (their names and SHA-256 prefixes), or undefined when it is
+ * one of them or the report names none: the report records each input's hash, so a chart drawn from another
+ * file (another symbol, another version of the data) is said, not silently shown under the report's fills.
+ */
+async function otherThanReplayed(file: string, inputs: readonly { readonly file: string; readonly sha256: string }[]): Promise<string | undefined> {
+  if (inputs.length === 0) return undefined;
+  const { sha256 } = await sha256OfFile(file);
+  if (inputs.some((input) => input.sha256 === sha256)) return undefined;
+  return inputs.map((input) => `${input.file}, sha256 ${input.sha256.slice(0, 12)}…`).join('; ');
 }
 
 /**
