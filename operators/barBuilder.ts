@@ -93,10 +93,7 @@ interface SymbolBucket {
  * Hot path: no allocation or closure per event except the emitted `Bar`.
  */
 export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}): OperatorFunction<Tick | Bar, Bar> {
-  if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
-    throw new ConfigError(`intervalMs must be a positive whole number of milliseconds, got ${String(intervalMs)}`, 'barBuilder');
-  }
-  const session = resolveSession(intervalMs, options.session);
+  const session = resolveBuckets(intervalMs, options.session);
   const late = options.late ?? 'error';
   if (late !== 'error' && late !== 'drop') {
     throw new ConfigError(`late must be 'error' or 'drop', got ${JSON.stringify(late)}`, 'barBuilder');
@@ -132,22 +129,11 @@ export function barBuilder(intervalMs: number, options: BarBuilderOptions = {}):
       last = undefined;
     });
 
+    const cell = { start: 0, end: 0 };
     const moveCellTo = (ts: number): void => {
-      if (zone === undefined) {
-        cellStart = ts - (((ts % intervalMs) + intervalMs) % intervalMs);
-        cellEnd = cellStart + intervalMs;
-        return;
-      }
-      let day = zone.localDayIndex(ts);
-      let start = zone.utcOf(day, sessionMinute);
-      while (start > ts) start = zone.utcOf(--day, sessionMinute);
-      let end = zone.utcOf(day + 1, sessionMinute);
-      while (end <= ts) {
-        start = end;
-        end = zone.utcOf(++day + 1, sessionMinute);
-      }
-      cellStart = start;
-      cellEnd = end;
+      cellAt(ts, intervalMs, zone, sessionMinute, cell);
+      cellStart = cell.start;
+      cellEnd = cell.end;
     };
 
     const emit = (b: SymbolBucket): void => {
@@ -298,6 +284,33 @@ interface ResolvedSession {
   readonly minute: number;
 }
 
+/** Checks a bucket interval (ConfigError) and resolves the session of daily buckets (undefined for others). */
+function resolveBuckets(intervalMs: number, session: SessionSpec | undefined): ResolvedSession | undefined {
+  if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
+    throw new ConfigError(`intervalMs must be a positive whole number of milliseconds, got ${String(intervalMs)}`, 'barBuilder');
+  }
+  return resolveSession(intervalMs, session);
+}
+
+/** The bucket holding `ts` into `cell`: an epoch multiple of `intervalMs`, or the session day in `zone`. */
+function cellAt(ts: number, intervalMs: number, zone: ZoneClock | undefined, sessionMinute: number, cell: { start: number; end: number }): void {
+  if (zone === undefined) {
+    cell.start = ts - (((ts % intervalMs) + intervalMs) % intervalMs);
+    cell.end = cell.start + intervalMs;
+    return;
+  }
+  let day = zone.localDayIndex(ts);
+  let start = zone.utcOf(day, sessionMinute);
+  while (start > ts) start = zone.utcOf(--day, sessionMinute);
+  let end = zone.utcOf(day + 1, sessionMinute);
+  while (end <= ts) {
+    start = end;
+    end = zone.utcOf(++day + 1, sessionMinute);
+  }
+  cell.start = start;
+  cell.end = end;
+}
+
 function resolveSession(intervalMs: number, session: SessionSpec | undefined): ResolvedSession | undefined {
   if (session === undefined && intervalMs !== DAY_MS) return undefined;
   if (intervalMs !== DAY_MS) {
@@ -310,4 +323,76 @@ function resolveSession(intervalMs: number, session: SessionSpec | undefined): R
   } catch (error) {
     throw new ConfigError(`session: ${error instanceof Error ? error.message : String(error)}`, 'barBuilder');
   }
+}
+
+/** Where a reader that holds ticks as numbers hands them, in time order (see {@link priceBars}). */
+export interface TickSink {
+  /** A quote at `ts`: its mid (bid + ask) / 2 is the price, as `barBuilder` takes a quote tick. */
+  quote(ts: number, bid: number, ask: number): void;
+  /** A trade at `ts`: its price, its size as volume. */
+  trade(ts: number, price: number, size: number): void;
+  /** The end of the ticks: the open bar goes out. */
+  flush(): void;
+}
+
+/**
+ * The bars `barBuilder(intervalMs, options)` makes of one symbol's ticks, built from numbers instead of
+ * `Tick` objects: a tick file's reader calls it per row, so a replay of millions of ticks allocates only the
+ * bars. Same buckets, same values, same bar objects, emitted at the same points (a bar when the first tick
+ * after its bucket arrives, the last one on `flush`). The caller guarantees what makes the general operator's
+ * other paths unreachable: one symbol, times that never go back (so no event is late), no `clock$`.
+ */
+export function priceBars(
+  intervalMs: number,
+  options: Pick<BarBuilderBaseOptions, 'session' | 'quoteVolume'> = {},
+): (symbol: string, emit: (bar: Bar) => void) => TickSink {
+  // Options are checked here, when the builder is made, as `barBuilder(intervalMs, options)` checks them.
+  const session = resolveBuckets(intervalMs, options.session);
+  const quoteVolumeOption = options.quoteVolume ?? 'ticks';
+  if (quoteVolumeOption !== 'ticks' && quoteVolumeOption !== 'zero') {
+    throw new ConfigError(`quoteVolume must be 'ticks' or 'zero', got ${JSON.stringify(quoteVolumeOption)}`, 'barBuilder');
+  }
+  const quoteVolume = quoteVolumeOption === 'ticks' ? 1 : 0;
+  return (symbol, emit) => priceBuckets(intervalMs, session, quoteVolume, symbol, emit);
+}
+
+function priceBuckets(intervalMs: number, session: ResolvedSession | undefined, quoteVolume: number, symbol: string, emit: (bar: Bar) => void): TickSink {
+  const zone: ZoneClock | undefined = session ? zoneClock(session.zone) : undefined;
+  const sessionMinute = session ? session.minute : 0;
+  const cell = { start: -Infinity, end: -Infinity };
+  // The open bar: none before the first tick and after it went out.
+  let open = false;
+  let o = 0;
+  let h = 0;
+  let l = 0;
+  let c = 0;
+  let v = 0;
+
+  const out = (): void => {
+    open = false;
+    emit({ kind: 'bar', symbol, ts: cell.start, intervalMs: cell.end - cell.start, open: o, high: h, low: l, close: c, volume: v });
+  };
+  const add = (ts: number, price: number, volume: number): void => {
+    if (ts >= cell.end) {
+      if (open) out();
+      cellAt(ts, intervalMs, zone, sessionMinute, cell);
+    }
+    if (!open) {
+      open = true;
+      o = h = l = c = price;
+      v = volume;
+      return;
+    }
+    if (price > h) h = price;
+    if (price < l) l = price;
+    c = price;
+    v += volume;
+  };
+  return {
+    quote: (ts, bid, ask) => add(ts, (bid + ask) * 0.5, quoteVolume),
+    trade: add,
+    flush: () => {
+      if (open) out();
+    },
+  };
 }
