@@ -1,10 +1,10 @@
 import { extname } from 'node:path';
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { barBuilder } from '../../operators/barBuilder';
+import { barBuilder, priceBars } from '../../operators/barBuilder';
 import { ConfigError, DataError } from '../core/errors';
 import { formatZodError } from '../core/schemas';
-import type { Bar, Tick } from '../core/types';
+import type { Bar } from '../core/types';
 import type { BarBatchReader, BarReaderOptions, FileFormat, OpenBarReader, ReadProgress } from './barBatch';
 import type { ColumnMap } from './columnMap';
 import { barReader } from './csvReader';
@@ -36,8 +36,9 @@ export type { ValidationPolicy, ValidationReport, SkippedRow } from './validatio
  * a zone) are always errors.
  *
  * `replayFile` reads any file: Parquet, or delimited text in any layout `sniff.ts` detects (vendor exports,
- * gzip, UTF-16…). A tick file becomes bars through `barBuilder` (1 minute unless `barMs` says otherwise);
- * `barMs` on a bar file resamples it through `barBuilder` too (daily bars on the FX 17:00 New York day).
+ * gzip, UTF-16…). A tick file becomes the bars `barBuilder` builds of its ticks (1 minute unless `barMs` says
+ * otherwise), made by `priceBars` from the rows' numbers; `barMs` on a bar file resamples it through
+ * `barBuilder` (daily bars on the FX 17:00 New York day).
  */
 export interface ReplayOptions {
   /** Bar symbol. Defaults to the file's metadata (files written by `writeBarsParquet` carry it). */
@@ -189,7 +190,7 @@ export function replayFile(path: string, options: ReplayOptions = {}): Observabl
       const reader = tickReader(path, opened, read);
       release = () => reader.close();
       const barMs = options.barMs ?? DEFAULT_TICK_BAR_MS;
-      return connect(ticksFrom(reader, path, options).pipe(barBuilder(barMs)), false);
+      return connect(tickBarsFrom(reader, path, options, barMs), false);
     };
     const connect = (bars$: Observable<Bar>, resample = options.barMs !== undefined): void => {
       if (stopped) {
@@ -285,8 +286,13 @@ function barsFrom(reader: BarBatchReader, file: string, options: ReplayOptions):
   });
 }
 
-/** The ticks of an open tick reader, validated, with the price `options.price` asks for. */
-function ticksFrom(reader: TickBatchReader, file: string, options: ReplayOptions): Observable<Tick> {
+/**
+ * The bars of `barMs` built from an open tick reader's rows, validated, with the price `options.price` asks
+ * for: what `barBuilder(barMs)` makes of the ticks, built from the batch columns without a `Tick` object per
+ * row (see `priceBars`). As through the operator, the report is handed over before the last bar goes out,
+ * and an error ends the stream without it.
+ */
+function tickBarsFrom(reader: TickBatchReader, file: string, options: ReplayOptions, barMs: number): Observable<Bar> {
   const policy = options.policy ?? 'error';
   const price = options.price ?? (reader.kind === 'quotes' ? 'mid' : 'last');
   if ((reader.kind === 'trades') !== (price === 'last')) {
@@ -295,11 +301,14 @@ function ticksFrom(reader: TickBatchReader, file: string, options: ReplayOptions
       '--price',
     );
   }
-  return new Observable<Tick>((subscriber) => {
+  // Made before anything is read, as `barBuilder(barMs)` is: a bad interval is a ConfigError up front.
+  const barsOf = priceBars(barMs);
+  return new Observable<Bar>((subscriber) => {
     let stopped = false;
     const run = async (): Promise<void> => {
       options.onOpen?.({ file, format: reader.format, records: reader.kind, progress: reader.progress });
       const symbol = options.symbol ?? reader.layout.fileSymbol ?? options.defaultSymbol ?? noSymbol(file);
+      const bars = barsOf(symbol, (bar) => subscriber.next(bar));
       const validator = createTickValidator({
         file,
         symbol,
@@ -314,12 +323,13 @@ function ticksFrom(reader: TickBatchReader, file: string, options: ReplayOptions
         const batch = await reader.next();
         if (stopped || subscriber.closed) return;
         if (batch === null) break;
-        if (!validator.emit(batch, subscriber as Subscriber<Tick>)) return;
+        if (!validator.emit(batch, bars, subscriber)) return;
         if (options.pace !== undefined) await options.pace();
       }
       reader.close();
       options.onReport?.(validator.report(options.barMs ?? DEFAULT_TICK_BAR_MS));
-      subscriber.complete();
+      bars.flush();
+      if (!subscriber.closed) subscriber.complete();
     };
     run().catch((e: unknown) => {
       reader.close();

@@ -1,7 +1,8 @@
 import type { Subscriber } from 'rxjs';
 import { DataError } from '../core/errors';
 import { isoUtc } from '../core/time';
-import type { Bar, Tick } from '../core/types';
+import type { TickSink } from '../../operators/barBuilder';
+import type { Bar } from '../core/types';
 import { makeBar } from './bar';
 import type { BarBatch, BarColumnNames, RowRejection } from './barBatch';
 import { BAR_RULES, BAR_RULE_TEXT, checkOhlcv, type BarRule } from './barRules';
@@ -194,8 +195,11 @@ export interface TickValidatorOptions {
 }
 
 export interface TickValidator {
-  /** Validates a batch and emits its good rows as ticks; false once the subscriber is closed. */
-  emit(batch: TickBatch, subscriber: Subscriber<Tick>): boolean;
+  /**
+   * Validates a batch and hands its good rows to `ticks` (a bar builder: no `Tick` object per row); false as
+   * soon as `output` is closed (what `ticks` emitted made the consumer stop), so reading can stop.
+   */
+  emit(batch: TickBatch, ticks: TickSink, output: { readonly closed: boolean }): boolean;
   /** The report, for bars of `barMs` built from the ticks. */
   report(barMs: number): ValidationReport;
 }
@@ -213,7 +217,7 @@ export function createTickValidator(options: TickValidatorOptions): TickValidato
   let lastTs = Number.NEGATIVE_INFINITY;
   const isPrice = (x: number): boolean => x > 0 && x < Infinity;
   return {
-    emit: (batch, subscriber) => {
+    emit: (batch, ticks, output) => {
       const { length, rows, ts, first, second } = batch;
       tally.begin(batch.rejections);
       for (let i = 0; i < length; i++) {
@@ -236,13 +240,14 @@ export function createTickValidator(options: TickValidatorOptions): TickValidato
         if (emitted === 0) firstTs = t;
         lastTs = t;
         emitted++;
-        if (records === 'trades') subscriber.next({ kind: 'trade', symbol, ts: t, price: a, size: b });
-        else if (price === 'mid') subscriber.next({ kind: 'quote', symbol, ts: t, bid: a, ask: b });
+        if (records === 'trades') ticks.trade(t, a, b);
+        else if (price === 'mid') ticks.quote(t, a, b);
         else {
+          // One side for both: the quote's mid is then that side, as a Tick { bid: side, ask: side } gave.
           const side = price === 'bid' ? a : b;
-          subscriber.next({ kind: 'quote', symbol, ts: t, bid: side, ask: side });
+          ticks.quote(t, side, side);
         }
-        if (subscriber.closed) return false;
+        if (output.closed) return false;
       }
       return true;
     },
