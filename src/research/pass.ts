@@ -203,8 +203,7 @@ export async function runPass(options: PassOptions): Promise<ConfigResult[]> {
         view.exposed = Math.abs(position) >= 1e-9;
         view.stale = false;
       }
-      view.analyzers.onEquity(ts, equity);
-      view.analyzers.onBar(ts, view.exposed);
+      view.analyzers.onPoint(ts, equity, view.exposed);
       view.sampler?.onEquity?.(ts, equity);
       options.onAccount?.(view.index, ts, equity, view.exposed);
     }
