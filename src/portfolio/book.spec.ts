@@ -418,3 +418,20 @@ describe('book: the account is the sum of its strategies', () => {
     expect(b.equity('a') - 1_000_000 + (b.equity('b') - 1_000_000)).toBeCloseTo(b.equity() - 1_000_000, 9);
   });
 });
+
+describe('book: equityReader', () => {
+  it('reads what equity(id) says, after marks and between fills, and refuses a strategy it does not know', () => {
+    const b = book();
+    b.track('s', 'USDJPY');
+    const read = b.equityReader('s');
+    expect(read()).toBe(b.equity('s'));
+    b.mark(mark('USDJPY', 150, 0));
+    b.applyFill(fill('BUY', 100_000, 150, { commission: 150 }));
+    // After a fill and before the next mark the reader values the position as equity() does.
+    expect(read()).toBe(b.equity('s'));
+    b.mark(mark('USDJPY', 151, 1));
+    expect(read()).toBe(b.equity('s'));
+    expect(read()).toBeCloseTo(1_000_000 + 100_000 / 151 - 1, 9);
+    expect(() => b.equityReader('nobody')).toThrow(/not tracked/);
+  });
+});

@@ -97,6 +97,12 @@ export interface BookView {
   /** Equity in the account currency now (account, or one strategy as if alone). */
   equity(strategyId?: string): number;
   /**
+   * `equity(strategyId)` of a tracked strategy as a function, the strategy looked up once: for a loop that
+   * reads many strategies' equity on every bar (a sweep's pass), where the lookup by id cost more than the read.
+   * Throws for a strategy the book does not know.
+   */
+  equityReader(strategyId: string): () => number;
+  /**
    * Account equity at the start of the UTC day of `ts` (the equity of the last mark of the previous day;
    * initial cash on the first day; the current equity when no bar of that day has been marked yet).
    */
@@ -586,6 +592,11 @@ export function createBook(options: BookOptions): Book {
       if (owner === undefined) return initialCash;
       // The runner asks for every strategy's equity on every bar, right after the mark computed it.
       return owner.sampled ? owner.equity : equityOf(owner);
+    },
+    equityReader: (strategyId) => {
+      const owner = strategies.get(strategyId);
+      if (owner === undefined) throw new RangeError(`equityReader: strategy "${strategyId}" is not tracked by the book`);
+      return () => (owner.sampled ? owner.equity : equityOf(owner));
     },
     dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > clock.markedDay || Number.isNaN(clock.markedDay) ? sampleAccountEquity() : clock.dayStart),
     positions: () => strategyList.flatMap((owner) => owner.ledgers.map(snapshot)),

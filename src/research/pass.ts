@@ -182,12 +182,14 @@ export async function runPass(options: PassOptions): Promise<ConfigResult[]> {
     sizer: first.sizer === undefined ? undefined : createSizer(first.sizer, book, contracts),
   });
 
+  // Each leg's equity read straight from its owner in the book (tracked by buildGraph): no lookup by id per bar.
+  const legEquityOf = legs.map((leg) => book.equityReader(leg.graphId));
   const legEquity = new Float64Array(legs.length);
   const total = Math.max(1, end - start);
   const progress = { bars: 0 };
   const onMark = (bar: Bar): void => {
     const ts = bar.ts;
-    for (let l = 0; l < legs.length; l++) legEquity[l] = book.equity(legs[l].graphId);
+    for (let l = 0; l < legs.length; l++) legEquity[l] = legEquityOf[l]();
     for (let v = 0; v < views.length; v++) {
       const view = views[v];
       const own = view.legs;
@@ -201,8 +203,7 @@ export async function runPass(options: PassOptions): Promise<ConfigResult[]> {
         view.exposed = Math.abs(position) >= 1e-9;
         view.stale = false;
       }
-      view.analyzers.onEquity(ts, equity);
-      view.analyzers.onBar(ts, view.exposed);
+      view.analyzers.onPoint(ts, equity, view.exposed);
       view.sampler?.onEquity?.(ts, equity);
       options.onAccount?.(view.index, ts, equity, view.exposed);
     }

@@ -62,6 +62,18 @@ describe('createAnalyzers', () => {
     expect(set.results()).toEqual(Object.fromEntries(ANALYZER_NAMES.map((name, i) => [name, alone[i].result()])));
   });
 
+  it('onPoint is onEquity then onBar', () => {
+    const split = createAnalyzers(ANALYZER_NAMES, { initialEquity: 100 });
+    const fused = createAnalyzers(ANALYZER_NAMES, { initialEquity: 100 });
+    [100, 97, 101, 95, 96, 99, 108, 90].forEach((equity, i) => {
+      const ts = T0 + i * 7 * HOUR;
+      split.onEquity(ts, equity);
+      split.onBar(ts, i % 3 !== 0);
+      fused.onPoint(ts, equity, i % 3 !== 0);
+    });
+    expect(fused.results()).toEqual(split.results());
+  });
+
   it('reports only what is attached', () => {
     const set = createAnalyzers(['winRate'], { initialEquity: 1 });
     set.onEquity(T0, 2);

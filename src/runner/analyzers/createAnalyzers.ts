@@ -65,6 +65,8 @@ export interface AnalyzerSet {
   readonly names: readonly AnalyzerName[];
   onEquity(ts: number, equity: number): void;
   onBar(ts: number, exposed: boolean): void;
+  /** `onEquity(ts, equity)` then `onBar(ts, exposed)` in one call: a sweep's pass makes it for every config on every bar. */
+  onPoint(ts: number, equity: number, exposed: boolean): void;
   onTrade(trade: Trade): void;
   onFill(fill: Fill): void;
   /** Results keyed by name, in {@link ANALYZER_NAMES} order whatever the order they were attached in. */
@@ -104,6 +106,11 @@ export function createAnalyzers(names: readonly AnalyzerName[], options: Analyze
       if (drawdown !== null) drawdown.onEquity!(ts, equity);
     },
     onBar(ts, exposed) {
+      if (exposure !== null) exposure.onBar!(ts, exposed);
+    },
+    onPoint(ts, equity, exposed) {
+      if (daily !== null) daily.push(ts, equity);
+      if (drawdown !== null) drawdown.onEquity!(ts, equity);
       if (exposure !== null) exposure.onBar!(ts, exposed);
     },
     onTrade(trade) {

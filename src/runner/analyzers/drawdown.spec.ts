@@ -26,6 +26,35 @@ describe('drawdown analyzer', () => {
     expect(result.pctTroughTs).toBe(t(4));
   });
 
+  it('gives the percent drawdown of the point-by-point definition exactly (the division is skipped only where it cannot win)', () => {
+    // A random walk with repeated levels, equal drawdowns and new peaks; the reference divides at every point.
+    let seed = 7;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const equities: number[] = [];
+    let equity = 1000;
+    for (let i = 0; i < 5000; i++) {
+      equity += Math.round((random() - 0.5) * 40) / 4;
+      equities.push(equity);
+    }
+    let peak = 1000;
+    let best = { pct: 0, peakTs: Number.NaN, troughTs: Number.NaN };
+    let peakTs = t(1);
+    equities.forEach((e, i) => {
+      if (e >= peak) {
+        peak = e;
+        peakTs = t(i + 1);
+        return;
+      }
+      const pct = (100 * (peak - e)) / peak;
+      if (pct > best.pct) best = { pct, peakTs, troughTs: t(i + 1) };
+    });
+    const result = feed(1000, equities);
+    expect(best.pct).toBeGreaterThan(0);
+    expect(result.maxDrawdownPct).toBe(best.pct);
+    expect(result.pctPeakTs).toBe(best.peakTs);
+    expect(result.pctTroughTs).toBe(best.troughTs);
+  });
+
   it('measures the longest drawdown from its peak to its recovery', () => {
     const result = feed(100, curve);
     // 110 at t2 is regained first at t6 (4 h, 3 points under water); 200 at t7 at t9 (2 h, 1 point).
