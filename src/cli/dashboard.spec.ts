@@ -48,24 +48,23 @@ describe('npm run dashboard', () => {
   });
 
   it('warns when --data is not the file the report replayed (by its SHA-256), and serves the page all the same', async () => {
+    /** Runs the command until the page is served, stops it, and returns its stderr. */
+    const serveOnce = async (argv: readonly string[]): Promise<string> => {
+      const signals = new EventEmitter();
+      const cap = captureIo();
+      let served = false;
+      const done = runDashboard(argv, { io: cap.io, signals, onServing: () => (served = true) });
+      await until(() => served, 'the page served', 20_000);
+      signals.emit('SIGINT');
+      expect(await done).toBe(0);
+      return cap.stderr();
+    };
     const other = resolve(__dirname, '../../fixtures/eurusd.parquet');
-    const signals = new EventEmitter();
-    const cap = captureIo();
-    let served: HttpApi | undefined;
-    const done = runDashboard(['--report', reportFile, '--data', other], { io: cap.io, signals, onServing: (api) => (served = api) });
-    await until(() => served !== undefined, 'the page served', 20_000);
-    signals.emit('SIGINT');
-    expect(await done).toBe(0);
     const report = parseReplayReport(readFileSync(reportFile, 'utf8'));
-    expect(cap.stderr()).toContain(`warning: --data ${other} is not the file this report replayed (usdjpy.parquet, sha256 ${report.input?.sha256.slice(0, 12)}…)`);
-
-    const same = captureIo();
-    let servedSame: HttpApi | undefined;
-    const doneSame = runDashboard(['--report', reportFile, '--data', FIXTURE], { io: same.io, signals, onServing: (api) => (servedSame = api) });
-    await until(() => servedSame !== undefined, 'the page served', 20_000);
-    signals.emit('SIGINT');
-    expect(await doneSame).toBe(0);
-    expect(same.stderr()).not.toContain('warning');
+    expect(await serveOnce(['--report', reportFile, '--data', other])).toContain(
+      `warning: --data ${other} is not the file this report replayed (usdjpy.parquet, sha256 ${report.input?.sha256.slice(0, 12)}…)`,
+    );
+    expect(await serveOnce(['--report', reportFile, '--data', FIXTURE])).not.toContain('warning');
   });
 
   it("serves a replay's report read-only: its figures on /status and /pnl, changes refused with 409", async () => {
