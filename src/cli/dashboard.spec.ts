@@ -62,9 +62,32 @@ describe('npm run dashboard', () => {
     const other = resolve(__dirname, '../../fixtures/eurusd.parquet');
     const report = parseReplayReport(readFileSync(reportFile, 'utf8'));
     expect(await serveOnce(['--report', reportFile, '--data', other])).toContain(
-      `warning: --data ${other} is not the file this report replayed (usdjpy.parquet, sha256 ${report.input?.sha256.slice(0, 12)}…)`,
+      `warning: --data ${other} is not a file this report replayed (usdjpy.parquet, sha256 ${report.input?.sha256.slice(0, 12)}…)`,
     );
     expect(await serveOnce(['--report', reportFile, '--data', FIXTURE])).not.toContain('warning');
+  });
+
+  it("serves a multi-symbol replay's report with its files as --data (the rate pair among them): the report's equity", async () => {
+    const files = ['usdjpy', 'eurusd', 'eurjpy'].map((name) => resolve(__dirname, `../../fixtures/${name}.parquet`));
+    const multiFile = join(dir, 'multi.json');
+    const config = resolve(__dirname, '../../config/multi.json');
+    expect(await runReplay([...files, '--config', config, '--from', '2024-01-08T00:00:00Z', '--to', '2024-01-13T00:00:00Z', '--json', multiFile, '--no-progress'], captureIo().io)).toBe(0);
+    const report = parseReplayReport(readFileSync(multiFile, 'utf8'));
+    expect(new Set(report.strategies.filter((s) => s.fills.length > 0).map((s) => s.symbol)).size).toBeGreaterThan(1);
+    const signals = new EventEmitter();
+    const cap = captureIo();
+    let served: HttpApi | undefined;
+    const done = runDashboard(['--report', multiFile, '--data', ...files], { io: cap.io, signals, onServing: (api) => (served = api) });
+    try {
+      await until(() => served !== undefined, 'the page served', 20_000);
+      const api = served as HttpApi;
+      expect(cap.stderr()).not.toContain('warning');
+      const pnl = (await (await fetch(`${api.url}/pnl`, { headers: { authorization: `Bearer ${api.token}` } })).json()) as PnlSummary;
+      expect(pnl.equity?.equity).toBeCloseTo(report.account.finalEquity, 6);
+    } finally {
+      signals.emit('SIGINT');
+      expect(await done).toBe(0);
+    }
   });
 
   it("serves a replay's report read-only: its figures on /status and /pnl, changes refused with 409", async () => {

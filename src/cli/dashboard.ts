@@ -8,6 +8,7 @@ import { createReportView, readReplayReport } from '../control/reportView';
 import { startHttpApi, type HttpApi } from '../control/httpApi';
 import type { ControlState } from '../control/control';
 import { sha256OfFile } from '../data/fileHash';
+import { mergeByEventTime } from '../data/merge';
 import { replayFile } from '../data/replay';
 import { readJournal } from '../journal/reader';
 import { EXIT_OK, onStopSignals, parseArgs, PROCESS_IO, reportError, runMain, writeLine, type CliIo, type SignalSource } from './io';
@@ -19,7 +20,7 @@ const MARGIN_MS = 3_600_000;
 interface DashboardOptions {
   readonly journal?: string;
   readonly report?: string;
-  readonly data?: string;
+  readonly data?: readonly string[];
   readonly http: string;
   readonly contracts: string;
 }
@@ -46,7 +47,7 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
     .description('Look at a finished day from its journal, or a replay from its --json report, on the live dashboard, read-only.')
     .option('--journal <file>', 'the journal (SQLite) a live or replay run wrote')
     .option('--report <file>', "a replay's --json report")
-    .option('--data <file>', "bars to draw around the fills (Parquet or CSV, as replay reads them); without it, the journal's closes or the report's fill prices only")
+    .option('--data <files...>', "bars to draw around the fills (Parquet or CSV, as replay reads them; a multi-symbol report's files, its rate pairs among them); without it, the journal's closes or the report's fill prices only")
     .option('--http <[host:]port>', 'where the page listens (default host 127.0.0.1)', '127.0.0.1:0')
     .option('--contracts <path>', 'contract specs', DEFAULT_CONTRACTS_PATH);
   const stop = await parseArgs(program, argv, io);
@@ -67,9 +68,9 @@ export async function runDashboard(argv: readonly string[], context: DashboardCo
       // An open position is marked at the run's last bar at the end: its hour is drawn too.
       const endTimes = report.period !== null && report.strategies.some((s) => s.position !== null) ? [report.period.lastBarTs] : [];
       const bars = opts.data === undefined ? undefined : await barsAround(opts.data, [...fillTimes, ...endTimes]);
-      if (opts.data !== undefined) {
-        const other = await otherThanReplayed(opts.data, [...(report.input === undefined ? [] : [report.input]), ...(report.inputs ?? [])]);
-        if (other !== undefined) writeLine(io.stderr, `warning: --data ${opts.data} is not the file this report replayed (${other}): the chart may not show the bars its fills came from`);
+      for (const file of opts.data ?? []) {
+        const other = await otherThanReplayed(file, [...(report.input === undefined ? [] : [report.input]), ...(report.inputs ?? [])]);
+        if (other !== undefined) writeLine(io.stderr, `warning: --data ${file} is not a file this report replayed (${other}): the chart may not show the bars its fills came from`);
       }
       control = createReportView(report, { contracts, bars, source: opts.report });
     } else {
@@ -116,25 +117,32 @@ async function otherThanReplayed(file: string, inputs: readonly { readonly file:
 }
 
 /**
- * The bars of `file` within an hour of any of `times` (all of them when none): the file is read once, from the
- * first window's start to the last one's end, and the hours between windows are left out, so a long replay's
- * page gets the bars around its fills, not every bar of the period.
+ * The bars of `files` within an hour of any of `times` (all of them when none), in the order a replay of the
+ * files together has them (merged by event time): each file is read once, from the first window's start to the
+ * last one's end, and the hours between windows are left out, so a long replay's page gets the bars around its
+ * fills, not every bar of the period.
  */
-async function barsAround(file: string, times: readonly number[]): Promise<Bar[]> {
-  if (times.length === 0) return lastValueFrom(replayFile(file, {}).pipe(toArray()));
-  const sorted = [...times].sort((a, b) => a - b);
+async function barsAround(files: readonly string[], times: readonly number[]): Promise<Bar[]> {
   const windows: { from: number; to: number }[] = [];
-  for (const t of sorted) {
+  for (const t of [...times].sort((a, b) => a - b)) {
     const last = windows.at(-1);
     if (last !== undefined && t - MARGIN_MS <= last.to) last.to = t + MARGIN_MS;
     else windows.push({ from: t - MARGIN_MS, to: t + MARGIN_MS });
   }
-  const bars = await lastValueFrom(replayFile(file, { from: windows[0].from, to: windows[windows.length - 1].to }).pipe(toArray()));
-  // Bars come in time order: one pass, the window moving with them.
-  let w = 0;
+  const range = windows.length === 0 ? {} : { from: windows[0].from, to: windows[windows.length - 1].to };
+  const inputs = files.map((file) => ({ name: file, bars: (pace: () => Promise<void>) => replayFile(file, { ...range, pace }) }));
+  const bars = await lastValueFrom(mergeByEventTime(inputs).pipe(toArray()));
+  if (windows.length === 0) return bars;
   return bars.filter((bar) => {
-    while (w < windows.length && bar.ts >= windows[w].to) w += 1;
-    return w < windows.length && bar.ts >= windows[w].from;
+    // The last window starting at or before the bar (windows are sorted and disjoint).
+    let lo = 0;
+    let hi = windows.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (windows[mid].from <= bar.ts) lo = mid;
+      else hi = mid - 1;
+    }
+    return bar.ts >= windows[lo].from && bar.ts < windows[lo].to;
   });
 }
 
