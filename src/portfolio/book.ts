@@ -312,6 +312,8 @@ export function createBook(options: BookOptions): Book {
     }
     return equity;
   };
+  /** A strategy's equity now: the one its last mark computed (the runner asks right after it), else computed. */
+  const currentEquityOf = (owner: Owner): number => (owner.sampled ? owner.equity : equityOf(owner));
 
   /** Applies a fill to one ledger; returns the trade it closed, if any. */
   const applyToLedger = (ledger: Ledger, fill: Fill): Trade | undefined => {
@@ -590,13 +592,12 @@ export function createBook(options: BookOptions): Book {
       if (strategyId === undefined) return sampleAccountEquity();
       const owner = strategies.get(strategyId);
       if (owner === undefined) return initialCash;
-      // The runner asks for every strategy's equity on every bar, right after the mark computed it.
-      return owner.sampled ? owner.equity : equityOf(owner);
+      return currentEquityOf(owner);
     },
     equityReader: (strategyId) => {
       const owner = strategies.get(strategyId);
       if (owner === undefined) throw new RangeError(`equityReader: strategy "${strategyId}" is not tracked by the book`);
-      return () => (owner.sampled ? owner.equity : equityOf(owner));
+      return () => currentEquityOf(owner);
     },
     dayStartEquity: (ts) => (Math.floor(ts / DAY_MS) > clock.markedDay || Number.isNaN(clock.markedDay) ? sampleAccountEquity() : clock.dayStart),
     positions: () => strategyList.flatMap((owner) => owner.ledgers.map(snapshot)),

@@ -109,9 +109,8 @@ export function createAnalyzers(names: readonly AnalyzerName[], options: Analyze
       if (exposure !== null) exposure.onBar!(ts, exposed);
     },
     onPoint(ts, equity, exposed) {
-      if (daily !== null) daily.push(ts, equity);
-      if (drawdown !== null) drawdown.onEquity!(ts, equity);
-      if (exposure !== null) exposure.onBar!(ts, exposed);
+      this.onEquity(ts, equity);
+      this.onBar(ts, exposed);
     },
     onTrade(trade) {
       if (trades !== null) trades.onTrade!(trade);
